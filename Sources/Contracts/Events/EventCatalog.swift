@@ -1,0 +1,18 @@
+/// The events memgrid publishes on the events exchange.
+public enum EventCatalog {
+    /// A job finished successfully and its result is durable.
+    public static let jobCompleted = EventType(name: "job.completed", version: 1)
+    /// A job ended in a dead-letter queue and will not be retried by itself.
+    public static let jobDeadLettered = EventType(name: "job.dead_lettered", version: 1)
+    /// An embed job stored its vectors.
+    public static let embeddingCompleted = EventType(name: "embedding.completed", version: 1)
+    /// A memory item was created (memorize, or consolidation by the proactive agent).
+    public static let memoryCreated = EventType(name: "memory.created", version: 1)
+
+    public static let all: [EventType] = [jobCompleted, jobDeadLettered, embeddingCompleted, memoryCreated]
+
+    /// The payload type of each event type, in the order of `all`.
+    public static var payloads: [any EventPayload.Type] {
+        [JobCompleted.self, JobDeadLettered.self, EmbeddingCompleted.self, MemoryCreated.self]
+    }
+}

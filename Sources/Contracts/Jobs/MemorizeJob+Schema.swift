@@ -1,0 +1,23 @@
+extension MemorizeJob {
+    public static var schema: JSONSchema {
+        let message = JSONSchema.object(
+            [
+                "role": .string(oneOf: Message.Role.allCases.map(\.rawValue)),
+                "content": .string(),
+                "created_at": JSONSchema.timestamp().nullable(),
+            ],
+            required: ["role", "content"])
+        return .object(
+            [
+                "user_id": .identifier(),
+                "agent_id": JSONSchema.identifier().nullable()
+                    .described("Scopes the memories to one agent; absent = shared by the user's agents."),
+                "messages": .array(of: message, minItems: 1),
+                "resource_id": JSONSchema.identifier().nullable()
+                    .described("The stored conversation or document these messages come from."),
+                "occurred_at": JSONSchema.timestamp().nullable()
+                    .described("When the conversation happened; absent = when processed."),
+            ],
+            required: ["user_id", "messages"])
+    }
+}

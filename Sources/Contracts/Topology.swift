@@ -1,0 +1,37 @@
+/// Every exchange and queue name, derived from one prefix so tests (and several
+/// deployments on one broker) never collide. See docs/contracts.md.
+public struct Topology: Sendable, Hashable {
+    public var prefix: String
+    public var queues: [JobQueue]
+    /// Kinds routed to each queue: the bindings on the jobs exchange.
+    public var routes: [JobQueue: [String]]
+    /// Number of delay queues per work queue: attempt n waits in `retry.n`.
+    public var retryLevels: Int
+
+    public init(
+        prefix: String = "memgrid",
+        queues: [JobQueue] = JobQueue.all,
+        routes: [JobQueue: [String]] = JobCatalog.routes,
+        retryLevels: Int = 5
+    ) {
+        self.prefix = prefix
+        self.queues = queues
+        self.routes = routes
+        self.retryLevels = retryLevels
+    }
+
+    /// Direct exchange for jobs; routing key = job kind.
+    public var jobsExchange: String { "\(prefix).jobs" }
+    /// Topic exchange for events; routing key = event type (`job.dead_lettered`).
+    public var eventsExchange: String { "\(prefix).events" }
+    /// Direct exchange the broker dead-letters into (delivery limit, rejects);
+    /// routing key = work queue name.
+    public var deadLetterExchange: String { "\(prefix).dead-letter" }
+
+    public func workQueue(_ queue: JobQueue) -> String { "\(prefix).\(queue.rawValue)" }
+    public func deadLetterQueue(_ queue: JobQueue) -> String { "\(prefix).\(queue.rawValue).dlq" }
+    /// Delay queue for the retry after failed attempt `level` (1-based).
+    public func retryQueue(_ queue: JobQueue, level: Int) -> String {
+        "\(prefix).\(queue.rawValue).retry.\(min(max(level, 1), retryLevels))"
+    }
+}

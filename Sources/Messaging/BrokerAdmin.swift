@@ -1,0 +1,68 @@
+import Foundation
+
+/// One-off broker operations for the CLI, tests and readiness probes. Each call opens a
+/// short-lived connection on a thread of its own, so nothing blocks the caller's executor.
+public struct BrokerAdmin: Sendable {
+    public let configuration: BrokerConfiguration
+
+    public init(configuration: BrokerConfiguration) {
+        self.configuration = configuration
+    }
+
+    public func declare(_ declaration: TopologyDeclaration) async throws {
+        try await run { connection throws(BrokerError) in try declaration.declare(on: connection) }
+    }
+
+    /// Ready messages (not counting unacked ones) and consumers of a queue.
+    public func queueDepth(_ queue: String) async throws -> (messages: Int, consumers: Int) {
+        try await run { connection throws(BrokerError) in try connection.declareQueue(queue, passive: true) }
+    }
+
+    public func purge(_ queue: String) async throws {
+        try await run { connection throws(BrokerError) in try connection.purgeQueue(queue) }
+    }
+
+    public func deleteQueues(_ queues: [String]) async throws {
+        try await run { connection throws(BrokerError) in
+            for queue in queues { try connection.deleteQueue(queue) }
+        }
+    }
+
+    public func deleteExchanges(_ exchanges: [String]) async throws {
+        try await run { connection throws(BrokerError) in
+            for exchange in exchanges { try connection.deleteExchange(exchange) }
+        }
+    }
+
+    /// Takes up to `limit` messages off a queue (acknowledged, so removed).
+    public func drain(_ queue: String, limit: Int) async throws -> [Delivery] {
+        try await run { connection throws(BrokerError) in
+            var messages: [Delivery] = []
+            while messages.count < limit, let delivery = try connection.get(queue, autoAck: true) {
+                messages.append(delivery)
+            }
+            return messages
+        }
+    }
+
+    /// Opens a connection, runs `body` on a dedicated thread, closes.
+    private func run<T: Sendable>(
+        _ body: @escaping @Sendable (AMQPConnection) throws(BrokerError) -> T
+    ) async throws -> T {
+        let configuration = self.configuration
+        return try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                do {
+                    let connection = try AMQPConnection(configuration)
+                    let result = try body(connection)
+                    connection.close()
+                    continuation.resume(returning: result)
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "memgrid-broker-admin"
+            thread.start()
+        }
+    }
+}

@@ -1,0 +1,17 @@
+/// One versioned schema change: statements run in order inside one transaction.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let statements: [String]
+
+    public init(version: Int, name: String, statements: [String]) {
+        self.version = version
+        self.name = name
+        self.statements = statements
+    }
+}
+
+extension Migration {
+    /// Every migration, in version order. Append new ones; never edit an applied one.
+    public static let all: [Migration] = [.v1Foundation]
+}

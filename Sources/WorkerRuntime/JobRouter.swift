@@ -1,0 +1,77 @@
+public import Contracts
+import Foundation
+public import Logging
+
+/// What a handler learns about the delivery besides the payload.
+public struct JobContext: Sendable {
+    /// 1 for the first delivery of a job; retries count up.
+    public let attempt: Int
+    /// The broker delivered this message before (a consumer died before acking it).
+    public let redelivered: Bool
+    /// Carries `job.id`, `job.type` and `tenant.id` metadata.
+    public let logger: Logger
+}
+
+/// A handler for one job type. Handlers must be idempotent: a job can be delivered
+/// more than once, and its effect must be applied once.
+public protocol JobHandler: Sendable {
+    associatedtype Payload: Codable & Sendable
+    var type: JobType { get }
+    func handle(_ job: JobEnvelope<Payload>, context: JobContext) async throws
+}
+
+/// Maps AMQP `type` properties (`embed.v1`) to handlers, decoding each payload once.
+public struct JobRouter: Sendable {
+    typealias Entry = @Sendable (Data, _ attempt: Int, _ redelivered: Bool, Logger) async throws -> Void
+    private var entries: [String: Entry] = [:]
+
+    public init() {}
+
+    public mutating func register<Handler: JobHandler>(_ handler: Handler) {
+        let type = handler.type
+        entries[type.description] = { body, attempt, redelivered, logger in
+            let job: JobEnvelope<Handler.Payload>
+            do {
+                job = try WireJSON.decoder().decode(JobEnvelope<Handler.Payload>.self, from: body)
+            } catch {
+                throw DecodingFailure(error)
+            }
+            guard job.kind == type.kind, job.version == type.version else {
+                throw JobFailure.invalid("envelope says \(job.typeName) but the message type is \(type)")
+            }
+            var logger = logger
+            logger[metadataKey: "job.id"] = "\(job.id)"
+            logger[metadataKey: "tenant.id"] = "\(job.tenantID)"
+            let context = JobContext(attempt: max(attempt, job.attempt), redelivered: redelivered, logger: logger)
+            try await handler.handle(job, context: context)
+        }
+    }
+
+    public var types: [String] { entries.keys.sorted() }
+
+    func entry(for type: String) -> Entry? { entries[type] }
+}
+
+/// The body did not decode as the handler's envelope.
+struct DecodingFailure: Error {
+    let underlying: any Error
+    init(_ underlying: any Error) { self.underlying = underlying }
+
+    /// A short description that names the failing field but never echoes the body.
+    var summary: String {
+        switch underlying {
+        case DecodingError.keyNotFound(let key, let context):
+            return "missing field '\(path(context.codingPath + [key]))'"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "wrong type at '\(path(context.codingPath))'"
+        case DecodingError.dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "invalid value at '\(path(context.codingPath))'"
+        default:
+            return "undecodable body"
+        }
+    }
+
+    private func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    }
+}

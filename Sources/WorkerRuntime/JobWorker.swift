@@ -1,0 +1,201 @@
+public import Contracts
+import CoreMetrics
+import Foundation
+public import Logging
+public import Messaging
+import Metrics
+public import ServiceLifecycle
+import Synchronization
+
+/// Consumes one work queue: decode → handler → ack. Acks only after the handler
+/// returned (its result is durable); retryable failures go to a delay queue, the rest
+/// and exhausted ones to the dead-letter queue with the reason. Nothing is acked before
+/// its retry or dead-letter copy is confirmed by the broker.
+public final class JobWorker: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var queue: JobQueue
+        public var topology: Topology
+        /// Handlers running at once; also the consumer prefetch.
+        public var concurrency: Int
+        public var retry: RetryPolicy
+        /// How long shutdown waits for in-flight handlers before cancelling them.
+        public var drainTimeout: Duration
+
+        public init(
+            queue: JobQueue, topology: Topology, concurrency: Int = 32,
+            retry: RetryPolicy = RetryPolicy(), drainTimeout: Duration = .seconds(25)
+        ) {
+            self.queue = queue
+            self.topology = topology
+            self.concurrency = concurrency
+            self.retry = retry
+            self.drainTimeout = drainTimeout
+        }
+    }
+
+    private let configuration: Configuration
+    private let consumer: Consumer
+    private let publisher: Publisher
+    private let router: JobRouter
+    private let metrics: WorkerMetrics
+    private let logger: Logger
+    private let inFlight = InFlightTracker()
+    private let draining = Atomic<Bool>(false)
+
+    /// - Parameters:
+    ///   - consumer: consumes `configuration.queue`'s work queue; the worker starts and closes it.
+    ///   - publisher: used for retries and dead letters; owned (started/closed) by the caller.
+    public init(
+        configuration: Configuration, consumer: Consumer, publisher: Publisher, router: JobRouter,
+        metrics: WorkerMetrics, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.consumer = consumer
+        self.publisher = publisher
+        self.router = router
+        self.metrics = metrics
+        var logger = logger
+        logger[metadataKey: "queue"] = "\(configuration.queue)"
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        consumer.start()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                // Graceful shutdown, or cancellation: either way, drain then close.
+                try? await gracefulShutdown()
+                await self.drain()
+            }
+            for await delivery in consumer.deliveries {
+                if draining.load(ordering: .relaxed) {
+                    // Prefetched but not started: hand it back to the broker untouched.
+                    consumer.reject(delivery, requeue: true)
+                    metrics.requeued.increment()
+                    continue
+                }
+                inFlight.enter()
+                metrics.inFlight.increment()
+                group.addTask {
+                    await self.process(delivery)
+                    self.metrics.inFlight.decrement()
+                    self.inFlight.leave()
+                }
+            }
+            // The stream ends once the consumer is closed; anything still running
+            // overran the drain timeout. Its message is unacked, so it is redelivered.
+            group.cancelAll()
+        }
+    }
+
+    private func drain() async {
+        draining.store(true, ordering: .relaxed)
+        consumer.cancel()
+        logger.info("draining in-flight jobs")
+        let drained = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.inFlight.waitUntilIdle()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: self.configuration.drainTimeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !drained { logger.warning("drain timeout passed; unfinished jobs will be redelivered") }
+        await consumer.close()
+    }
+
+    func process(_ delivery: Delivery) async {
+        metrics.consumed.increment()
+        let attempt = Int(delivery.properties.headers[WireHeader.attempt]?.intValue ?? 1)
+        var logger = self.logger
+        if let id = delivery.properties.messageID { logger[metadataKey: "job.id"] = "\(id)" }
+
+        guard let type = delivery.properties.type ?? Self.typeFromBody(delivery.body) else {
+            return await deadLetter(delivery, reason: .malformed, error: "body is not a job envelope", attempt: attempt)
+        }
+        logger[metadataKey: "job.type"] = "\(type)"
+        guard let entry = router.entry(for: type) else {
+            return await deadLetter(delivery, reason: .unknownType, error: "no handler for type '\(type)'", attempt: attempt)
+        }
+
+        let start = ContinuousClock.now
+        do {
+            try await entry(delivery.body, attempt, delivery.redelivered, logger)
+            metrics.handlerDuration.record(duration: ContinuousClock.now - start)
+            consumer.ack(delivery)
+            metrics.acked.increment()
+        } catch let failure as DecodingFailure {
+            let reason: DeadLetterReason = Self.typeFromBody(delivery.body) == nil ? .malformed : .invalid
+            await deadLetter(delivery, reason: reason, error: failure.summary, attempt: attempt)
+        } catch let failure as JobFailure where failure.kind == .invalid {
+            await deadLetter(delivery, reason: .invalid, error: failure.message, attempt: attempt)
+        } catch let failure as JobFailure where failure.kind == .permanent {
+            await deadLetter(delivery, reason: .permanentFailure, error: failure.message, attempt: attempt)
+        } catch {
+            metrics.handlerDuration.record(duration: ContinuousClock.now - start)
+            let message = (error as? JobFailure)?.message ?? String(describing: error).prefix(300).description
+            if attempt >= configuration.retry.maxAttempts {
+                await deadLetter(delivery, reason: .attemptsExhausted, error: message, attempt: attempt)
+            } else {
+                await retry(delivery, attempt: attempt, error: message, logger: logger)
+            }
+        }
+    }
+
+    /// The `type` an envelope body declares, or nil if it is not a job envelope.
+    static func typeFromBody(_ body: Data) -> String? {
+        (try? WireJSON.decoder().decode(JobHeader.self, from: body)).map { "\($0.kind).v\($0.version)" }
+    }
+
+    private func retry(_ delivery: Delivery, attempt: Int, error: String, logger: Logger) async {
+        let delay = configuration.retry.delay(afterAttempt: attempt)
+        var properties = delivery.properties
+        properties.headers[WireHeader.attempt] = .int(Int64(attempt + 1))
+        properties.headers[WireHeader.error] = .string(error)
+        properties.expiration = String(delay.wholeMilliseconds)
+        let message = OutgoingMessage(
+            exchange: "",
+            routingKey: configuration.topology.retryQueue(configuration.queue, level: attempt),
+            body: delivery.body, properties: properties)
+        do {
+            try await publisher.publish(message)
+            consumer.ack(delivery)
+            metrics.retried.increment()
+            logger.info("job failed; retrying", metadata: ["job.attempt": "\(attempt)", "retry.delay": "\(delay)", "error": "\(error)"])
+        } catch {
+            // Not safely parked elsewhere: leave it to the broker to deliver again.
+            consumer.reject(delivery, requeue: true)
+            metrics.requeued.increment()
+            logger.warning("could not schedule a retry; requeued", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func deadLetter(_ delivery: Delivery, reason: DeadLetterReason, error: String, attempt: Int) async {
+        var properties = delivery.properties
+        properties.headers[WireHeader.deadLetterReason] = .string(reason.rawValue)
+        properties.headers[WireHeader.error] = .string(error)
+        properties.headers[WireHeader.originalExchange] = .string(delivery.exchange)
+        properties.headers[WireHeader.originalRoutingKey] = .string(delivery.routingKey)
+        properties.headers[WireHeader.attempt] = .int(Int64(attempt))
+        properties.headers[WireHeader.deadLetteredAt] = .string(WireJSON.format(Date()))
+        properties.expiration = nil
+        let message = OutgoingMessage(
+            exchange: "", routingKey: configuration.topology.deadLetterQueue(configuration.queue),
+            body: delivery.body, properties: properties)
+        do {
+            try await publisher.publish(message)
+            consumer.ack(delivery)
+            metrics.deadLettered[reason.rawValue]?.increment()
+            logger.warning("job dead-lettered", metadata: ["dead_letter.reason": "\(reason.rawValue)", "error": "\(error)"])
+        } catch {
+            consumer.reject(delivery, requeue: true)
+            metrics.requeued.increment()
+            logger.warning("could not dead-letter; requeued", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Contracts
+public import Logging
+public import Messaging
+import Metrics
+public import Prometheus
+public import ServiceLifecycle
+import UnixSignals
+
+/// Wires one queue worker process: publisher, consumer + `JobWorker`, side server.
+/// The executables' `main` and the tests both call `build`.
+public enum WorkerProcess {
+    public struct Parts: Sendable {
+        public let group: ServiceGroup
+        public let publisher: Publisher
+        public let consumer: Consumer
+        public let readiness: Readiness
+    }
+
+    public static func build(
+        configuration: WorkerProcessConfiguration,
+        router: JobRouter,
+        registry: PrometheusCollectorRegistry,
+        logger: Logger
+    ) -> Parts {
+        let process = configuration.process
+        let worker = configuration.worker
+        let publisher = Publisher(configuration: process.broker, declaration: process.declaration, logger: logger)
+        let consumer = Consumer(
+            configuration: process.broker,
+            queue: worker.topology.workQueue(worker.queue),
+            prefetch: worker.concurrency,
+            declaration: process.declaration,
+            logger: logger)
+        let factory = PrometheusMetricsFactory(registry: registry)
+        let jobWorker = JobWorker(
+            configuration: worker, consumer: consumer, publisher: publisher, router: router,
+            metrics: WorkerMetrics(queue: worker.queue.rawValue, factory: factory), logger: logger)
+        let readiness = Readiness()
+        readiness.add("broker_publisher") { publisher.status.isConnected }
+        readiness.add("broker_consumer") { consumer.status.isConnected }
+        let server = OperationsServer.application(
+            host: process.operationsHost, port: process.operationsPort, readiness: readiness,
+            registry: registry, logger: logger)
+        // Dependencies first, consumers next, HTTP last: shutdown runs in reverse.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: PublisherService(publisher)),
+                    .init(service: jobWorker),
+                    .init(service: server),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        return Parts(group: group, publisher: publisher, consumer: consumer, readiness: readiness)
+    }
+}

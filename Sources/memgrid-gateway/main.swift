@@ -1,0 +1,26 @@
+import ArgumentParser
+import Gateway
+import Logging
+import ServiceLifecycle
+import WorkerRuntime
+
+@main
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "memgrid-gateway",
+        abstract: "memgrid's HTTP API gateway.",
+        discussion: """
+            Configured by environment variables (see docs/configuration.md), chiefly
+            MEMGRID_GATEWAY_HOST/PORT (default 127.0.0.1:8080), MEMGRID_AMQP_URL,
+            MEMGRID_POSTGRES_URL and MEMGRID_MIGRATE_ON_START. Serves /healthz,
+            /readyz and /metrics. Stops gracefully on SIGTERM or SIGINT.
+            """)
+
+    func run() async throws {
+        let configuration = try GatewayApp.Configuration(environment: EnvironmentReader())
+        let (logger, registry) = ProcessBootstrap.bootstrap(label: "memgrid.gateway", level: configuration.process.logLevel)
+        let parts = try GatewayApp.build(configuration: configuration, registry: registry, logger: logger)
+        logger.info("gateway listening", metadata: ["url": "http://\(configuration.host):\(configuration.port)"])
+        try await parts.group.run()
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct MemgridCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "memgrid",
+        abstract: "memgrid admin CLI: migrations, contracts, benchmarks.",
+        discussion: "Connection settings come from the same environment variables as the services (docs/configuration.md).",
+        subcommands: [MigrateCommand.self, ContractsCommand.self, BenchCommand.self])
+}

