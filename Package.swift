@@ -144,22 +144,41 @@ let package = Package(
         // A worker process the crash tests kill with SIGKILL.
         .executableTarget(
             name: "memgrid-test-worker",
-            dependencies: ["WorkerRuntime", "Messaging", "Contracts"],
+            dependencies: [
+                "WorkerRuntime", "Messaging", "Contracts",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             path: "Tests/Support/memgrid-test-worker",
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "TestSupport",
+            dependencies: ["Messaging", "Contracts"],
+            path: "Tests/Support/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts"], resources: [.copy("Golden")], swiftSettings: swiftSettings),
-        .testTarget(name: "MessagingTests", dependencies: ["Messaging", "Contracts"], swiftSettings: swiftSettings),
+        .testTarget(name: "MessagingTests", dependencies: ["Messaging", "Contracts", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CacheTests", dependencies: ["Cache"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "Storage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WorkerRuntimeTests",
-            dependencies: ["WorkerRuntime", "Messaging", "Contracts"],
+            dependencies: [
+                "WorkerRuntime", "Messaging", "Contracts", "TestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -40,9 +40,9 @@ final class ConnectionPool: Sendable {
         for connection in idle { connection.shutdown() }
     }
 
-    func withConnection<Result: Sendable>(
-        _ body: (RedisConnection) async throws -> Result
-    ) async throws -> Result {
+    func withConnection<Value: Sendable>(
+        _ body: (RedisConnection) async throws -> Value
+    ) async throws -> Value {
         let connection = try await acquire()
         defer { release(connection) }
         return try await body(connection)

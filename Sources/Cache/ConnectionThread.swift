@@ -26,10 +26,13 @@ final class ConnectionThread: Sendable {
     /// Signalled once per submitted job and once by `stop()`.
     private let wakeUp = DispatchSemaphore(value: 0)
 
+    /// `name` shows in `top -H`, gdb and /proc; Linux keeps its first 15 bytes.
     init(name: String) {
-        let thread = Thread { [self] in self.run() }
-        thread.name = name
-        thread.start()
+        Thread { [self] in
+            // Foundation applies a name to the OS thread only when set from that thread.
+            Thread.current.name = name
+            self.run()
+        }.start()
     }
 
     /// Queues `job`; returns false (and drops it) once the thread is stopping.

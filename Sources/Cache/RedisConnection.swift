@@ -13,7 +13,7 @@ final class RedisConnection: Sendable {
         var logger = logger
         logger[metadataKey: "redis.connection.id"] = "\(id)"
         self.id = id
-        self.thread = ConnectionThread(name: "memgrid.redis.\(id)")
+        self.thread = ConnectionThread(name: "redis-conn-\(id)")
         self.context = HiredisContext(configuration: configuration, logger: logger)
     }
 

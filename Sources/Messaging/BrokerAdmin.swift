@@ -46,7 +46,7 @@ public struct BrokerAdmin: Sendable {
     }
 
     /// Opens a connection, runs `body` on a dedicated thread, closes.
-    private func run<T: Sendable>(
+    fileprivate func run<T: Sendable>(
         _ body: @escaping @Sendable (AMQPConnection) throws(BrokerError) -> T
     ) async throws -> T {
         let configuration = self.configuration
@@ -64,5 +64,12 @@ public struct BrokerAdmin: Sendable {
             thread.name = "memgrid-broker-admin"
             thread.start()
         }
+    }
+}
+
+extension BrokerAdmin {
+    /// Declares a durable queue (idempotent).
+    public func declareQueue(_ queue: String, arguments: [String: HeaderValue] = [:]) async throws {
+        try await run { connection throws(BrokerError) in try connection.declareQueue(queue, arguments: arguments) }
     }
 }

@@ -67,6 +67,29 @@ struct RedisResilienceTests {
         await client.shutdown()
     }
 
+    @Test func serverDyingMidWriteIsAnErrorNotSIGPIPE() async throws {
+        let server = try PrivateRedisServer()
+        defer { server.crash() }
+        var configuration = server.configuration
+        configuration.commandTimeout = .seconds(20)
+        let client = RedisClient(configuration: configuration)
+        try await server.waitUntilReady(client)
+
+        // A frozen server stops reading: the write of 32 MiB blocks once socket buffers fill,
+        // and killing the server then makes write(2) fail with EPIPE/ECONNRESET. Without
+        // SIGPIPE blocked on the connection thread, that signal would kill the test process.
+        server.freeze()
+        let write = Task { try await client.set("big", [UInt8](repeating: 0x41, count: 32 << 20)) }
+        try await Task.sleep(for: .milliseconds(200))
+        server.crash()
+
+        let error = await #expect(throws: RedisClient.Error.self) { try await write.value }
+        // `.connectionLost` when the write was under way (the usual case); `.connectionFailed`
+        // if the task only started after the crash. Either way: an error, not a dead process.
+        #expect(error?.code == .connectionLost || error?.code == .connectionFailed)
+        await client.shutdown()
+    }
+
     @Test func authenticatesAndSelectsTheDatabase() async throws {
         let password = "s3cret-test-pw"
         let server = try PrivateRedisServer(extraArguments: ["--requirepass", password])

@@ -137,6 +137,11 @@ final class PrivateRedisServer {
         process.waitUntilExit()
     }
 
+    /// SIGSTOP: the server stops reading, so a large write blocks once socket buffers fill.
+    func freeze() {
+        if let process { _ = kill(process.processIdentifier, SIGSTOP) }
+    }
+
     /// Waits (bounded) until the server answers PING through `client`.
     func waitUntilReady(_ client: RedisClient) async throws {
         let ready = await eventually { (try? await client.ping()) != nil }
