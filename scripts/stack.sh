@@ -81,7 +81,14 @@ show_logs() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
+# A zombie (exited, not yet reaped: some container inits reap late) counts as dead.
+pid_alive() {
+    [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null || return 1
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    [[ "${stat:0:1}" != Z ]]
+}
 
 pidfile_pid() { if [[ -s "$1" ]]; then tr -dc '0-9' <"$1"; fi; }
 
@@ -89,6 +96,7 @@ pidfile_pid() { if [[ -s "$1" ]]; then tr -dc '0-9' <"$1"; fi; }
 shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
 # Serialise up/down/reset so parallel callers (make -j, test runners) don't race.
+# Daemons are started with fd 9 closed (9>&-) so they never inherit the lock.
 take_lock() {
     mkdir -p "$STACK_DIR"
     exec 9>"$STACK_DIR/.lock"
@@ -164,6 +172,8 @@ install_debian() {
 }
 
 install_python() {
+    # Fast path (and no need for a working interpreter): both packages are there.
+    pg_install_dir >/dev/null && model_dir >/dev/null && return 0
     if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c '' 2>/dev/null; then
         log "venv: creating $VENV"
         python3 -m venv --clear "$VENV" >&2
@@ -297,6 +307,7 @@ rmq_up() {
     (
         rmq_env
         cd "$RMQ_DIR"
+        exec 9>&-   # don't hand the stack lock to the daemon
         exec setsid nohup "$RMQ_SBIN/rabbitmq-server" </dev/null >"$out" 2>&1
     ) &
     pid=$!
@@ -332,9 +343,15 @@ rmq_down() {
     else
         log "rabbitmq: not running"
     fi
-    # Our private epmd (started by the node on ERL_EPMD_PORT) goes too.
-    if (rmq_env && epmd -names >/dev/null 2>&1); then
-        (rmq_env && epmd -kill >/dev/null 2>&1) || log "rabbitmq: could not stop epmd on port $EPMD_PORT"
+    # Our private epmd (started by the node on ERL_EPMD_PORT) goes too, but only
+    # when no Erlang node is registered with it any more.
+    local names
+    if names=$(rmq_env && epmd -names 2>/dev/null); then
+        if grep -q '^name ' <<<"$names"; then
+            log "rabbitmq: epmd on port $EPMD_PORT still has nodes registered; leaving it"
+        else
+            (rmq_env && epmd -kill >/dev/null 2>&1) || log "rabbitmq: could not stop epmd on port $EPMD_PORT"
+        fi
     fi
 }
 
@@ -359,7 +376,7 @@ redis_up() {
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes \
         --dir "$REDIS_DIR" --daemonize yes --pidfile "$REDIS_PIDFILE" \
         --logfile "$LOG_DIR/redis.log" --save '' --appendonly no \
-        </dev/null >"$LOG_DIR/redis-start.log" 2>&1 || {
+        </dev/null >"$LOG_DIR/redis-start.log" 2>&1 9>&- || {
         show_logs "$LOG_DIR/redis-start.log" "$LOG_DIR/redis.log"
         die "redis: redis-server failed to start (log above)"
     }
@@ -450,7 +467,7 @@ pg_up() {
         pg_write_config
         log "postgres: starting on 127.0.0.1:$PG_PORT"
         as_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t "$TIMEOUT" start \
-            </dev/null >"$LOG_DIR/pg_ctl.log" 2>&1 || {
+            </dev/null >"$LOG_DIR/pg_ctl.log" 2>&1 9>&- || {
             show_logs "$LOG_DIR/pg_ctl.log" "$LOG_DIR/postgres.log"
             die "postgres: did not start within ${TIMEOUT}s (log above)"
         }
@@ -562,7 +579,11 @@ main() {
         down) cmd_down ;;
         status) cmd_status ;;
         env) cmd_env ;;
-        rabbitmqctl) rmq_env; exec "$RMQ_SBIN/rabbitmqctl" "$@" ;;
+        rabbitmqctl)
+            [[ -d "$RMQ_DIR/home" ]] || die "no RabbitMQ node under $RMQ_DIR: run scripts/stack.sh up"
+            rmq_env
+            exec "$RMQ_SBIN/rabbitmqctl" "$@"
+            ;;
         psql) exec "$(pg_bin)/psql" -X -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" "$@" ;;
         reset) cmd_reset ;;
         -h | --help | help) usage ;;

@@ -6,6 +6,19 @@ public import Logging
 /// it answers. Connections open lazily, authenticate and select the database on connect, and
 /// are re-opened on next use after a timeout or a broken connection, so a restarted Redis is
 /// picked up without restarting the client.
+///
+/// ```swift
+/// let redis = RedisClient(configuration: try .init(url: "redis://127.0.0.1:6379/0"), logger: logger)
+/// try await redis.set("embedding:\(id)", bytes, ttl: .seconds(3600))
+/// let cached = try await redis.mget(keys)              // [[UInt8]?], in key order
+/// let reply = try await redis.send("INCRBY", key, 5)   // any command, binary-safe
+/// await redis.shutdown()
+/// ```
+///
+/// Connections are shared between callers, so commands that change a connection's state
+/// beyond one call (`SELECT`, `SUBSCRIBE`, `WATCH`, `CLIENT REPLY`, a `MULTI` whose `EXEC` is
+/// not in the same pipeline) are not supported. Blocking commands (`BLPOP`) need a
+/// `commandTimeout` longer than their own timeout.
 public final class RedisClient: Sendable {
     public let configuration: Configuration
     private let pool: ConnectionPool

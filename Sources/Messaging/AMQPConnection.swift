@@ -12,32 +12,26 @@ final class AMQPConnection {
         guard let state = amqp_new_connection() else {
             throw BrokerError(.connectionFailed, "amqp_new_connection failed")
         }
+        // From here on a throw runs deinit, which destroys the state.
         self.state = state
         guard let socket = amqp_tcp_socket_new(state) else {
-            amqp_destroy_connection(state)
             throw BrokerError(.connectionFailed, "amqp_tcp_socket_new failed")
         }
         var timeout = timeval(configuration.connectTimeout)
         let status = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
         guard status == AMQP_STATUS_OK.rawValue else {
-            amqp_destroy_connection(state)
             throw BrokerError(
                 .connectionFailed,
                 "connect \(configuration.host):\(configuration.port): \(String(cString: amqp_error_string2(status)))")
         }
         let heartbeat = Int32(configuration.heartbeat.components.seconds)
-        do {
-            try check(
-                memgrid_amqp_login_plain(
-                    state, configuration.virtualHost, 0, 131072, heartbeat,
-                    configuration.user, configuration.password),
-                "login", code: .connectionFailed)
-            amqp_channel_open(state, channel)
-            try check(amqp_get_rpc_reply(state), "channel.open", code: .connectionFailed)
-        } catch {
-            amqp_destroy_connection(state)
-            throw error
-        }
+        try check(
+            memgrid_amqp_login_plain(
+                state, configuration.virtualHost, 0, 131072, heartbeat,
+                configuration.user, configuration.password),
+            "login", code: .connectionFailed)
+        amqp_channel_open(state, channel)
+        try check(amqp_get_rpc_reply(state), "channel.open", code: .connectionFailed)
         isOpen = true
     }
 

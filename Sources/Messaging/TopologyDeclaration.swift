@@ -43,9 +43,10 @@ public struct TopologyDeclaration: Sendable, Hashable {
             try connection.declareQueue(deadLetters, arguments: ["x-queue-type": .string(workQueueType.rawValue)])
             try connection.bindQueue(deadLetters, exchange: topology.deadLetterExchange, routingKey: work)
 
-            // Delay queues are classic: RabbitMQ 3.10 quorum queues ignore per-message TTL.
-            // An expired message is dead-lettered through the default exchange straight
-            // back to its work queue.
+            // Delay queues are classic: nothing consumes them, messages wait minutes at
+            // most, and per-message TTL on quorum queues needs RabbitMQ >= 3.10. An expired
+            // message is dead-lettered through the default exchange straight back to its
+            // work queue.
             for level in 1...max(1, topology.retryLevels) {
                 try connection.declareQueue(
                     topology.retryQueue(queue, level: level),

@@ -71,10 +71,10 @@ public struct Migrator: Sendable {
 
     /// The highest applied version, 0 on an empty database.
     public func currentVersion(_ client: PostgresClient, logger: Logger) async throws -> Int {
-        let rows = try await client.query("""
-            SELECT CASE WHEN to_regclass('memgrid_schema_migrations') IS NULL THEN 0
-                        ELSE (SELECT coalesce(max(version), 0) FROM memgrid_schema_migrations) END
-            """, logger: logger)
+        // Two queries: a relation named in SQL must exist when the query is parsed.
+        let exists = try await client.query("SELECT to_regclass('memgrid_schema_migrations') IS NOT NULL", logger: logger)
+        for try await present in exists.decode(Bool.self) where !present { return 0 }
+        let rows = try await client.query("SELECT coalesce(max(version), 0) FROM memgrid_schema_migrations", logger: logger)
         for try await version in rows.decode(Int.self) { return version }
         return 0
     }

@@ -157,6 +157,7 @@ public final class JobWorker: Service, Sendable {
         var properties = delivery.properties
         properties.headers[WireHeader.attempt] = .int(Int64(attempt + 1))
         properties.headers[WireHeader.error] = .string(error)
+        Self.recordOrigin(of: delivery, in: &properties)
         properties.expiration = String(delay.wholeMilliseconds)
         let message = OutgoingMessage(
             exchange: "",
@@ -175,12 +176,22 @@ public final class JobWorker: Service, Sendable {
         }
     }
 
+    /// Remembers where the job was first published. A retried delivery arrives from the
+    /// delay queue via the default exchange, so the first delivery's values win.
+    private static func recordOrigin(of delivery: Delivery, in properties: inout MessageProperties) {
+        if properties.headers[WireHeader.originalExchange] == nil {
+            properties.headers[WireHeader.originalExchange] = .string(delivery.exchange)
+        }
+        if properties.headers[WireHeader.originalRoutingKey] == nil {
+            properties.headers[WireHeader.originalRoutingKey] = .string(delivery.routingKey)
+        }
+    }
+
     private func deadLetter(_ delivery: Delivery, reason: DeadLetterReason, error: String, attempt: Int) async {
         var properties = delivery.properties
         properties.headers[WireHeader.deadLetterReason] = .string(reason.rawValue)
         properties.headers[WireHeader.error] = .string(error)
-        properties.headers[WireHeader.originalExchange] = .string(delivery.exchange)
-        properties.headers[WireHeader.originalRoutingKey] = .string(delivery.routingKey)
+        Self.recordOrigin(of: delivery, in: &properties)
         properties.headers[WireHeader.attempt] = .int(Int64(attempt))
         properties.headers[WireHeader.deadLetteredAt] = .string(WireJSON.format(Date()))
         properties.expiration = nil

@@ -1,0 +1,58 @@
+# memgrid developer entry points. `make run` and `make test` work on a fresh Debian
+# machine: they install and start what they need (see scripts/stack.sh).
+
+.DEFAULT_GOAL := help
+SWIFT ?= swift
+STACK := scripts/stack.sh
+N ?= 200000
+# Tests that disrupt every broker connection run alone, after the parallel suite.
+FAULT_TESTS := BrokerFaultTests
+
+.PHONY: help build build-release run test migrate bench-queue
+help:
+	@echo "make run          stack up, migrate, build, run gateway + 3 workers in the foreground"
+	@echo "make test         stack up, build, run every test against the real servers"
+	@echo "make bench-queue  WorkerRuntime vs raw librabbitmq throughput (N=$(N))"
+	@echo "make migrate      apply database migrations"
+	@echo "stack: stack-up stack-down stack-status stack-reset stack-env"
+
+build:
+	$(SWIFT) build
+
+build-release:
+	$(SWIFT) build -c release
+
+run: stack-up build
+	@scripts/run-local.sh
+
+test: stack-up
+	$(SWIFT) build --build-tests
+	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --skip '$(FAULT_TESTS)'
+	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --filter '$(FAULT_TESTS)'
+
+migrate: stack-up build
+	eval "$$($(STACK) env)" && .build/debug/memgrid migrate
+
+bench-queue: stack-up build-release
+	eval "$$($(STACK) env)" && .build/release/memgrid bench queue --count $(N)
+
+# --- local stack ---
+# RabbitMQ + Redis + PostgreSQL/pgvector on 127.0.0.1, state in .stack/ (see scripts/stack.sh).
+# Use in a shell: eval "$$(make -s stack-env)"
+
+.PHONY: stack-up stack-down stack-status stack-reset stack-env
+
+stack-up:
+	@$(STACK) up >/dev/null
+
+stack-down:
+	@$(STACK) down
+
+stack-status:
+	@$(STACK) status
+
+stack-reset:
+	@$(STACK) reset
+
+stack-env:
+	@$(STACK) env

@@ -1,0 +1,120 @@
+import Contracts
+import Foundation
+import Messaging
+import Synchronization
+import Testing
+import TestSupport
+@testable import WorkerRuntime
+
+@Suite("Ack, retry and dead-letter policy against the real broker")
+struct FailurePolicyTests {
+    @Test("a successful job is handled once and acked")
+    func success() async throws {
+        let handler = ScriptedHandler()
+        let harness = try await WorkerHarness(handler: handler)
+        harness.start()
+        try await harness.publishJob(id: "ok-1", n: 7)
+        #expect(await TestBroker.eventually { handler.callCount == 1 })
+        await harness.stop()
+        #expect(handler.calls.withLock { $0.first?.attempt } == 1)
+        #expect(harness.metricsText().contains(#"memgrid_jobs_acked_total{queue="probe"} 1"#))
+    }
+
+    @Test("a retryable failure is retried with backoff, then dead-lettered with reason headers")
+    func retryThenDeadLetter() async throws {
+        let handler = ScriptedHandler { _, _ in throw TestFailure("database unavailable") }
+        let harness = try await WorkerHarness(handler: handler)
+        harness.start()
+        try await harness.publishJob(id: "flaky-1")
+        let dead = try await harness.deadLetters(count: 1)
+        await harness.stop()
+
+        #expect(handler.calls.withLock { $0.map(\.attempt) } == [1, 2, 3])
+        let message = try #require(dead.first)
+        #expect(dead.count == 1)
+        #expect(message.properties.messageID == "flaky-1")
+        let headers = message.properties.headers
+        #expect(headers[WireHeader.deadLetterReason] == .string("attempts_exhausted"))
+        #expect(headers[WireHeader.attempt] == .int(3))
+        #expect(headers[WireHeader.error]?.stringValue?.contains("database unavailable") == true)
+        #expect(headers[WireHeader.originalExchange] == .string(harness.topology.jobsExchange))
+        #expect(headers[WireHeader.originalRoutingKey] == .string("probe"))
+        #expect(headers[WireHeader.deadLetteredAt] != nil)
+        #expect(message.properties.expiration == nil)
+        #expect(harness.metricsText().contains(#"memgrid_jobs_retried_total{queue="probe"} 2"#))
+    }
+
+    @Test("a job that fails once succeeds on its retry")
+    func retryThenSucceed() async throws {
+        let handler = ScriptedHandler { _, context in
+            if context.attempt == 1 { throw TestFailure("transient") }
+        }
+        let harness = try await WorkerHarness(handler: handler)
+        harness.start()
+        try await harness.publishJob(id: "once-1")
+        #expect(await TestBroker.eventually { handler.callCount == 2 })
+        try await Task.sleep(for: .milliseconds(200))
+        let deadLetters = try await harness.depth(harness.topology.deadLetterQueue(harness.queue))
+        await harness.stop()
+        #expect(handler.calls.withLock { $0.map(\.attempt) } == [1, 2])
+        #expect(deadLetters == 0)
+    }
+
+    @Test("non-retryable input is dead-lettered at once with its reason", arguments: [
+        ("not json at all", "probe.v1", "malformed"),
+        (#"{"id":"x"}"#, "probe.v1", "malformed"),
+        (#"{"attempt":1,"created_at":"2026-01-01T00:00:00Z","id":"u","kind":"probe","payload":{"n":1},"tenant_id":"t","version":9}"#, "probe.v9", "unknown_type"),
+        (#"{"attempt":1,"created_at":"2026-01-01T00:00:00Z","id":"i","kind":"probe","payload":{"n":"seven"},"tenant_id":"t","version":1}"#, "probe.v1", "invalid"),
+        (#"{"attempt":1,"created_at":"2026-01-01T00:00:00Z","id":"m","kind":"other","payload":{"n":1},"tenant_id":"t","version":1}"#, "probe.v1", "invalid"),
+    ])
+    func poisonMessages(body: String, type: String, reason: String) async throws {
+        let handler = ScriptedHandler()
+        let harness = try await WorkerHarness(handler: handler)
+        harness.start()
+        try await harness.publishRaw(Data(body.utf8), id: "poison", type: type)
+        let dead = try await harness.deadLetters(count: 1)
+        await harness.stop()
+        #expect(handler.callCount == 0)
+        #expect(dead.count == 1)
+        #expect(dead.first?.body == Data(body.utf8))
+        #expect(dead.first?.properties.headers[WireHeader.deadLetterReason] == .string(reason))
+        #expect(dead.first?.properties.headers[WireHeader.attempt] == .int(1))
+    }
+
+    @Test("a message without a type property is routed by its envelope")
+    func typeFromEnvelope() async throws {
+        let handler = ScriptedHandler()
+        let harness = try await WorkerHarness(handler: handler)
+        harness.start()
+        let body = try WireJSON.encoder().encode(JobEnvelope(
+            id: "untyped", type: JobType(kind: "probe", version: 1, queue: harness.queue), tenantID: "t1", payload: Probe(n: 1)))
+        try await harness.publishRaw(body, id: "untyped", type: nil)
+        #expect(await TestBroker.eventually { handler.callCount == 1 })
+        await harness.stop()
+    }
+
+    @Test("a permanent failure is dead-lettered without retries")
+    func permanentFailure() async throws {
+        let handler = ScriptedHandler { _, _ in throw JobFailure.permanent("memory item 42 does not exist") }
+        let harness = try await WorkerHarness(handler: handler)
+        harness.start()
+        try await harness.publishJob(id: "gone-1")
+        let dead = try await harness.deadLetters(count: 1)
+        await harness.stop()
+        #expect(handler.callCount == 1)
+        #expect(dead.first?.properties.headers[WireHeader.deadLetterReason] == .string("permanent_failure"))
+        #expect(dead.first?.properties.headers[WireHeader.error] == .string("memory item 42 does not exist"))
+    }
+
+    @Test("retry delays grow exponentially within the jitter band and respect the cap")
+    func backoff() {
+        let policy = RetryPolicy(maxAttempts: 10, baseDelay: .seconds(1), maxDelay: .seconds(30), jitter: 0.25)
+        for attempt in 1...8 {
+            let nominal = min(Double(1 << (attempt - 1)), 30)
+            for _ in 0..<50 {
+                let delay = policy.delay(afterAttempt: attempt)
+                #expect(delay >= .seconds(nominal * 0.75) && delay <= .seconds(nominal * 1.25))
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import ServiceLifecycle
+import Synchronization
+import Testing
+import TestSupport
+@testable import WorkerRuntime
+
+/// Blocks handlers until opened. Not cancellation-aware on purpose: graceful shutdown
+/// must let in-flight work finish rather than cancel it.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let open = state.withLock { state in
+                if !state.open { state.waiters.append(continuation) }
+                return state.open
+            }
+            if open { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+@Suite("Graceful shutdown")
+struct ShutdownTests {
+    @Test("in-flight jobs finish and are acked; prefetched ones go back to the queue")
+    func drain() async throws {
+        let gate = Gate()
+        let handler = ScriptedHandler { _, _ in await gate.wait() }
+        let harness = try await WorkerHarness(handler: handler, concurrency: 4)
+        for n in 0..<20 { try await harness.publishJob(id: "job-\(n)", n: n) }
+        let group = ServiceGroup(services: [harness.worker], logger: Logger(label: "test.shutdown"))
+        let running = Task { try await group.run() }
+
+        // Four handlers start (prefetch 4) and block; then shutdown begins.
+        #expect(await TestBroker.eventually { handler.callCount == 4 })
+        await group.triggerGracefulShutdown()
+        try await Task.sleep(for: .milliseconds(200))
+        gate.open()
+        try await running.value
+
+        #expect(handler.callCount == 4, "no new job may start once draining")
+        let queue = harness.topology.workQueue(harness.queue)
+        #expect(try await TestBroker.eventually { try await TestBroker.admin.queueDepth(queue).messages == 16 })
+        #expect(harness.metricsText().contains(#"memgrid_jobs_acked_total{queue="probe"} 4"#))
+        await harness.stop()
+    }
+}
