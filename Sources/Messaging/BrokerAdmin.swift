@@ -73,3 +73,12 @@ extension BrokerAdmin {
         try await run { connection throws(BrokerError) in try connection.declareQueue(queue, arguments: arguments) }
     }
 }
+
+extension BrokerAdmin {
+    /// Binds a queue to an exchange, e.g. an events subscriber's queue with `job.*`.
+    public func bind(_ queue: String, to exchange: String, routingKey: String) async throws {
+        try await run { connection throws(BrokerError) in
+            try connection.bindQueue(queue, exchange: exchange, routingKey: routingKey)
+        }
+    }
+}

@@ -198,8 +198,9 @@ public final class JobWorker: Service, Sendable {
         let message = OutgoingMessage(
             exchange: "", routingKey: configuration.topology.deadLetterQueue(configuration.queue),
             body: delivery.body, properties: properties)
+        let event = deadLetterEvent(for: delivery, reason: reason, error: error, attempt: attempt)
         do {
-            try await publisher.publish(message)
+            try await publisher.publish(event.map { [message, $0] } ?? [message])
             consumer.ack(delivery)
             metrics.deadLettered[reason.rawValue]?.increment()
             logger.warning("job dead-lettered", metadata: ["dead_letter.reason": "\(reason.rawValue)", "error": "\(error)"])
@@ -208,5 +209,26 @@ public final class JobWorker: Service, Sendable {
             metrics.requeued.increment()
             logger.warning("could not dead-letter; requeued", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// The `job.dead_lettered` event. Its id derives from the job id, so a re-sent event
+    /// (after a crash between publish and ack) deduplicates on the consumer side.
+    private func deadLetterEvent(for delivery: Delivery, reason: DeadLetterReason, error: String, attempt: Int) -> OutgoingMessage? {
+        let header = try? WireJSON.decoder().decode(JobHeader.self, from: delivery.body)
+        let jobID = header?.id ?? delivery.properties.messageID ?? ""
+        let event = EventEnvelope(
+            id: "\(jobID.isEmpty ? UUID().uuidString : jobID):\(EventCatalog.jobDeadLettered.name)",
+            tenantID: header?.tenantID ?? delivery.properties.headers[WireHeader.tenant]?.stringValue ?? "",
+            correlationID: jobID.isEmpty ? nil : jobID,
+            trace: header?.trace,
+            payload: JobDeadLettered(
+                jobID: jobID, jobType: delivery.properties.type ?? header?.typeName ?? "", queue: configuration.queue,
+                reason: reason, error: error, attempts: attempt))
+        guard let body = try? WireJSON.encoder().encode(event) else { return nil }
+        return OutgoingMessage(
+            exchange: configuration.topology.eventsExchange, routingKey: EventCatalog.jobDeadLettered.routingKey, body: body,
+            properties: MessageProperties(messageID: event.id, correlationID: event.correlationID, timestamp: Date(), type: event.typeName),
+            // Nobody may be subscribed to events: unroutable is normal there.
+            mandatory: false)
     }
 }

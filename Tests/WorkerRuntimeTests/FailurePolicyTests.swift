@@ -24,10 +24,27 @@ struct FailurePolicyTests {
     func retryThenDeadLetter() async throws {
         let handler = ScriptedHandler { _, _ in throw TestFailure("database unavailable") }
         let harness = try await WorkerHarness(handler: handler)
+        let events = "\(harness.topology.prefix).events-subscriber"
+        try await TestBroker.admin.declareQueue(events)
+        try await TestBroker.admin.bind(events, to: harness.topology.eventsExchange, routingKey: "job.*")
         harness.start()
         try await harness.publishJob(id: "flaky-1")
         let dead = try await harness.deadLetters(count: 1)
+        let eventMessages = try await TestBroker.admin.drain(events, limit: 10)
         await harness.stop()
+        try await TestBroker.admin.deleteQueues([events])
+
+        let eventMessage = try #require(eventMessages.first)
+        #expect(eventMessages.count == 1)
+        #expect(eventMessage.routingKey == "job.dead_lettered")
+        #expect(eventMessage.properties.type == "job.dead_lettered.v1")
+        let event = try WireJSON.decoder().decode(EventEnvelope<JobDeadLettered>.self, from: eventMessage.body)
+        #expect(event.tenantID == "t1")
+        #expect(event.correlationID == "flaky-1")
+        #expect(event.id == eventMessage.properties.messageID)
+        #expect(event.payload == JobDeadLettered(
+            jobID: "flaky-1", jobType: "probe.v1", queue: harness.queue, reason: .attemptsExhausted,
+            error: "database unavailable", attempts: 3))
 
         #expect(handler.calls.withLock { $0.map(\.attempt) } == [1, 2, 3])
         let message = try #require(dead.first)
