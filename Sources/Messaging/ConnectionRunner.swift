@@ -46,6 +46,8 @@ struct ConnectionRunner<Session: ConnectionSession> {
                 logger.warning(
                     "broker connection failed; retrying",
                     metadata: ["broker.error": "\(error)", "retry.delay": "\(delay)"])
+                session.park(mailbox.take().commands)
+                session.tick()
                 sleep(jittered(delay))
                 delay = min(delay * 2, configuration.reconnectBackoff.upperBound)
                 continue

@@ -11,6 +11,9 @@ protocol ConnectionSession: AnyObject {
     /// Runs a batch of commands. On a throw the session keeps whatever must survive
     /// the reconnect.
     func perform(_ commands: [Command], on connection: AMQPConnection) throws(BrokerError)
+    /// Takes commands that arrive while there is no connection, so they can be kept
+    /// for the next one or expire on schedule rather than wait in the mailbox.
+    func park(_ commands: [Command])
     func received(_ frame: amqp_frame_t, on connection: AMQPConnection) throws(BrokerError)
     /// Periodic housekeeping, e.g. failing publishes past their deadline.
     func tick()

@@ -50,6 +50,12 @@ final class ConsumerSession: ConnectionSession {
         }
     }
 
+    func park(_ commands: [Command]) {
+        // Acks and rejects are moot without the connection they belong to; a cancel
+        // must still prevent consuming on the next one.
+        for case .cancel in commands { cancelled = true }
+    }
+
     func received(_ frame: amqp_frame_t, on connection: AMQPConnection) throws(BrokerError) {
         guard frame.frame_type == UInt8(AMQP_FRAME_METHOD) else { return }
         let method = frame.payload.method

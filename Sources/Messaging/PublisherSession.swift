@@ -43,12 +43,16 @@ final class PublisherSession: ConnectionSession {
     }
 
     func perform(_ commands: [Command], on connection: AMQPConnection) throws(BrokerError) {
+        park(commands)
+        try flush(on: connection)
+    }
+
+    func park(_ commands: [Command]) {
         for case .publish(let messages, let completion, let deadline) in commands {
             for message in messages {
                 unsent.append(Pending(message: message, completion: completion, deadline: deadline))
             }
         }
-        try flush(on: connection)
     }
 
     private func flush(on connection: AMQPConnection) throws(BrokerError) {
@@ -109,11 +113,24 @@ final class PublisherSession: ConnectionSession {
 
     func tick() {
         let now = ContinuousClock.now
-        guard now - lastExpiryCheck > .milliseconds(250), !unconfirmed.isEmpty else { return }
+        guard now - lastExpiryCheck > .milliseconds(250) else { return }
         lastExpiryCheck = now
         for (sequence, pending) in unconfirmed where pending.deadline < now {
             unconfirmed.removeValue(forKey: sequence)
             pending.completion.settle(BrokerError(.confirmTimeout, "no publisher confirm before the deadline"))
+        }
+        // Unsent messages only pile up while the broker is unreachable.
+        expireUnsent(now: now, reason: "broker unreachable until the publish deadline")
+    }
+
+    private func expireUnsent(now: ContinuousClock.Instant, reason: String) {
+        guard unsentStart < unsent.count else { return }
+        unsent = Array(unsent[unsentStart...])
+        unsentStart = 0
+        unsent.removeAll { pending in
+            guard pending.deadline < now else { return false }
+            pending.completion.settle(BrokerError(.confirmTimeout, reason))
+            return true
         }
     }
 
@@ -124,12 +141,7 @@ final class PublisherSession: ConnectionSession {
         unsent = resend + unsent[unsentStart...]
         unsentStart = 0
         returned.removeAll()
-        let now = ContinuousClock.now
-        unsent.removeAll { pending in
-            guard pending.deadline < now else { return false }
-            pending.completion.settle(BrokerError(.confirmTimeout, "broker unavailable until the publish deadline: \(error.message)"))
-            return true
-        }
+        expireUnsent(now: .now, reason: "broker unavailable until the publish deadline: \(error.message)")
     }
 
     var canStop: Bool { unconfirmed.isEmpty && unsentStart >= unsent.count }

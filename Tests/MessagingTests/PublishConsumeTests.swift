@@ -90,4 +90,20 @@ struct PublishConsumeTests {
         await consumer.close()
         #expect(try await TestBroker.eventually { try await TestBroker.admin.queueDepth(queue).messages == 12 })
     }
+
+    @Test("with the broker unreachable a publish fails at its deadline instead of hanging")
+    func unreachableBroker() async throws {
+        var configuration = TestBroker.configuration
+        configuration.port = 1  // nothing listens there: every connect attempt fails
+        configuration.publishTimeout = .milliseconds(300)
+        configuration.reconnectBackoff = .milliseconds(20) ... .milliseconds(100)
+        let publisher = Publisher(configuration: configuration, logger: logger)
+        publisher.start()
+        let error = await #expect(throws: BrokerError.self) {
+            try await publisher.publish(OutgoingMessage(exchange: "", routingKey: "nowhere", body: Data("{}".utf8)))
+        }
+        #expect(error?.code == .confirmTimeout)
+        #expect(!publisher.status.isConnected)
+        await publisher.close()
+    }
 }
