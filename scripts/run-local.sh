@@ -30,6 +30,13 @@ trap stop INT TERM
 echo "memgrid gateway: http://${MEMGRID_GATEWAY_HOST:-127.0.0.1}:${MEMGRID_GATEWAY_PORT:-8080}  (Ctrl-C stops everything)"
 status=0
 for pid in "${pids[@]}"; do
-  wait "$pid" || status=$?
+  while true; do
+    rc=0
+    wait "$pid" || rc=$?
+    # A trapped signal interrupts wait (128+n) while the service is still draining.
+    if (( rc > 128 )) && kill -0 "$pid" 2>/dev/null; then continue; fi
+    break
+  done
+  (( rc == 0 )) || status=$rc
 done
 exit "$status"
