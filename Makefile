@@ -27,8 +27,8 @@ run: stack-up build
 
 test: stack-up
 	$(SWIFT) build --build-tests
-	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --skip '$(FAULT_TESTS)'
-	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --filter '$(FAULT_TESTS)'
+	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --skip '$(FAULT_TESTS)'
+	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --filter '$(FAULT_TESTS)'
 
 migrate: stack-up build
 	eval "$$($(STACK) env)" && .build/debug/memgrid migrate
