@@ -39,6 +39,14 @@ let package = Package(
             linkerSettings: [.linkedLibrary("rabbitmq")]
         ),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis"),
+        .systemLibrary(name: "CDNNL"),
+
+        // Tokenizer, model loader and encoder for local embeddings; remote providers.
+        .target(
+            name: "Embeddings",
+            dependencies: ["CDNNL", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
 
         .target(
             name: "Messaging",
@@ -161,6 +169,7 @@ let package = Package(
         ),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts"], resources: [.copy("Golden")], swiftSettings: swiftSettings),
         .testTarget(name: "MessagingTests", dependencies: ["Messaging", "Contracts", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "CacheTests", dependencies: ["Cache"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",

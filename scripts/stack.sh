@@ -59,7 +59,7 @@ PG_SOCK="$PG_DIR/run"
 PG_USER=memgrid   # database superuser, and (when we are root) the OS user running postgres
 PG_DB=memgrid
 
-APT_PACKAGES=(rabbitmq-server redis-server librabbitmq-dev libhiredis-dev)
+APT_PACKAGES=(rabbitmq-server redis-server librabbitmq-dev libhiredis-dev libdnnl-dev)
 
 IS_ROOT=0
 [[ $(id -u) -eq 0 ]] && IS_ROOT=1
