@@ -8,11 +8,13 @@ N ?= 200000
 # Tests that disrupt every broker connection run alone, after the parallel suite.
 FAULT_TESTS := BrokerFaultTests
 
-.PHONY: help build build-release run test migrate bench-queue
+.PHONY: help build build-release run test migrate bench-queue bench-embed bench-embed-baseline bench-embed-pipeline
 help:
 	@echo "make run          stack up, migrate, build, run gateway + 3 workers in the foreground"
 	@echo "make test         stack up, build, run every test against the real servers"
 	@echo "make bench-queue  WorkerRuntime vs raw librabbitmq throughput (N=$(N))"
+	@echo "make bench-embed  local model sentences/s at batch 1 and 32 vs sentence-transformers"
+	@echo "make bench-embed-pipeline  texts/s through queue, cache and pgvector vs the raw encoder"
 	@echo "make migrate      apply database migrations"
 	@echo "stack: stack-up stack-down stack-status stack-reset stack-env"
 
@@ -35,6 +37,16 @@ migrate: stack-up build
 
 bench-queue: stack-up build-release
 	eval "$$($(STACK) env)" && .build/release/memgrid bench queue --count $(N)
+
+bench-embed: stack-up build-release
+	eval "$$($(STACK) env)" && .build/release/memgrid bench embed
+
+# sentence-transformers + torch in .venv-ref (large): the baseline bench-embed compares with.
+bench-embed-baseline:
+	scripts/reference/setup.sh
+
+bench-embed-pipeline: stack-up build-release
+	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench embed-pipeline --count $(or $(EMBED_N),100000)
 
 # --- local stack ---
 # RabbitMQ + Redis + PostgreSQL/pgvector on 127.0.0.1, state in .stack/ (see scripts/stack.sh).

@@ -28,6 +28,24 @@ public struct JobRouter: Sendable {
     public init() {}
 
     public mutating func register<Handler: JobHandler>(_ handler: Handler) {
+        register(handler, validate: nil)
+    }
+
+    /// Payloads from the catalog are validated (envelope and payload rules) before the
+    /// handler runs; a violation dead-letters the job as `invalid`.
+    public mutating func register<Handler: JobHandler>(_ handler: Handler) where Handler.Payload: JobPayload {
+        register(handler) { job in
+            do {
+                try job.validate()
+            } catch let error as ContractError {
+                throw JobFailure.invalid(error.description)
+            }
+        }
+    }
+
+    private mutating func register<Handler: JobHandler>(
+        _ handler: Handler, validate: (@Sendable (JobEnvelope<Handler.Payload>) throws -> Void)?
+    ) {
         let type = handler.type
         entries[type.description] = { body, attempt, redelivered, logger in
             let job: JobEnvelope<Handler.Payload>
@@ -39,6 +57,7 @@ public struct JobRouter: Sendable {
             guard job.kind == type.kind, job.version == type.version else {
                 throw JobFailure.invalid("envelope says \(job.typeName) but the message type is \(type)")
             }
+            try validate?(job)
             var logger = logger
             logger[metadataKey: "job.id"] = "\(job.id)"
             logger[metadataKey: "tenant.id"] = "\(job.tenantID)"

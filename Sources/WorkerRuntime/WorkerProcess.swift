@@ -14,13 +14,19 @@ public enum WorkerProcess {
         public let publisher: Publisher
         public let consumer: Consumer
         public let readiness: Readiness
+        public let handlerTypes: [String]
     }
 
+    /// - Parameters:
+    ///   - dependencies: services the handlers need (database, cache, model), started
+    ///     before consuming and stopped after it.
+    ///   - makeRouter: the handlers, given the process's publisher.
     public static func build(
         configuration: WorkerProcessConfiguration,
-        router: JobRouter,
         registry: PrometheusCollectorRegistry,
-        logger: Logger
+        logger: Logger,
+        dependencies: [any Service] = [],
+        makeRouter: (Publisher) -> JobRouter
     ) -> Parts {
         let process = configuration.process
         let worker = configuration.worker
@@ -32,6 +38,7 @@ public enum WorkerProcess {
             declaration: process.declaration,
             logger: logger)
         let factory = PrometheusMetricsFactory(registry: registry)
+        let router = makeRouter(publisher)
         let jobWorker = JobWorker(
             configuration: worker, consumer: consumer, publisher: publisher, router: router,
             metrics: WorkerMetrics(queue: worker.queue.rawValue, factory: factory), logger: logger)
@@ -44,13 +51,11 @@ public enum WorkerProcess {
         // Dependencies first, consumers next, HTTP last: shutdown runs in reverse.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: PublisherService(publisher)),
-                    .init(service: jobWorker),
-                    .init(service: server),
-                ],
+                services: [.init(service: PublisherService(publisher))]
+                    + dependencies.map { .init(service: $0) }
+                    + [.init(service: jobWorker), .init(service: server)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        return Parts(group: group, publisher: publisher, consumer: consumer, readiness: readiness)
+        return Parts(group: group, publisher: publisher, consumer: consumer, readiness: readiness, handlerTypes: router.types)
     }
 }

@@ -1,5 +1,6 @@
 public import Contracts
-import Logging
+public import Logging
+public import Prometheus
 import Messaging
 import PostgresNIO
 import ServiceLifecycle
@@ -9,18 +10,25 @@ public import WorkerRuntime
 /// The shared `main` of the queue worker executables: configuration from the
 /// environment, a schema check, then the worker's service group until SIGTERM/SIGINT.
 public enum WorkerMain {
+    /// - Parameter build: wires the process from its configuration (the embedding worker
+    ///   adds its model, cache and database); defaults to a worker without handlers.
     public static func run(
-        label: String, queue: JobQueue, router: JobRouter, defaultOperationsPort: Int
+        label: String, queue: JobQueue, defaultOperationsPort: Int,
+        build: (WorkerProcessConfiguration, EnvironmentReader, PrometheusCollectorRegistry, Logger) throws -> WorkerProcess.Parts
+            = { configuration, _, registry, logger in
+                WorkerProcess.build(configuration: configuration, registry: registry, logger: logger) { _ in JobRouter() }
+            }
     ) async throws {
+        let environment = EnvironmentReader()
         let configuration = try WorkerProcessConfiguration(
-            queue: queue, environment: EnvironmentReader(), defaultOperationsPort: defaultOperationsPort)
+            queue: queue, environment: environment, defaultOperationsPort: defaultOperationsPort)
         let (logger, registry) = ProcessBootstrap.bootstrap(label: label, level: configuration.process.logLevel)
         try await checkSchema(url: configuration.process.postgresURL, logger: logger)
-        let parts = WorkerProcess.build(configuration: configuration, router: router, registry: registry, logger: logger)
+        let parts = try build(configuration, environment, registry, logger)
         logger.info("worker starting", metadata: [
             "queue": "\(queue)",
             "broker": "\(configuration.process.broker.redactedDescription)",
-            "handlers": "\(router.types.joined(separator: ","))",
+            "handlers": "\(parts.handlerTypes.joined(separator: ","))",
             "ops.port": "\(configuration.process.operationsPort)",
         ])
         try await parts.group.run()
@@ -28,11 +36,8 @@ public enum WorkerMain {
 
     /// Refuses to start on a database whose schema is older than this build.
     static func checkSchema(url: String, logger: Logger) async throws {
-        let client = PostgresClient(configuration: try DatabaseConfiguration(url: url, maxConnections: 1).client, backgroundLogger: logger)
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await client.run() }
+        try await DatabaseConfiguration.withClient(url: url, maxConnections: 1, logger: logger) { client in
             try await Migrator().requireCurrent(client, logger: logger)
-            group.cancelAll()
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Contracts
+import Embeddings
 import WorkerRuntime
 import Workers
 
@@ -7,10 +8,17 @@ import Workers
 struct EmbeddingWorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memgrid-embedding-worker",
-        abstract: "Worker for the 'embed' queue: texts into vectors (the model and handlers arrive with the embedding issue).",
-        discussion: WorkerMain.discussion(defaultOperationsPort: 9101))
+        abstract: "Worker for the 'embed' queue: texts into vectors with the local model, cached in Redis, stored in pgvector.",
+        discussion: WorkerMain.discussion(defaultOperationsPort: 9101)
+            + "\nThe model is read from MEMGRID_MODEL_DIR (all-MiniLM-L6-v2 safetensors + vocab.txt).")
 
     func run() async throws {
-        try await WorkerMain.run(label: "memgrid.embedding-worker", queue: .embed, router: JobRouter(), defaultOperationsPort: 9101)
+        try await WorkerMain.run(label: "memgrid.embedding-worker", queue: .embed, defaultOperationsPort: 9101) {
+            configuration, environment, registry, logger in
+            let embedding = try EmbeddingWorkerApp.Configuration(environment: environment)
+            let embedder = try LocalEmbedder(modelDirectory: embedding.modelDirectory, logger: logger)
+            return try EmbeddingWorkerApp.build(
+                configuration: configuration, embedding: embedding, embedder: embedder, registry: registry, logger: logger)
+        }
     }
 }

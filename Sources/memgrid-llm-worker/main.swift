@@ -11,6 +11,6 @@ struct LLMWorkerCommand: AsyncParsableCommand {
         discussion: WorkerMain.discussion(defaultOperationsPort: 9102))
 
     func run() async throws {
-        try await WorkerMain.run(label: "memgrid.llm-worker", queue: .llm, router: JobRouter(), defaultOperationsPort: 9102)
+        try await WorkerMain.run(label: "memgrid.llm-worker", queue: .llm, defaultOperationsPort: 9102)
     }
 }

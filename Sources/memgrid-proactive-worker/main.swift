@@ -11,6 +11,6 @@ struct ProactiveWorkerCommand: AsyncParsableCommand {
         discussion: WorkerMain.discussion(defaultOperationsPort: 9103))
 
     func run() async throws {
-        try await WorkerMain.run(label: "memgrid.proactive-worker", queue: .proactive, router: JobRouter(), defaultOperationsPort: 9103)
+        try await WorkerMain.run(label: "memgrid.proactive-worker", queue: .proactive, defaultOperationsPort: 9103)
     }
 }

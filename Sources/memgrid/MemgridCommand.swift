@@ -6,5 +6,5 @@ struct MemgridCommand: AsyncParsableCommand {
         commandName: "memgrid",
         abstract: "memgrid admin CLI: migrations, contracts, benchmarks.",
         discussion: "Connection settings come from the same environment variables as the services (docs/configuration.md).",
-        subcommands: [MigrateCommand.self, ContractsCommand.self, BenchCommand.self])
+        subcommands: [MigrateCommand.self, ContractsCommand.self, EmbedCommand.self, BenchCommand.self])
 }

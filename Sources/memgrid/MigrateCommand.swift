@@ -14,13 +14,12 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = EnvironmentReader()
-        var logger = Logger(label: "memgrid.migrate")
-        logger.logLevel = try environment.choice("MEMGRID_LOG_LEVEL", default: .info)
+        var configuredLogger = Logger(label: "memgrid.migrate")
+        configuredLogger.logLevel = try environment.choice("MEMGRID_LOG_LEVEL", default: .info)
+        let logger = configuredLogger
         let url = environment.string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid")
-        let client = PostgresClient(configuration: try DatabaseConfiguration(url: url, maxConnections: 2).client, backgroundLogger: logger)
         let migrator = Migrator()
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await client.run() }
+        try await DatabaseConfiguration.withClient(url: url, logger: logger) { client in
             if status {
                 let current = try await migrator.currentVersion(client, logger: logger)
                 print("schema version \(current), latest \(migrator.latestVersion)")
@@ -30,7 +29,6 @@ struct MigrateCommand: AsyncParsableCommand {
                     ? "schema is up to date (version \(migrator.latestVersion))"
                     : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
             }
-            group.cancelAll()
         }
     }
 }

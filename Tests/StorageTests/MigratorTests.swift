@@ -3,47 +3,7 @@ import Logging
 import PostgresNIO
 import Storage
 import Testing
-
-/// Each test gets its own database, created on the local stack's server and dropped after.
-struct ScratchDatabase {
-    let name = "memgrid_test_\(UUID().uuidString.prefix(8).lowercased())"
-    let logger = Logger(label: "test.storage")
-
-    static var adminURL: String {
-        ProcessInfo.processInfo.environment["MEMGRID_POSTGRES_URL"] ?? "postgres://memgrid@127.0.0.1:35432/memgrid"
-    }
-
-    var url: String {
-        var components = URLComponents(string: Self.adminURL)!
-        components.path = "/\(name)"
-        return components.string!
-    }
-
-    func withClient<T: Sendable>(url: String, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
-        let client = PostgresClient(configuration: try DatabaseConfiguration(url: url, maxConnections: 4).client, backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                await client.run()
-                return nil
-            }
-            let result = try await body(client)
-            group.cancelAll()
-            return result
-        }
-    }
-
-    func create() async throws {
-        try await withClient(url: Self.adminURL) { client in
-            _ = try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-        }
-    }
-
-    func drop() async {
-        _ = try? await withClient(url: Self.adminURL) { client in
-            _ = try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
-        }
-    }
-}
+import TestSupport
 
 @Suite("Migrations against the real PostgreSQL")
 struct MigratorTests {

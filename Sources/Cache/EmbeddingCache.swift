@@ -1,0 +1,95 @@
+public import CoreMetrics
+import Crypto
+import Foundation
+public import Logging
+import Synchronization
+
+/// Every vector memgrid has computed, in Redis: key from (space, text), value the raw
+/// little-endian float32 bytes. Redis trouble makes embedding slower, never failed:
+/// lookups then miss and stores are skipped, logged once per outage, counted.
+public final class EmbeddingCache: Sendable {
+    private let client: RedisClient
+    private let ttl: Duration?
+    private let logger: Logger
+    private let hits: Counter
+    private let misses: Counter
+    private let errors: Counter
+    private let degraded = Atomic<Bool>(false)
+
+    public init(client: RedisClient, ttl: Duration?, metrics factory: any MetricsFactory, logger: Logger) {
+        self.client = client
+        self.ttl = ttl
+        self.logger = logger
+        hits = Counter(label: "memgrid_embedding_cache_hits_total", factory: factory)
+        misses = Counter(label: "memgrid_embedding_cache_misses_total", factory: factory)
+        errors = Counter(label: "memgrid_embedding_cache_errors_total", factory: factory)
+    }
+
+    /// `emb:<space>:<sha256(text) hex>`: the space keeps models apart, the digest keeps
+    /// keys short whatever the text.
+    public static func key(space: String, text: String) -> String {
+        let digest = SHA256.hash(data: Data(text.utf8))
+        return "emb:\(space):" + digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// One entry per text, nil on a miss (or when Redis is unavailable, or a value has the
+    /// wrong size).
+    public func lookup(space: String, texts: [String], dimensions: Int) async -> [[Float]?] {
+        guard !texts.isEmpty else { return [] }
+        let values: [[UInt8]?]
+        do {
+            values = try await client.mget(texts.map { Self.key(space: space, text: $0) })
+            recovered()
+        } catch {
+            failed(error)
+            misses.increment(by: Int64(texts.count))
+            return Array(repeating: nil, count: texts.count)
+        }
+        let vectors = values.map { $0.flatMap { Self.decode($0, dimensions: dimensions) } }
+        let hitCount = vectors.count { $0 != nil }
+        hits.increment(by: Int64(hitCount))
+        misses.increment(by: Int64(vectors.count - hitCount))
+        return vectors
+    }
+
+    public func store(space: String, entries: [(text: String, vector: [Float])]) async {
+        guard !entries.isEmpty else { return }
+        do {
+            try await client.setMany(entries.map { (Self.key(space: space, text: $0.text), Self.encode($0.vector)) }, ttl: ttl)
+            recovered()
+        } catch {
+            failed(error)
+        }
+    }
+
+    static func encode(_ vector: [Float]) -> [UInt8] {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(vector.count * 4)
+        for value in vector {
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        return bytes
+    }
+
+    static func decode(_ bytes: [UInt8], dimensions: Int) -> [Float]? {
+        guard bytes.count == dimensions * 4 else { return nil }
+        return (0..<dimensions).map { index in
+            let offset = index * 4
+            let bits = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+            return Float(bitPattern: bits)
+        }
+    }
+
+    private func failed(_ error: any Error) {
+        errors.increment()
+        if !degraded.exchange(true, ordering: .relaxed) {
+            logger.warning("embedding cache unavailable; computing without it", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func recovered() {
+        if degraded.exchange(false, ordering: .relaxed) {
+            logger.info("embedding cache available again")
+        }
+    }
+}

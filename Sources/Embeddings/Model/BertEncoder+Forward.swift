@@ -1,0 +1,109 @@
+extension BertEncoder {
+    /// Scratch buffers for one forward pass, grown as needed and reused across batches.
+    /// Confined to one thread at a time.
+    final class Workspace {
+        private(set) var hidden = Buffer()  // [T, H]
+        private(set) var qkv = Buffer()  // [T, 3H]
+        private(set) var context = Buffer()  // [T, H]
+        private(set) var intermediate = Buffer()  // [T, I]
+        private(set) var keysT = Buffer()  // [headSize, Lpad]
+        private(set) var scores = Buffer()  // [L, Lpad]
+
+        struct Buffer {
+            private(set) var pointer = UnsafeMutablePointer<Float>.allocate(capacity: 16)
+            private(set) var capacity = 16
+
+            mutating func reserve(_ count: Int) {
+                guard count > capacity else { return }
+                pointer.deallocate()
+                // Grow geometrically so a slowly rising batch size does not reallocate every time.
+                capacity = max(count, capacity * 3 / 2)
+                pointer = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+            }
+
+            func free() { pointer.deallocate() }
+        }
+
+        func reserve(tokens: Int, longest: Int, configuration c: Configuration) {
+            let padded = (longest + 15) / 16 * 16
+            hidden.reserve(tokens * c.hiddenSize)
+            qkv.reserve(tokens * 3 * c.hiddenSize)
+            context.reserve(tokens * c.hiddenSize)
+            intermediate.reserve(tokens * c.intermediateSize)
+            keysT.reserve(c.headSize * padded)
+            scores.reserve(longest * padded)
+        }
+
+        deinit {
+            for buffer in [hidden, qkv, context, intermediate, keysT, scores] { buffer.free() }
+        }
+    }
+
+    /// Runs one packed batch and appends its pooled, normalized vectors to `results`.
+    func forward(_ batch: ArraySlice<[Int32]>, workspace w: Workspace, into results: inout [[Float]]) throws(BertEncoder.Error) {
+        let c = configuration
+        let (h, inter, heads, headSize) = (c.hiddenSize, c.intermediateSize, c.attentionHeads, c.headSize)
+        let tokens = batch.reduce(0) { $0 + $1.count }
+        let longest = batch.reduce(0) { max($0, $1.count) }
+        w.reserve(tokens: tokens, longest: longest, configuration: c)
+        let hidden = w.hidden.pointer, qkv = w.qkv.pointer, context = w.context.pointer, intermediate = w.intermediate.pointer
+        let p = parameters
+
+        // Embeddings: word + (position + token type 0), then LayerNorm.
+        var row = 0
+        for ids in batch {
+            for (position, id) in ids.enumerated() {
+                let out = hidden + (row + position) * h
+                let word = p.wordEmbeddings + Int(id) * h
+                let positional = p.positionEmbeddings + position * h
+                var d = 0
+                while d < h {
+                    Kernels.store(Kernels.load(word + d) + Kernels.load(positional + d), out + d)
+                    d += Kernels.width
+                }
+            }
+            row += ids.count
+        }
+        Kernels.biasLayerNorm(hidden, rows: tokens, columns: h, bias: nil, gamma: p.embeddingNormGamma, beta: p.embeddingNormBeta, epsilon: c.layerNormEpsilon)
+
+        for layer in p.layers {
+            // Q, K, V in one GEMM: [T, H] · [3H, H]ᵀ.
+            try GEMM.multiplyTransposed(m: tokens, n: 3 * h, k: h, hidden, lda: h, layer.qkvWeight, ldb: h, beta: 0, qkv, ldc: 3 * h)
+            Kernels.addBias(qkv, rows: tokens, columns: 3 * h, stride: 3 * h, bias: layer.qkvBias)
+
+            var start = 0
+            for ids in batch {
+                let length = ids.count
+                for head in 0..<heads {
+                    let base = qkv + start * 3 * h + head * headSize
+                    Kernels.attention(
+                        query: base, key: base + h, value: base + 2 * h, stride: 3 * h,
+                        length: length, headSize: headSize,
+                        output: context + start * h + head * headSize, outputStride: h,
+                        keysT: w.keysT.pointer, scores: w.scores.pointer
+                    )
+                }
+                start += length
+            }
+
+            // hidden = LayerNorm(hidden + context · Woᵀ + bo): the GEMM accumulates into the residual.
+            try GEMM.multiplyTransposed(m: tokens, n: h, k: h, context, lda: h, layer.outputWeight, ldb: h, beta: 1, hidden, ldc: h)
+            Kernels.biasLayerNorm(hidden, rows: tokens, columns: h, bias: layer.outputBias, gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: c.layerNormEpsilon)
+
+            // hidden = LayerNorm(hidden + GELU(hidden · W1ᵀ + b1) · W2ᵀ + b2).
+            try GEMM.multiplyTransposed(m: tokens, n: inter, k: h, hidden, lda: h, layer.intermediateWeight, ldb: h, beta: 0, intermediate, ldc: inter)
+            Kernels.biasGELU(intermediate, rows: tokens, columns: inter, bias: layer.intermediateBias)
+            try GEMM.multiplyTransposed(m: tokens, n: h, k: inter, intermediate, lda: inter, layer.feedForwardWeight, ldb: inter, beta: 1, hidden, ldc: h)
+            Kernels.biasLayerNorm(hidden, rows: tokens, columns: h, bias: layer.feedForwardBias, gamma: layer.feedForwardNormGamma, beta: layer.feedForwardNormBeta, epsilon: c.layerNormEpsilon)
+        }
+
+        var start = 0
+        for ids in batch {
+            results.append([Float](unsafeUninitializedCapacity: h) { buffer, count in
+                Kernels.meanPoolNormalize(hidden + start * h, rows: ids.count, columns: h, into: buffer)
+                count = h
+            })
+            start += ids.count
+        }
+    }
+}

@@ -1,0 +1,24 @@
+public import Logging
+public import PostgresNIO
+
+extension DatabaseConfiguration {
+    /// Runs `body` with a client that lives only for its duration: for CLI commands,
+    /// start-up checks and tests. Long-running processes run a `PostgresClient` as a
+    /// service instead.
+    public static func withClient<T: Sendable>(
+        url: String, maxConnections: Int = 2, logger: Logger,
+        _ body: @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        let client = PostgresClient(
+            configuration: try DatabaseConfiguration(url: url, maxConnections: maxConnections).client,
+            backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                await client.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Crypto
+import Foundation
+public import Logging
+public import PostgresNIO
+
+/// Writes vectors to pgvector: one multi-row upsert per batch, idempotent on
+/// (space, tenant, target kind, target id), so a redelivered job never adds a row.
+public struct EmbeddingRepository: Sendable {
+    /// One vector to store, and, for documents, the text and metadata to keep with it.
+    public struct Row: Sendable, Equatable {
+        public enum TargetKind: String, Sendable { case memoryItem = "memory_item", document }
+
+        public var tenantID: String
+        public var targetKind: TargetKind
+        public var targetID: String
+        public var contentHash: String
+        public var embedding: [Float]
+        /// Stored in `documents` when the target is a document.
+        public var text: String
+        public var metadataJSON: String
+
+        public init(
+            tenantID: String, targetKind: TargetKind, targetID: String, contentHash: String,
+            embedding: [Float], text: String, metadataJSON: String = "{}"
+        ) {
+            self.tenantID = tenantID
+            self.targetKind = targetKind
+            self.targetID = targetID
+            self.contentHash = contentHash
+            self.embedding = embedding
+            self.text = text
+            self.metadataJSON = metadataJSON
+        }
+    }
+
+    public let client: PostgresClient
+
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    /// Records a space and creates its HNSW (cosine) index. Idempotent.
+    public func register(spaceID: String, model: String, revision: String, dimensions: Int, logger: Logger) async throws {
+        try await client.query("""
+            INSERT INTO embedding_spaces (id, model, revision, dimensions) VALUES (\(spaceID), \(model), \(revision), \(dimensions))
+            ON CONFLICT (id) DO NOTHING
+            """, logger: logger)
+        // The first space ever registered serves searches until a re-embed switches it.
+        try await client.query("""
+            UPDATE embedding_spaces SET active = true
+            WHERE id = \(spaceID) AND NOT EXISTS (SELECT 1 FROM embedding_spaces WHERE active)
+            """, logger: logger)
+        // Index DDL cannot take bind parameters; both values are validated here.
+        let index = "embeddings_hnsw_\(Self.indexSuffix(spaceID))"
+        let literal = spaceID.replacingOccurrences(of: "'", with: "''")
+        try await client.query(PostgresQuery(unsafeSQL: """
+            CREATE INDEX IF NOT EXISTS \(index) ON embeddings
+            USING hnsw ((embedding::vector(\(dimensions))) vector_cosine_ops) WHERE space_id = '\(literal)'
+            """), logger: logger)
+    }
+
+    /// Upserts every row (the last one wins for a repeated key) in one transaction.
+    public func upsert(_ rows: [Row], spaceID: String, dimensions: Int, logger: Logger) async throws {
+        var byKey: [String: Row] = [:]
+        var order: [String] = []
+        for row in rows {
+            let key = "\(row.tenantID)\u{0}\(row.targetKind.rawValue)\u{0}\(row.targetID)"
+            if byKey.updateValue(row, forKey: key) == nil { order.append(key) }
+        }
+        let unique = order.map { byKey[$0]! }
+        guard !unique.isEmpty else { return }
+        precondition(unique.allSatisfy { $0.embedding.count == dimensions }, "vector dimensions must match the space")
+
+        // Vectors travel as one flat binary float4[]; row n takes its slice.
+        let flat = unique.flatMap(\.embedding)
+        let documents = unique.filter { $0.targetKind == .document }
+        try await client.withTransaction(logger: logger) { connection in
+            if !documents.isEmpty {
+                try await connection.query("""
+                    INSERT INTO documents (tenant_id, external_id, text, metadata, content_hash)
+                    SELECT t, i, x, m::jsonb, h
+                    FROM unnest(\(documents.map(\.tenantID)), \(documents.map(\.targetID)), \(documents.map(\.text)),
+                                \(documents.map(\.metadataJSON)), \(documents.map(\.contentHash))) AS u(t, i, x, m, h)
+                    ON CONFLICT (tenant_id, external_id) DO UPDATE
+                    SET text = EXCLUDED.text, metadata = EXCLUDED.metadata, content_hash = EXCLUDED.content_hash, updated_at = now()
+                    """, logger: logger)
+            }
+            try await connection.query("""
+                INSERT INTO embeddings (space_id, tenant_id, target_kind, target_id, content_hash, embedding)
+                SELECT \(spaceID), t, k, i, h, (\(flat)::real[])[(o - 1) * \(dimensions) + 1 : o * \(dimensions)]::vector
+                FROM unnest(\(unique.map(\.tenantID)), \(unique.map(\.targetKind.rawValue)), \(unique.map(\.targetID)),
+                            \(unique.map(\.contentHash))) WITH ORDINALITY AS u(t, k, i, h, o)
+                ON CONFLICT (space_id, tenant_id, target_kind, target_id) DO UPDATE
+                SET content_hash = EXCLUDED.content_hash, embedding = EXCLUDED.embedding, updated_at = now()
+                """, logger: logger)
+        }
+    }
+
+    /// A digest of the space id: a safe, unique identifier suffix.
+    static func indexSuffix(_ spaceID: String) -> String {
+        SHA256.hash(data: Data(spaceID.utf8)).prefix(10).map { String(format: "%02x", $0) }.joined()
+    }
+}

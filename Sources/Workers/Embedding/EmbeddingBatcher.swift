@@ -1,0 +1,229 @@
+public import Cache
+public import Contracts
+public import CoreMetrics
+import Crypto
+public import Embeddings
+import Foundation
+public import Logging
+import Metrics
+import PostgresNIO
+public import ServiceLifecycle
+public import Storage
+import Synchronization
+import WorkerRuntime
+
+/// Gathers the texts of concurrently handled embed jobs into micro-batches (up to a
+/// token budget, waiting at most a short linger for company), then per batch: cache
+/// lookup, the model for the misses, cache store, one bulk upsert. Each job's handler
+/// resumes once its rows are committed.
+public final class EmbeddingBatcher: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var maxBatchTokens: Int
+        public var linger: Duration
+
+        public init(maxBatchTokens: Int = 8192, linger: Duration = .milliseconds(2)) {
+            self.maxBatchTokens = maxBatchTokens
+            self.linger = linger
+        }
+    }
+
+    /// What a job got: vectors written and how many came from the cache.
+    public struct Outcome: Sendable, Equatable {
+        public var count: Int
+        public var cached: Int
+    }
+
+    struct Request: Sendable {
+        var tenantID: String
+        var items: [EmbedJob.Item]
+        var tokens: Int
+        var continuation: CheckedContinuation<Outcome, any Error>
+    }
+
+    private let configuration: Configuration
+    private let embedder: any Embedder
+    private let cache: EmbeddingCache?
+    private let repository: EmbeddingRepository
+    private let metrics: EmbeddingMetrics
+    private let logger: Logger
+    private let pending = Mutex<[Request]>([])
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let ready = Atomic<Bool>(false)
+
+    public init(
+        configuration: Configuration, embedder: any Embedder, cache: EmbeddingCache?,
+        repository: EmbeddingRepository, metrics: any MetricsFactory, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.embedder = embedder
+        self.cache = cache
+        self.repository = repository
+        self.metrics = EmbeddingMetrics(factory: metrics)
+        self.logger = logger
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    public var space: EmbeddingSpace { embedder.space }
+
+    /// True once the space is registered and the model has run once.
+    public var isReady: Bool { ready.load(ordering: .acquiring) }
+
+    /// Embeds and stores a job's items; returns when they are committed.
+    public func submit(tenantID: String, items: [EmbedJob.Item]) async throws -> Outcome {
+        let tokens = items.reduce(0) { $0 + embedder.tokenCount($1.text) }
+        return try await withCheckedThrowingContinuation { continuation in
+            pending.withLock { $0.append(Request(tenantID: tenantID, items: items, tokens: tokens, continuation: continuation)) }
+            wake.yield()
+        }
+    }
+
+    public func run() async throws {
+        let space = embedder.space
+        try await repository.register(
+            spaceID: space.id, model: space.model, revision: space.revision, dimensions: space.dimensions, logger: logger)
+        _ = try await embedder.embed(["warm up"])
+        ready.store(true, ordering: .releasing)
+        logger.info("embedding model warm", metadata: ["embedding.space": "\(space.id)"])
+
+        // Persisting overlaps with embedding the next batch; at most one of each at a time.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var persisting = false
+            for await _ in wakeups.cancelOnGracefulShutdown() {
+                while let batch = await nextBatch() {
+                    let embedded = await embed(batch)
+                    if persisting { try await group.next() }
+                    group.addTask { await self.persist(embedded) }
+                    persisting = true
+                }
+            }
+            try await group.waitForAll()
+        }
+        // Shutdown: whatever is still queued fails retryably and is redelivered.
+        for request in pending.withLock({ requests in defer { requests = [] }; return requests }) {
+            request.continuation.resume(throwing: JobFailure.retryable("embedding worker shutting down"))
+        }
+    }
+
+    /// Takes queued requests up to the token budget, lingering briefly for more when the
+    /// batch is small.
+    private func nextBatch() async -> [Request]? {
+        let queuedTokens = pending.withLock { $0.reduce(0) { $0 + $1.tokens } }
+        guard queuedTokens > 0 || pending.withLock({ !$0.isEmpty }) else { return nil }
+        if queuedTokens < configuration.maxBatchTokens { try? await Task.sleep(for: configuration.linger) }
+        return pending.withLock { requests in
+            var tokens = 0
+            var count = 0
+            for request in requests {
+                if count > 0 && tokens + request.tokens > configuration.maxBatchTokens { break }
+                tokens += request.tokens
+                count += 1
+            }
+            let batch = Array(requests.prefix(count))
+            requests.removeFirst(count)
+            return batch.isEmpty ? nil : batch
+        }
+    }
+
+    struct Embedded {
+        var requests: [Request]
+        /// Per request, per item.
+        var vectors: Result<[[[Float]]], any Error>
+        var cached: [Int]
+    }
+
+    private func embed(_ batch: [Request]) async -> Embedded {
+        let space = embedder.space
+        let texts = batch.flatMap { $0.items.map(\.text) }
+        let cachedVectors = await cache?.lookup(space: space.id, texts: texts, dimensions: space.dimensions)
+            ?? Array(repeating: nil, count: texts.count)
+        let missIndices = cachedVectors.indices.filter { cachedVectors[$0] == nil }
+        do {
+            let start = ContinuousClock.now
+            let computed = missIndices.isEmpty ? [] : try await embedder.embed(missIndices.map { texts[$0] })
+            metrics.modelDuration.record(duration: ContinuousClock.now - start)
+            var all = cachedVectors
+            for (index, vector) in zip(missIndices, computed) { all[index] = vector }
+            await cache?.store(space: space.id, entries: zip(missIndices, computed).map { (texts[$0], $1) })
+
+            metrics.texts.increment(by: Int64(texts.count))
+            metrics.tokens.increment(by: Int64(batch.reduce(0) { $0 + $1.tokens }))
+            metrics.batchSize.record(texts.count)
+
+            var offset = 0
+            var perRequest: [[[Float]]] = []
+            var cached: [Int] = []
+            for request in batch {
+                let range = offset..<offset + request.items.count
+                perRequest.append(range.map { all[$0]! })
+                cached.append(range.count { cachedVectors[$0] != nil })
+                offset += request.items.count
+            }
+            return Embedded(requests: batch, vectors: .success(perRequest), cached: cached)
+        } catch {
+            return Embedded(requests: batch, vectors: .failure(error), cached: [])
+        }
+    }
+
+    private func persist(_ embedded: Embedded) async {
+        let space = embedder.space
+        let vectors: [[[Float]]]
+        switch embedded.vectors {
+        case .failure(let error):
+            for request in embedded.requests { request.continuation.resume(throwing: error) }
+            return
+        case .success(let value):
+            vectors = value
+        }
+        let rows = zip(embedded.requests, vectors).map { request, vectors in
+            zip(request.items, vectors).map { item, vector in Self.row(tenantID: request.tenantID, item: item, vector: vector) }
+        }
+        do {
+            try await repository.upsert(rows.flatMap { $0 }, spaceID: space.id, dimensions: space.dimensions, logger: logger)
+            for (index, request) in embedded.requests.enumerated() {
+                request.continuation.resume(returning: Outcome(count: request.items.count, cached: embedded.cached[index]))
+            }
+        } catch {
+            // One bad job (e.g. an unknown tenant) must not fail its neighbours: retry alone.
+            for (index, request) in embedded.requests.enumerated() {
+                do {
+                    try await repository.upsert(rows[index], spaceID: space.id, dimensions: space.dimensions, logger: logger)
+                    request.continuation.resume(returning: Outcome(count: request.items.count, cached: embedded.cached[index]))
+                } catch {
+                    request.continuation.resume(throwing: Self.classify(error))
+                }
+            }
+        }
+    }
+
+    static func row(tenantID: String, item: EmbedJob.Item, vector: [Float]) -> EmbeddingRepository.Row {
+        let hash = SHA256.hash(data: Data(item.text.utf8)).map { String(format: "%02x", $0) }.joined()
+        let metadata = item.metadata.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return EmbeddingRepository.Row(
+            tenantID: tenantID, targetKind: item.target.kind == .document ? .document : .memoryItem,
+            targetID: item.target.id, contentHash: hash, embedding: vector, text: item.text, metadataJSON: metadata)
+    }
+
+    /// A foreign-key violation means the tenant does not exist: retrying cannot help.
+    static func classify(_ error: any Error) -> any Error {
+        let underlying = (error as? PostgresTransactionError)?.closureError ?? error
+        if let error = underlying as? PSQLError, error.serverInfo?[.sqlState] == "23503" {
+            return JobFailure.permanent("unknown tenant: create it before embedding for it")
+        }
+        return error
+    }
+}
+
+struct EmbeddingMetrics: Sendable {
+    let texts: Counter
+    let tokens: Counter
+    let batchSize: Recorder
+    let modelDuration: Metrics.Timer
+
+    init(factory: any MetricsFactory) {
+        texts = Counter(label: "memgrid_embedding_texts_total", factory: factory)
+        tokens = Counter(label: "memgrid_embedding_tokens_total", factory: factory)
+        batchSize = Recorder(label: "memgrid_embedding_batch_size", aggregate: true, factory: factory)
+        modelDuration = Metrics.Timer(label: "memgrid_embedding_model_seconds", preferredDisplayUnit: .seconds, factory: factory)
+    }
+}

