@@ -31,6 +31,7 @@ test: stack-up
 	$(SWIFT) build --build-tests
 	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --skip '$(FAULT_TESTS)'
 	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --filter '$(FAULT_TESTS)'
+	scripts/deploy/check.sh
 
 migrate: stack-up build
 	eval "$$($(STACK) env)" && .build/debug/memgrid migrate
@@ -47,6 +48,23 @@ bench-embed-baseline:
 
 bench-embed-pipeline: stack-up build-release
 	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench embed-pipeline --count $(or $(EMBED_N),100000)
+
+# Deployment files (Dockerfile, compose/, k8s/): rendered and schema-checked, no engine needed.
+.PHONY: deploy-check k8s-render k8s-validate compose-config image image-closure image-smoke
+deploy-check:
+	scripts/deploy/check.sh
+k8s-render:
+	scripts/deploy/check.sh render
+k8s-validate:
+	scripts/deploy/check.sh k8s
+compose-config:
+	scripts/deploy/check.sh compose
+image:
+	docker build -t memgrid:local .
+image-closure:
+	scripts/deploy/check.sh closure --build
+image-smoke:
+	scripts/deploy/rootfs-smoke.sh
 
 # --- local stack ---
 # RabbitMQ + Redis + PostgreSQL/pgvector on 127.0.0.1, state in .stack/ (see scripts/stack.sh).
