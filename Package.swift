@@ -45,7 +45,11 @@ let package = Package(
         // Tokenizer, model loader and encoder for local embeddings; remote providers.
         .target(
             name: "Embeddings",
-            dependencies: ["CDNNL", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CDNNL",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
 

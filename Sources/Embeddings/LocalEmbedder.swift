@@ -26,6 +26,10 @@ public final class LocalEmbedder: Embedder {
     ///     scratch memory grows to about 14 KB per token of its largest pass.
     public init(modelDirectory: URL, maxBatchTokens: Int = 8192, threads: Int? = nil, logger: Logger) throws {
         let started = ContinuousClock.now
+        let threadCount = threads ?? ComputeThreads.availableCores
+        guard threadCount > 0 else {
+            throw BertEncoder.Error(.invalidConfiguration, "threads must be positive, got \(threadCount)")
+        }
         self.tokenizer = try WordPieceTokenizer(modelDirectory: modelDirectory)
         self.encoder = try BertEncoder(modelDirectory: modelDirectory, maxBatchTokens: maxBatchTokens)
         // `revision` is a content hash of model.safetensors (FNV-1a 64 of its bytes).
@@ -34,12 +38,14 @@ public final class LocalEmbedder: Embedder {
             revision: encoder.weightsHash,
             dimensions: encoder.dimensions
         )
-        let threadCount = threads ?? ComputeThreads.availableCores
-        guard threadCount > 0 else {
-            throw BertEncoder.Error(.invalidConfiguration, "threads must be positive, got \(threadCount)")
-        }
         self.pool = ComputePool(threads: threadCount, name: "memgrid-embed")
         self.logger = logger
+        if ComputeThreads.threadCount() == nil {
+            logger.info(
+                "no OpenMP runtime found: cannot limit oneDNN to one thread per compute thread, cores may be oversubscribed",
+                metadata: ["embedding.threads": "\(threadCount)"]
+            )
+        }
         logger.info(
             "local embedder loaded",
             metadata: [
@@ -51,8 +57,6 @@ public final class LocalEmbedder: Embedder {
             ]
         )
     }
-
-    deinit { pool.shutDown() }
 
     public var threadCount: Int { pool.threadCount }
 

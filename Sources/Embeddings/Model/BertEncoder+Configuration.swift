@@ -74,9 +74,9 @@ extension BertEncoder {
             guard sizes.allSatisfy({ $0 > 0 }), hiddenSize % attentionHeads == 0 else {
                 throw BertEncoder.Error(.invalidConfiguration, "sizes must be positive and hidden_size divisible by num_attention_heads: \(self)", path: path)
             }
-            // The attention kernels work on 16-float vectors.
-            guard hiddenSize % 16 == 0, headSize % 16 == 0, intermediateSize % 16 == 0 else {
-                throw BertEncoder.Error(.invalidConfiguration, "hidden, head and intermediate sizes must be multiples of 16: \(self)", path: path)
+            // Row reductions and attention work in groups of 16 floats.
+            guard hiddenSize % Kernels.lanes == 0, headSize % Kernels.lanes == 0 else {
+                throw BertEncoder.Error(.invalidConfiguration, "hidden_size and the head size must be multiples of \(Kernels.lanes): \(self)", path: path)
             }
             guard layerNormEpsilon.isFinite, layerNormEpsilon >= 0 else {
                 throw BertEncoder.Error(.invalidConfiguration, "layer_norm_eps must be a non-negative number", path: path)

@@ -1,10 +1,12 @@
+import Crypto
+
 extension BertEncoder {
-    /// A content hash of a weights file: FNV-1a 64 over every byte, 16 hex digits.
-    /// Identifies the weights for `EmbeddingSpace.revision`; it is not a cryptographic
-    /// digest.
+    /// SHA-256 of the weights file (hex): the `EmbeddingSpace.revision`, so new weights
+    /// mean a new space.
     static func contentHash(of file: SafeTensors) -> String {
-        var hash = FNV1a64()
-        hash.update(file.fileBytes)
-        return hash.hexDigest
+        SHA256.hash(data: file.fileBytes).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
     }
 }

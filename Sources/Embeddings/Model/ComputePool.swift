@@ -52,12 +52,14 @@ final class ComputePool: Sendable {
         self.threadCount = threads
         for index in 0..<threads {
             let shared = self.shared
+            let threadName = "\(name)-\(index)"
             let thread = Thread {
+                Thread.current.name = threadName  // set from the thread itself so the OS sees it
                 ComputeThreads.setThreadCount(1)
                 let workspace = BertEncoder.Workspace()
                 while let job = shared.next() { job(workspace) }
             }
-            thread.name = "\(name)-\(index)"
+            thread.name = threadName
             thread.stackSize = 8 << 20
             thread.start()
         }

@@ -7,7 +7,7 @@ import Glibc
 import Darwin
 #endif
 
-/// oneDNN's single-precision GEMM, the only C call of the encoder.
+/// oneDNN's single-precision GEMM: every matrix product of the encoder.
 enum GEMM {
     /// `C = A · Bᵀ + beta · C`, row-major: A is m×k (rows `lda` apart), B is n×k (a
     /// PyTorch `Linear` weight, rows `ldb` apart), C is m×n (rows `ldc` apart).
@@ -23,6 +23,24 @@ enum GEMM {
             CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "T")),
             dnnl_dim_t(m), dnnl_dim_t(n), dnnl_dim_t(k),
             1, a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb), beta, c, dnnl_dim_t(ldc)
+        )
+        guard status == dnnl_success else {
+            throw BertEncoder.Error(.computeFailed, "dnnl_sgemm(\(m)×\(n)×\(k)) failed with status \(status.rawValue)")
+        }
+    }
+
+    /// `C = A · B`, row-major: A is m×k, B is k×n, C is m×n.
+    @inline(__always)
+    static func multiply(
+        m: Int, n: Int, k: Int,
+        _ a: UnsafePointer<Float>, lda: Int,
+        _ b: UnsafePointer<Float>, ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int
+    ) throws(BertEncoder.Error) {
+        let status = dnnl_sgemm(
+            CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")),
+            dnnl_dim_t(m), dnnl_dim_t(n), dnnl_dim_t(k),
+            1, a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb), 0, c, dnnl_dim_t(ldc)
         )
         guard status == dnnl_success else {
             throw BertEncoder.Error(.computeFailed, "dnnl_sgemm(\(m)×\(n)×\(k)) failed with status \(status.rawValue)")

@@ -1,66 +1,47 @@
-import Foundation
-
-/// The encoder's element-wise and attention loops, on 16-float vectors. Everything
-/// here works on raw buffers the caller owns and allocates nothing.
+/// The encoder's element-wise, normalization and small-attention loops. They work on
+/// buffers the caller owns and allocate nothing.
+///
+/// Written as plain `Float` loops that LLVM vectorizes in release builds (no calls, no
+/// cross-iteration dependences, selects instead of branches; sums and dot products in
+/// 16 independent accumulators, since float addition is never reassociated). The same
+/// code with `SIMD16<Float>` is no faster in release but, being generic, about 40×
+/// slower in debug builds, where the tests run.
 enum Kernels {
-    typealias Vector = SIMD16<Float>
-    static let width = Vector.scalarCount
+    /// Row lengths must be multiples of this (checked in `Configuration.validate`).
+    static let lanes = 16
 
+    // MARK: exp / erf / GELU
+
+    /// e^x, Cephes `expf`: range reduction by ln 2 and a degree-6 polynomial (relative
+    /// error < 1e-7 on [-87, 0], the range softmax uses). Inputs are clamped to
+    /// [-87.3, 88.3], so very negative inputs give ~1e-38 rather than 0.
     @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> Vector {
-        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
-    }
-
-    @inline(__always)
-    static func load(_ p: UnsafeMutablePointer<Float>) -> Vector {
-        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
-    }
-
-    @inline(__always)
-    static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
-    }
-
-    // The standard library's `pointwiseMin`/`pointwiseMax`/`clamped` go lane by lane
-    // (NaN rules); compare-and-select compiles to vector compares and blends.
-    @inline(__always)
-    static func maximum(_ a: Vector, _ b: Vector) -> Vector { a.replacing(with: b, where: b .> a) }
-
-    @inline(__always)
-    static func clamp(_ x: Vector, _ low: Float, _ high: Float) -> Vector {
-        x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
-    }
-
-    // MARK: exp / erf
-
-    /// e^x for |x| ≲ 87, Cephes `expf` (range reduction by ln 2, degree-6 polynomial),
-    /// within ~2 ulp. Inputs are clamped, so -inf/large negatives give ~1e-38.
-    @inline(__always)
-    static func exp(_ x: Vector) -> Vector {
-        let magic = Vector(repeating: 12_582_912)  // 1.5 × 2^23: adding it rounds to an integer
-        let x = clamp(x, -87.3, 88.3)
+    static func exp(_ x: Float) -> Float {
+        var x = x < -87.3 ? -87.3 : x
+        x = x > 88.3 ? 88.3 : x
+        let magic: Float = 12_582_912  // 1.5 × 2^23: adding it rounds to an integer
         let shifted = x * 1.442_695_04 + magic
         let n = shifted - magic
         let r = x - n * 0.693_359_375 - n * -2.121_944_4e-4
-        var p = Vector(repeating: 1.987_569_15e-4)
+        var p: Float = 1.987_569_15e-4
         p = p * r + 1.398_199_95e-3
         p = p * r + 8.333_451_9e-3
         p = p * r + 4.166_579_59e-2
         p = p * r + 1.666_666_55e-1
         p = p * r + 5.000_000_1e-1
         p = p * (r * r) + r + 1
-        // 2^n from the integer sitting in the low mantissa bits of `shifted`.
-        let integer = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- unsafeBitCast(magic, to: SIMD16<Int32>.self)
-        let scale = unsafeBitCast((integer &+ 127) &<< 23, to: Vector.self)
-        return p * scale
+        // 2^n, from the integer sitting in the low mantissa bits of `shifted`.
+        let exponent = (shifted.bitPattern &- magic.bitPattern &+ 127) &<< 23
+        return p * Float(bitPattern: exponent)
     }
 
-    /// erf(x) as the rational function x·P(x²)/Q(x²) on [-4, 4] (±1 outside, where
-    /// erf rounds to ±1 in single precision). The coefficients are Eigen's and XLA's
-    /// float erf (max error ≈ 1e-7); no exp, one division.
+    /// erf(x) as the rational function x·P(x²)/Q(x²) on [-4, 4] (±1 outside, where erf
+    /// rounds to ±1 in single precision); Eigen's and XLA's float erf. Absolute error
+    /// < 5e-7 against double-precision erf (GELU: < 1.4e-6 on [-10, 10]).
     @inline(__always)
-    static func erf(_ x: Vector) -> Vector {
-        let x = clamp(x, -4, 4)
+    static func erf(_ x: Float) -> Float {
+        var x = x < -4 ? -4 : x
+        x = x > 4 ? 4 : x
         let x2 = x * x
         var p = x2 * -2.726_142_258_013_06e-10 + 2.770_681_424_959_02e-08
         p = x2 * p - 2.101_024_020_825_08e-06
@@ -75,232 +56,223 @@ enum Kernels {
         return x * p / q
     }
 
-    /// x · Φ(x) = ½x(1 + erf(x/√2)), the exact ("erf") GELU of BERT.
+    /// x · Φ(x) = ½x(1 + erf(x/√2)), BERT's exact ("erf") GELU.
     @inline(__always)
-    static func gelu(_ x: Vector) -> Vector {
+    static func gelu(_ x: Float) -> Float {
         let half = x * 0.5
         return half + half * erf(x * 0.707_106_77)
     }
 
-    // MARK: row operations
+    // MARK: rows
 
-    /// `rows[r] = gelu(rows[r] + bias)` for every row of `columns` floats.
+    /// Sixteen accumulators as separate stored floats: LLVM's SLP vectorizer turns the
+    /// unrolled updates into vector instructions, and unlike `SIMD16<Float>` nothing
+    /// here is generic, so debug builds stay fast too.
+    struct Accumulator16 {
+        var a0: Float = 0, a1: Float = 0, a2: Float = 0, a3: Float = 0
+        var a4: Float = 0, a5: Float = 0, a6: Float = 0, a7: Float = 0
+        var a8: Float = 0, a9: Float = 0, a10: Float = 0, a11: Float = 0
+        var a12: Float = 0, a13: Float = 0, a14: Float = 0, a15: Float = 0
+
+        /// self += s × x[0..<16]
+        @inline(__always)
+        mutating func add(_ s: Float, times x: UnsafePointer<Float>) {
+            a0 += s * x[0]; a1 += s * x[1]; a2 += s * x[2]; a3 += s * x[3]
+            a4 += s * x[4]; a5 += s * x[5]; a6 += s * x[6]; a7 += s * x[7]
+            a8 += s * x[8]; a9 += s * x[9]; a10 += s * x[10]; a11 += s * x[11]
+            a12 += s * x[12]; a13 += s * x[13]; a14 += s * x[14]; a15 += s * x[15]
+        }
+
+        /// self += x[0..<16]
+        @inline(__always)
+        mutating func add(_ x: UnsafePointer<Float>) {
+            a0 += x[0]; a1 += x[1]; a2 += x[2]; a3 += x[3]
+            a4 += x[4]; a5 += x[5]; a6 += x[6]; a7 += x[7]
+            a8 += x[8]; a9 += x[9]; a10 += x[10]; a11 += x[11]
+            a12 += x[12]; a13 += x[13]; a14 += x[14]; a15 += x[15]
+        }
+
+        /// self += (x[0..<16] - m)²
+        @inline(__always)
+        mutating func addSquares(_ x: UnsafePointer<Float>, minus m: Float) {
+            var d = x[0] - m; a0 += d * d; d = x[1] - m; a1 += d * d
+            d = x[2] - m; a2 += d * d; d = x[3] - m; a3 += d * d
+            d = x[4] - m; a4 += d * d; d = x[5] - m; a5 += d * d
+            d = x[6] - m; a6 += d * d; d = x[7] - m; a7 += d * d
+            d = x[8] - m; a8 += d * d; d = x[9] - m; a9 += d * d
+            d = x[10] - m; a10 += d * d; d = x[11] - m; a11 += d * d
+            d = x[12] - m; a12 += d * d; d = x[13] - m; a13 += d * d
+            d = x[14] - m; a14 += d * d; d = x[15] - m; a15 += d * d
+        }
+
+        /// The sum of the sixteen, pairwise.
+        @inline(__always)
+        var total: Float {
+            (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))) + (((a8 + a9) + (a10 + a11)) + ((a12 + a13) + (a14 + a15)))
+        }
+
+        @inline(__always)
+        func store(to x: UnsafeMutablePointer<Float>) {
+            x[0] = a0; x[1] = a1; x[2] = a2; x[3] = a3
+            x[4] = a4; x[5] = a5; x[6] = a6; x[7] = a7
+            x[8] = a8; x[9] = a9; x[10] = a10; x[11] = a11
+            x[12] = a12; x[13] = a13; x[14] = a14; x[15] = a15
+        }
+    }
+
+
+    /// `row = gelu(row + bias)` for each of `rows` rows of `columns` floats.
     static func biasGELU(_ data: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>) {
         for r in 0..<rows {
-            let row = data + r &* columns
-            var c = 0
-            while c < columns {
-                store(gelu(load(row + c) + load(bias + c)), row + c)
-                c &+= width
-            }
+            let row = data + r * columns
+            for c in 0..<columns { row[c] = gelu(row[c] + bias[c]) }
         }
     }
 
-    /// `rows[r] += bias` for `rows` rows of `columns` floats spaced `stride` apart.
+    /// `row += bias` for `rows` rows of `columns` floats spaced `stride` apart.
     static func addBias(_ data: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int, bias: UnsafePointer<Float>) {
         for r in 0..<rows {
-            let row = data + r &* stride
-            var c = 0
-            while c < columns {
-                store(load(row + c) + load(bias + c), row + c)
-                c &+= width
-            }
+            let row = data + r * stride
+            for c in 0..<columns { row[c] += bias[c] }
         }
     }
 
-    /// In place: `x = LayerNorm(x + bias) · gamma + beta` per row (population variance,
-    /// as PyTorch). `bias` may be nil.
+    /// `out = a + b`, `count` floats.
+    static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        for c in 0..<count { out[c] = a[c] + b[c] }
+    }
+
+    /// In place: `row = LayerNorm(row + bias) · gamma + beta` (population variance, as
+    /// PyTorch). `bias` may be nil.
     static func biasLayerNorm(
         _ data: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
         bias: UnsafePointer<Float>?, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float
     ) {
         let inverseCount = 1 / Float(columns)
         for r in 0..<rows {
-            let row = data + r &* columns
-            var sum = Vector()
-            var c = 0
+            let row = data + r * columns
             if let bias {
-                while c < columns {
-                    let v = load(row + c) + load(bias + c)
-                    store(v, row + c)
-                    sum += v
-                    c &+= width
-                }
-            } else {
-                while c < columns {
-                    sum += load(row + c)
-                    c &+= width
-                }
+                for c in 0..<columns { row[c] += bias[c] }
             }
-            let mean = sum.sum() * inverseCount
-            var squares = Vector()
+            // Two passes (mean, then squared deviations) in 16 partial sums each.
+            var sums = Accumulator16()
+            var c = 0
+            while c < columns {
+                sums.add(UnsafePointer(row + c))
+                c += lanes
+            }
+            let mean = sums.total * inverseCount
+            var squares = Accumulator16()
             c = 0
             while c < columns {
-                let d = load(row + c) - mean
-                squares += d * d
-                c &+= width
+                squares.addSquares(UnsafePointer(row + c), minus: mean)
+                c += lanes
             }
-            let scale = 1 / (squares.sum() * inverseCount + epsilon).squareRoot()
-            c = 0
-            while c < columns {
-                let v = (load(row + c) - mean) * scale
-                store(v * load(gamma + c) + load(beta + c), row + c)
-                c &+= width
-            }
+            let scale = 1 / (squares.total * inverseCount + epsilon).squareRoot()
+            for c in 0..<columns { row[c] = (row[c] - mean) * scale * gamma[c] + beta[c] }
+        }
+    }
+
+    /// In place, each of `rows` rows of `length` floats (rows `stride` apart) becomes
+    /// its softmax.
+    static func softmax(_ data: UnsafeMutablePointer<Float>, rows: Int, length: Int, stride: Int) {
+        for r in 0..<rows {
+            let row = data + r * stride
+            var maximum = row[0]
+            for j in 1..<max(length, 1) { maximum = row[j] > maximum ? row[j] : maximum }
+            for j in 0..<length { row[j] = exp(row[j] - maximum) }
+            var total: Float = 0
+            for j in 0..<length { total += row[j] }
+            let inverse = 1 / total
+            for j in 0..<length { row[j] *= inverse }
         }
     }
 
     // MARK: attention
 
-    /// Scaled dot-product attention of one head of one sequence, all `length` positions
-    /// valid (sequences are packed, so there is no padding to mask).
-    /// `query`/`key`/`value` point at position 0 of this head, rows `stride` floats apart
-    /// (the fused QKV buffer); the query is already scaled by 1/√headSize. Writes
-    /// `length` rows of `headSize` floats to `output`, rows `outputStride` apart.
-    /// `keysT` needs `headSize × paddedLength` floats and `scores` `length × paddedLength`,
-    /// where `paddedLength` is `length` rounded up to a multiple of 16.
+    /// `length` rounded up to a multiple of 16: the row length of `scores` and `keysT`
+    /// in `attention`.
+    static func paddedLength(_ length: Int) -> Int { (length + lanes - 1) / lanes * lanes }
+
+    /// Scaled dot-product attention of one head of one short sequence (all `length`
+    /// positions valid: sequences are packed, so there is no padding to mask).
+    /// `query`/`key`/`value` point at position 0 of this head, rows `stride` apart (the
+    /// fused QKV buffer); queries are pre-scaled by 1/√headSize, and `headSize` is a
+    /// multiple of 16. Writes `length` rows of `headSize` to `output`, rows
+    /// `outputStride` apart. With `padded = paddedLength(length)`, `keysT` holds
+    /// `headSize × padded` floats and `scores` `length × padded`.
+    ///
+    /// For long sequences the two products go through SGEMM instead (see `forward`).
     static func attention(
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>, stride: Int,
         length: Int, headSize: Int,
         output: UnsafeMutablePointer<Float>, outputStride: Int,
         keysT: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>
     ) {
-        let padded = (length &+ width &- 1) / width &* width
-        // K transposed to [headSize][padded], zero beyond `length`, so a score row is
-        // a sum of broadcast(q[d]) × contiguous key columns.
+        let padded = paddedLength(length)
+        // Kᵀ, zero beyond `length`, so 16 scores are 16 accumulators fed along d.
         for d in 0..<headSize {
-            let column = keysT + d &* padded
-            for j in 0..<length { column[j] = key[j &* stride &+ d] }
+            let column = keysT + d * padded
+            for j in 0..<length { column[j] = key[j * stride + d] }
             for j in length..<padded { column[j] = 0 }
         }
-
-        // scores = Q·Kᵀ, four query rows at a time so each key load feeds four chains.
+        // scores = Q·Kᵀ, two query rows per pass so each key load feeds both.
         var i = 0
         while i < length {
-            let rowsHere = min(4, length &- i)
-            let q0 = query + i &* stride
-            let q1 = rowsHere > 1 ? q0 + stride : q0
-            let q2 = rowsHere > 2 ? q0 + 2 &* stride : q0
-            let q3 = rowsHere > 3 ? q0 + 3 &* stride : q0
+            let q0 = query + i * stride
+            let q1 = i + 1 < length ? q0 + stride : q0
             var jc = 0
             while jc < padded {
-                var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector()
-                var k = keysT + jc
+                var s0 = Accumulator16(), s1 = Accumulator16()
+                var k = UnsafePointer(keysT + jc)
                 for d in 0..<headSize {
-                    let kv = load(k)
-                    a0 += kv * q0[d]
-                    a1 += kv * q1[d]
-                    a2 += kv * q2[d]
-                    a3 += kv * q3[d]
+                    s0.add(q0[d], times: k)
+                    s1.add(q1[d], times: k)
                     k += padded
                 }
-                let s = scores + (i &* padded &+ jc)
-                store(a0, s)
-                if rowsHere > 1 { store(a1, s + padded) }
-                if rowsHere > 2 { store(a2, s + 2 &* padded) }
-                if rowsHere > 3 { store(a3, s + 3 &* padded) }
-                jc &+= width
+                s0.store(to: scores + i * padded + jc)
+                if i + 1 < length { s1.store(to: scores + (i + 1) * padded + jc) }
+                jc += lanes
             }
-            i &+= 4
+            i += 2
         }
-
-        // Row softmax over the `length` valid columns; padding lanes end up 0.
-        let lastChunk = padded &- width
-        let tailMask = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) .>= SIMD16<Int32>(repeating: Int32(length &- lastChunk))
+        softmax(scores, rows: length, length: length, stride: padded)
+        // output = P·V, 16 output columns per pass over the probabilities.
         for i in 0..<length {
-            let row = scores + i &* padded
-            var maxima = Vector(repeating: -.infinity)
-            var c = 0
-            while c < lastChunk {
-                maxima = maximum(maxima, load(row + c))
-                c &+= width
-            }
-            maxima = maximum(maxima, load(row + lastChunk).replacing(with: -.infinity, where: tailMask))
-            let rowMax = maxima.max()
-            var sums = Vector()
-            c = 0
-            while c < lastChunk {
-                let e = exp(load(row + c) - rowMax)
-                store(e, row + c)
-                sums += e
-                c &+= width
-            }
-            let e = exp(load(row + lastChunk) - rowMax).replacing(with: 0, where: tailMask)
-            store(e, row + lastChunk)
-            sums += e
-            let inverse = 1 / sums.sum()
-            c = 0
-            while c < padded {
-                store(load(row + c) * inverse, row + c)
-                c &+= width
-            }
-        }
-
-        // output = P·V, 64 output columns (four vectors) per pass over the row.
-        for i in 0..<length {
-            let p = scores + i &* padded
-            let out = output + i &* outputStride
+            let p = scores + i * padded
+            let out = output + i * outputStride
             var dc = 0
             while dc < headSize {
-                if headSize &- dc >= 4 &* width {
-                    var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector()
-                    var v = value + dc
-                    for j in 0..<length {
-                        let w = p[j]
-                        a0 += load(v) * w
-                        a1 += load(v + width) * w
-                        a2 += load(v + 2 &* width) * w
-                        a3 += load(v + 3 &* width) * w
-                        v += stride
-                    }
-                    store(a0, out + dc)
-                    store(a1, out + (dc &+ width))
-                    store(a2, out + (dc &+ 2 &* width))
-                    store(a3, out + (dc &+ 3 &* width))
-                    dc &+= 4 &* width
-                } else {
-                    var a0 = Vector()
-                    var v = value + dc
-                    for j in 0..<length {
-                        a0 += load(v) * p[j]
-                        v += stride
-                    }
-                    store(a0, out + dc)
-                    dc &+= width
+                var o = Accumulator16()
+                var v = value + dc
+                for j in 0..<length {
+                    o.add(p[j], times: v)
+                    v += stride
                 }
+                o.store(to: out + dc)
+                dc += lanes
             }
         }
     }
 
     // MARK: pooling
 
-    /// Mean of `rows` rows of `columns` floats, then L2-normalized (eps 1e-12, as
+    /// Mean of `rows` rows of `columns` floats, L2-normalized (eps 1e-12, as
     /// `torch.nn.functional.normalize`).
     static func meanPoolNormalize(_ data: UnsafePointer<Float>, rows: Int, columns: Int, into output: UnsafeMutableBufferPointer<Float>) {
-        for c in 0..<columns { output[c] = 0 }
         let out = output.baseAddress!
+        for c in 0..<columns { out[c] = 0 }
         for r in 0..<rows {
-            let row = data + r &* columns
-            var c = 0
-            while c < columns {
-                store(load(out + c) + load(row + c), out + c)
-                c &+= width
-            }
+            let row = data + r * columns
+            for c in 0..<columns { out[c] += row[c] }
         }
         let inverseRows = 1 / Float(rows)
-        var squares = Vector()
-        var c = 0
-        while c < columns {
-            let v = load(out + c) * inverseRows
-            store(v, out + c)
-            squares += v * v
-            c &+= width
+        var squares: Float = 0
+        for c in 0..<columns {
+            out[c] *= inverseRows
+            squares += out[c] * out[c]
         }
-        let scale = 1 / max(squares.sum().squareRoot(), 1e-12)
-        c = 0
-        while c < columns {
-            store(load(out + c) * scale, out + c)
-            c &+= width
-        }
+        let scale = 1 / max(squares.squareRoot(), 1e-12)
+        for c in 0..<columns { out[c] *= scale }
     }
 }
