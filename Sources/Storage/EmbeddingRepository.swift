@@ -71,8 +71,9 @@ public struct EmbeddingRepository: Sendable {
         guard !unique.isEmpty else { return }
         precondition(unique.allSatisfy { $0.embedding.count == dimensions }, "vector dimensions must match the space")
 
-        // Vectors travel as one flat binary float4[]; row n takes its slice.
-        let flat = unique.flatMap(\.embedding)
+        // Vectors travel as pgvector text literals: slicing one flat float4[] per row
+        // re-reads the whole array each time (quadratic), text stays linear.
+        let vectors = unique.map { Self.literal($0.embedding) }
         let documents = unique.filter { $0.targetKind == .document }
         try await client.withTransaction(logger: logger) { connection in
             if !documents.isEmpty {
@@ -87,13 +88,24 @@ public struct EmbeddingRepository: Sendable {
             }
             try await connection.query("""
                 INSERT INTO embeddings (space_id, tenant_id, target_kind, target_id, content_hash, embedding)
-                SELECT \(spaceID), t, k, i, h, (\(flat)::real[])[(o - 1) * \(dimensions) + 1 : o * \(dimensions)]::vector
+                SELECT \(spaceID), t, k, i, h, v::vector
                 FROM unnest(\(unique.map(\.tenantID)), \(unique.map(\.targetKind.rawValue)), \(unique.map(\.targetID)),
-                            \(unique.map(\.contentHash))) WITH ORDINALITY AS u(t, k, i, h, o)
+                            \(unique.map(\.contentHash)), \(vectors)) AS u(t, k, i, h, v)
                 ON CONFLICT (space_id, tenant_id, target_kind, target_id) DO UPDATE
                 SET content_hash = EXCLUDED.content_hash, embedding = EXCLUDED.embedding, updated_at = now()
                 """, logger: logger)
         }
+    }
+
+    /// `[0.1,-0.2,…]`, the shortest decimal that round-trips each float.
+    static func literal(_ vector: [Float]) -> String {
+        var text = "["
+        text.reserveCapacity(vector.count * 12)
+        for (index, value) in vector.enumerated() {
+            if index > 0 { text += "," }
+            text += value.description
+        }
+        return text + "]"
     }
 
     /// A digest of the space id: a safe, unique identifier suffix.

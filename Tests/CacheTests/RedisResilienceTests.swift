@@ -5,11 +5,13 @@ import Testing
 @Suite("Redis client under failures and load")
 struct RedisResilienceTests {
     @Test func commandTimeoutFailsThenTheSameClientRecovers() async throws {
-        try await withTestClient({ $0.poolSize = 1; $0.commandTimeout = .milliseconds(100) }) { client, prefix in
+        // The timeout leaves room for the recovery commands on a busy machine (the test
+        // suite runs the embedding model alongside).
+        try await withTestClient({ $0.poolSize = 1; $0.commandTimeout = .seconds(1) }) { client, prefix in
             // BLPOP on an empty list blocks only this connection (unlike DEBUG SLEEP, which
             // would stall the shared server for every other test).
             let error = await #expect(throws: RedisClient.Error.self) {
-                try await client.send("BLPOP", prefix + "empty", "2")
+                try await client.send("BLPOP", prefix + "empty", "10")
             }
             #expect(error?.code == .timeout)
 
