@@ -74,32 +74,6 @@ enum EncoderTestSupport {
     }
 }
 
-/// `Fixtures/parity.json`: texts, their token ids and sentence-transformers embeddings
-/// (written by `scripts/reference/make_parity_fixture.py`).
-struct EncoderParityFixture: Decodable {
-    struct Item: Decodable {
-        var text: String
-        var tokenIDs: [Int32]
-        var embedding: [Float]
-
-        enum CodingKeys: String, CodingKey {
-            case text
-            case tokenIDs = "token_ids"
-            case embedding
-        }
-    }
-
-    var items: [Item]
-
-    static func load() throws -> EncoderParityFixture {
-        let url = try #require(
-            Bundle.module.url(forResource: "parity", withExtension: "json", subdirectory: "Fixtures"),
-            "Fixtures/parity.json is missing from the test bundle"
-        )
-        return try JSONDecoder().decode(EncoderParityFixture.self, from: Data(contentsOf: url))
-    }
-}
-
 /// Writes small BERT models — `config.json` plus a `.safetensors` file with the Hugging
 /// Face tensor names — with deterministic weights, to test loading without the real
 /// model: dtypes, name prefixes, and every kind of broken file.

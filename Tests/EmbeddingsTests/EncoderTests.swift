@@ -7,7 +7,7 @@ struct EncoderTests {
     @Test("fixture token ids give the sentence-transformers embedding (cosine ≥ 0.9999)")
     func parityWithSentenceTransformers() throws {
         let encoder = try EncoderTestSupport.encoder()
-        let fixture = try EncoderParityFixture.load()
+        let fixture = try ParityFixture.load()
         try #require(!fixture.items.isEmpty)
         let vectors = try encoder.encode(fixture.items.map(\.tokenIDs))
         try #require(vectors.count == fixture.items.count)
@@ -35,7 +35,7 @@ struct EncoderTests {
     @Test("a sequence alone and inside a batch of mixed lengths gives the same vector")
     func batchingInvariance() throws {
         let encoder = try EncoderTestSupport.encoder()
-        let fixture = try EncoderParityFixture.load()
+        let fixture = try ParityFixture.load()
         // Short, medium and the longest (256) sequences, interleaved.
         let sorted = fixture.items.map(\.tokenIDs).sorted { $0.count < $1.count }
         let picks = [sorted[0], sorted[sorted.count - 1], sorted[sorted.count / 2], sorted[1], sorted[sorted.count * 3 / 4]]
@@ -52,7 +52,7 @@ struct EncoderTests {
         let directory = try EncoderTestSupport.requireModel()
         let small = try BertEncoder(modelDirectory: directory, maxBatchTokens: 64)
         let encoder = try EncoderTestSupport.encoder()
-        let fixture = try EncoderParityFixture.load()
+        let fixture = try ParityFixture.load()
         let sequences = Array(fixture.items.map(\.tokenIDs).prefix(40))
         let expected = try encoder.encode(sequences)
         let split = try small.encode(sequences)

@@ -8,7 +8,7 @@ struct LocalEmbedderTests {
     @Test("fixture texts give the sentence-transformers embedding (cosine ≥ 0.9999)")
     func parityWithSentenceTransformers() async throws {
         let embedder = try EncoderTestSupport.embedder()
-        let fixture = try EncoderParityFixture.load()
+        let fixture = try ParityFixture.load()
         let vectors = try await embedder.embed(fixture.items.map(\.text))
         try #require(vectors.count == fixture.items.count)
         var worst = Float(1)
@@ -23,7 +23,7 @@ struct LocalEmbedderTests {
     @Test("results come back in input order, whatever the grouping")
     func orderPreserved() async throws {
         let embedder = try EncoderTestSupport.embedder()
-        let texts = Array(try EncoderParityFixture.load().items.map(\.text).prefix(24))
+        let texts = Array(try ParityFixture.load().items.map(\.text).prefix(24))
         let forward = try await embedder.embed(texts)
         let backward = try await embedder.embed(texts.reversed())
         try #require(forward.count == texts.count && backward.count == texts.count)
@@ -55,7 +55,7 @@ struct LocalEmbedderTests {
     @Test("one thread or two, small or large budget: the same vectors")
     func independentOfThreadsAndBudget() async throws {
         let directory = try EncoderTestSupport.requireModel()
-        let texts = Array(try EncoderParityFixture.load().items.map(\.text).prefix(50))
+        let texts = Array(try ParityFixture.load().items.map(\.text).prefix(50))
         let reference = try await EncoderTestSupport.embedder().embed(texts)
         let other = try LocalEmbedder(modelDirectory: directory, maxBatchTokens: 300, threads: 1, logger: Logger(label: "memgrid.test"))
         let vectors = try await other.embed(texts)
@@ -67,7 +67,7 @@ struct LocalEmbedderTests {
     @Test("concurrent calls share the compute threads and each gets its own results")
     func concurrentCalls() async throws {
         let embedder = try EncoderTestSupport.embedder()
-        let texts = try EncoderParityFixture.load().items.map(\.text)
+        let texts = try ParityFixture.load().items.map(\.text)
         let slices = (0..<8).map { Array(texts[($0 * 7)..<($0 * 7 + 9)]) }
         var expected: [[[Float]]] = []
         for slice in slices { expected.append(try await embedder.embed(slice)) }

@@ -61,8 +61,10 @@ enum TokenizerTestSupport {
     }
 }
 
-/// The parity fixture written by `scripts/reference/make_parity_fixture.py`.
-struct TokenizerParityFixture: Decodable {
+/// `Fixtures/parity.json`: texts with the token ids and embeddings sentence-transformers
+/// gives them, written by `scripts/reference/make_parity_fixture.py`. Shared by the
+/// tokenizer, encoder and embedder tests.
+struct ParityFixture: Decodable {
     struct Item: Decodable {
         var text: String
         var tokenIDs: [Int32]
@@ -85,12 +87,12 @@ struct TokenizerParityFixture: Decodable {
         case items
     }
 
-    static func load() throws -> TokenizerParityFixture {
+    static func load() throws -> ParityFixture {
         let url = try #require(
             Bundle.module.url(forResource: "parity", withExtension: "json", subdirectory: "Fixtures"),
             "Fixtures/parity.json is missing from the test bundle"
         )
-        return try JSONDecoder().decode(TokenizerParityFixture.self, from: Data(contentsOf: url))
+        return try JSONDecoder().decode(ParityFixture.self, from: Data(contentsOf: url))
     }
 }
 

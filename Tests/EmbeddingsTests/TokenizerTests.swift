@@ -6,7 +6,7 @@ import Testing
 struct TokenizerParityTests {
     @Test("every fixture text gives the reference token ids")
     func fixtureParity() throws {
-        let fixture = try TokenizerParityFixture.load()
+        let fixture = try ParityFixture.load()
         let tokenizer = try TokenizerTestSupport.tokenizer(maxLength: fixture.maxSeqLength)
         #expect(fixture.items.count >= 110)
         #expect(fixture.items.filter { $0.tokenIDs.count == fixture.maxSeqLength }.count >= 5, "fixture should exercise truncation")
