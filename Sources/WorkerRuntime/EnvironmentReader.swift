@@ -7,6 +7,11 @@ public struct EnvironmentReader: Sendable {
         public let key: String
         public let message: String
         public var description: String { "invalid \(key): \(message)" }
+
+        public init(key: String, message: String) {
+            self.key = key
+            self.message = message
+        }
     }
 
     private let values: [String: String]

@@ -10,15 +10,16 @@ struct EmbeddingWorkerCommand: AsyncParsableCommand {
         commandName: "memgrid-embedding-worker",
         abstract: "Worker for the 'embed' queue: texts into vectors with the local model, cached in Redis, stored in pgvector.",
         discussion: WorkerMain.discussion(defaultOperationsPort: 9101)
-            + "\nThe model is read from MEMGRID_MODEL_DIR (all-MiniLM-L6-v2 safetensors + vocab.txt).")
+            + "\nThe model is read from MEMGRID_MODEL_DIR (all-MiniLM-L6-v2 safetensors + vocab.txt);"
+            + " MEMGRID_EMBED_PROVIDER=openai uses an OpenAI-compatible /v1/embeddings instead.")
 
     func run() async throws {
         try await WorkerMain.run(label: "memgrid.embedding-worker", queue: .embed, defaultOperationsPort: 9101) {
             configuration, environment, registry, logger in
             let embedding = try EmbeddingWorkerApp.Configuration(environment: environment)
-            let embedder = try LocalEmbedder(modelDirectory: embedding.modelDirectory, logger: logger)
             return try EmbeddingWorkerApp.build(
-                configuration: configuration, embedding: embedding, embedder: embedder, registry: registry, logger: logger)
+                configuration: configuration, embedding: embedding, embedder: try embedding.makeEmbedder(logger: logger),
+                registry: registry, logger: logger)
         }
     }
 }
