@@ -212,7 +212,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CacheTests", dependencies: ["Cache"], swiftSettings: swiftSettings),
+        .testTarget(name: "CacheTests", dependencies: ["Cache", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",
             dependencies: [

@@ -1,6 +1,7 @@
 import Cache
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Redis client under failures and load")
 struct RedisResilienceTests {

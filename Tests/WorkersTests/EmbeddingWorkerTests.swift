@@ -179,6 +179,26 @@ struct EmbeddingWorkerTests {
         #expect(stored.keys.sorted() == ["fine-0"])
     }
 
+    @Test("Redis stopped mid-run: later jobs still complete, just without the cache")
+    func redisStopsMidRun() async throws {
+        let redis = try PrivateRedisServer()
+        let fixture = try await EmbeddingWorkerFixture(redisURL: "redis://127.0.0.1:\(redis.port)")
+        let task = fixture.run()
+        try await fixture.waitUntilReady()
+        let run = UUID().uuidString.prefix(8)
+        try await fixture.publish(makeJob("before-\(run)", texts: ["cached while redis runs \(run)"]))
+        let first = try await fixture.events(count: 1)
+        redis.crash()
+        try await fixture.publish(makeJob("after-\(run)", texts: ["embedded after redis died \(run)"]))
+        let second = try await fixture.events(count: 1)
+        let stored = try await fixture.storedVectors()
+        let metrics = fixture.registry.emitToString()
+        await fixture.stop(task)
+        #expect(first.count == 1 && second.count == 1)
+        #expect(stored.keys.sorted() == ["after-\(run)-0", "before-\(run)-0"])
+        #expect(metrics.contains("memgrid_embedding_cache_errors_total"))
+    }
+
     @Test("with Redis unavailable jobs still complete, just without the cache")
     func redisDown() async throws {
         let fixture = try await EmbeddingWorkerFixture(redisURL: "redis://127.0.0.1:1")
