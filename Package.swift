@@ -57,6 +57,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Memory types and the offline rule-based extractor. Foundation only.
+        .target(name: "Memory", dependencies: ["Contracts"], swiftSettings: swiftSettings),
+
         .target(
             name: "Messaging",
             dependencies: [
@@ -88,7 +91,7 @@ let package = Package(
         .target(
             name: "WorkerRuntime",
             dependencies: [
-                "Messaging", "Contracts",
+                "Messaging", "Contracts", "Cache",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -104,7 +107,10 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts",
+                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Memory",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -112,12 +118,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            resources: [.embedInCode("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Workers",
             dependencies: [
-                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings",
+                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Memory",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

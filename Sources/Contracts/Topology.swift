@@ -30,6 +30,12 @@ public struct Topology: Sendable, Hashable {
 
     public func workQueue(_ queue: JobQueue) -> String { "\(prefix).\(queue.rawValue)" }
     public func deadLetterQueue(_ queue: JobQueue) -> String { "\(prefix).\(queue.rawValue).dlq" }
+    /// Requests that need an answer now (gateway → worker RPC): classic, bounded, no
+    /// dead-lettering, since a request nobody answered in time is worthless. Kept apart
+    /// from the work queue so a backfill backlog never delays an interactive call.
+    public func rpcQueue(_ queue: JobQueue) -> String { "\(prefix).\(queue.rawValue).rpc" }
+    /// A process's private reply queue for RPC answers.
+    public func replyQueue(instance: String) -> String { "\(prefix).reply.\(instance)" }
     /// Delay queue for the retry after failed attempt `level` (1-based).
     public func retryQueue(_ queue: JobQueue, level: Int) -> String {
         "\(prefix).\(queue.rawValue).retry.\(min(max(level, 1), retryLevels))"

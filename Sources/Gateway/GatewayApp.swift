@@ -1,15 +1,19 @@
+public import Cache
+import Contracts
+import Embeddings
+public import Foundation
 public import Hummingbird
 public import Logging
 public import Messaging
 import PostgresNIO
 public import Prometheus
 public import ServiceLifecycle
-import UnixSignals
 import Storage
+import UnixSignals
 public import WorkerRuntime
 
-/// Wires the gateway: PostgreSQL client, confirmed publisher, HTTP server.
-/// The API routes arrive with the gateway issue; this is the skeleton they hang on.
+/// Wires `memgrid-gateway`: PostgreSQL, Redis, a confirmed publisher, the RPC client
+/// for synchronous embeddings, and the HTTP API with its middleware.
 public enum GatewayApp {
     public struct Configuration: Sendable {
         public var process: ProcessConfiguration
@@ -17,12 +21,29 @@ public enum GatewayApp {
         public var port: Int
         /// Apply pending migrations before serving (`MEMGRID_MIGRATE_ON_START`).
         public var migrateOnStart: Bool
+        public var maxBodyBytes: Int
+        /// How long a request waits for the embedding workers.
+        public var rpcTimeout: Duration
+        /// Requests per minute per API key; 0 = unlimited.
+        public var rateLimitPerMinute: Int
+        /// How long a verified key is trusted without a database read.
+        public var keyCacheTTL: Duration
+        /// Where the tokenizer vocabulary is (usage counts); optional.
+        public var modelDirectory: URL
+        /// HNSW candidate list size for searches: higher = better recall, slower.
+        public var efSearch: Int
 
         public init(environment: EnvironmentReader) throws {
             process = try ProcessConfiguration(environment: environment, defaultOperationsPort: 8080)
             host = environment.string("MEMGRID_GATEWAY_HOST", default: "127.0.0.1")
             port = try environment.int("MEMGRID_GATEWAY_PORT", default: 8080, range: 0...65535)
             migrateOnStart = environment.string("MEMGRID_MIGRATE_ON_START", default: "false") == "true"
+            maxBodyBytes = try environment.int("MEMGRID_GATEWAY_MAX_BODY_BYTES", default: 1 << 20, range: 1024...(64 << 20))
+            rpcTimeout = try environment.milliseconds("MEMGRID_GATEWAY_RPC_TIMEOUT_MS", default: .seconds(10))
+            rateLimitPerMinute = try environment.int("MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE", default: 600)
+            keyCacheTTL = .seconds(try environment.int("MEMGRID_GATEWAY_KEY_CACHE_SECONDS", default: 30, range: 0...3600))
+            modelDirectory = URL(fileURLWithPath: environment.string("MEMGRID_MODEL_DIR", default: LocalEmbedder.defaultModelPath))
+            efSearch = try environment.int("MEMGRID_HNSW_EF_SEARCH", default: 100, range: 1...1000)
         }
     }
 
@@ -34,30 +55,72 @@ public enum GatewayApp {
 
     public static func build(configuration: Configuration, registry: PrometheusCollectorRegistry, logger: Logger) throws -> Parts {
         let process = configuration.process
-        let database = PostgresClient(
-            configuration: try DatabaseConfiguration(url: process.postgresURL).client, backgroundLogger: logger)
+        let topology = process.declaration.topology
+        var database = try DatabaseConfiguration(url: process.postgresURL).client
+        // Iterative index scans keep filtered searches filling top_k (pgvector ≥ 0.8).
+        database.options.additionalStartupParameters = [
+            ("hnsw.iterative_scan", "relaxed_order"), ("hnsw.ef_search", String(configuration.efSearch)),
+        ]
+        let postgres = PostgresClient(configuration: database, backgroundLogger: logger)
+        let redis = RedisClient(configuration: try RedisClient.Configuration(url: process.redisURL), logger: logger)
+        let factory = PrometheusMetricsFactory(registry: registry)
         let publisher = Publisher(configuration: process.broker, declaration: process.declaration, logger: logger)
+        let rpc = RPCClient(
+            configuration: process.broker, replyQueue: topology.replyQueue(instance: UUID().uuidString.lowercased()),
+            publisher: publisher, logger: logger)
+        let tokenizer = try? WordPieceTokenizer(modelDirectory: configuration.modelDirectory)
+        if tokenizer == nil { logger.info("no tokenizer vocabulary; usage counts come from the embedding workers") }
+
         let readiness = Readiness()
         readiness.add("broker") { publisher.status.isConnected }
-        readiness.add("postgres") {
-            (try? await database.query("SELECT 1", logger: logger)) != nil
-        }
+        readiness.add("broker_replies") { rpc.status.isConnected }
+        readiness.add("postgres") { (try? await postgres.query("SELECT 1", logger: logger)) != nil }
+        readiness.add("redis") { (try? await redis.ping()) != nil }
 
-        let router = Router()
+        let jobs = JobRepository(client: postgres)
+        let memories = MemoryRepository(client: postgres)
+        let space = ActiveSpace(client: postgres)
+        let submitter = JobSubmitter(jobs: jobs, publisher: publisher, topology: topology)
+        let embedder = QueryEmbedder(
+            cache: EmbeddingCache(client: redis, ttl: nil, metrics: factory, logger: logger), rpc: rpc, topology: topology,
+            timeout: configuration.rpcTimeout, tokenizer: tokenizer)
+
+        let router = Router(context: GatewayContext.self)
+        router.add(middleware: HTTPMetricsMiddleware(series: .init(factory: factory)))
+        router.add(middleware: EdgeMiddleware())
         OperationsServer.routes(into: router, readiness: readiness, registry: registry)
+        router.get("/openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml"],
+                body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.yaml)))
+        }
+        let api = router.group("/v1")
+            .add(middleware: AuthMiddleware(keys: .init(repository: APIKeyRepository(client: postgres), ttl: configuration.keyCacheTTL)))
+            .add(middleware: RateLimitMiddleware(
+                redis: redis, perMinute: configuration.rateLimitPerMinute, prefix: topology.prefix))
+        let maxBody = configuration.maxBodyBytes
+        EmbeddingsAPI(space: space, embedder: embedder, maxBody: maxBody).register(on: api)
+        JobsAPI(jobs: jobs, submitter: submitter, maxBody: maxBody).register(on: api)
+        RetrieveAPI(memories: memories, space: space, embedder: embedder, maxBody: maxBody).register(on: api)
+        MemoriesAPI(memories: memories, submitter: submitter, maxBody: maxBody).register(on: api)
+
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "memgrid-gateway"),
             logger: logger)
         if configuration.migrateOnStart {
             app.beforeServerStarts {
-                let applied = try await Migrator().migrate(database, logger: logger)
+                let applied = try await Migrator().migrate(postgres, logger: logger)
                 logger.info("migrations checked", metadata: ["migrations.applied": "\(applied)"])
             }
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: database), .init(service: PublisherService(publisher)), .init(service: app)],
+                services: [
+                    .init(service: postgres), .init(service: RedisService(client: redis)),
+                    .init(service: PublisherService(publisher)), .init(service: RPCClientService(client: rpc)),
+                    .init(service: app),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         return Parts(group: group, publisher: publisher, readiness: readiness)

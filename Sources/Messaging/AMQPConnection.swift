@@ -61,13 +61,17 @@ final class AMQPConnection {
         try check(amqp_get_rpc_reply(state), "exchange.declare \(name)")
     }
 
+    /// - Parameter exclusive: a private queue of this connection: not durable, deleted
+    ///   when the connection closes (RPC reply queues).
     @discardableResult
     func declareQueue(
-        _ name: String, passive: Bool = false, arguments: [String: HeaderValue] = [:]
+        _ name: String, passive: Bool = false, exclusive: Bool = false, arguments: [String: HeaderValue] = [:]
     ) throws(BrokerError) -> (messages: Int, consumers: Int) {
         let arena = CArena()
+        let flag: (Bool) -> amqp_boolean_t = { $0 ? 1 : 0 }
         let ok = amqp_queue_declare(
-            state, channel, arena.bytes(name), passive ? 1 : 0, 1, 0, 0, arena.table(arguments))
+            state, channel, arena.bytes(name), flag(passive), flag(!exclusive), flag(exclusive), flag(exclusive),
+            arena.table(arguments))
         try check(amqp_get_rpc_reply(state), "queue.declare \(name)")
         guard let ok else { return (0, 0) }
         return (Int(ok.pointee.message_count), Int(ok.pointee.consumer_count))

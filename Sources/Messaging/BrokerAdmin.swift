@@ -70,7 +70,7 @@ public struct BrokerAdmin: Sendable {
 extension BrokerAdmin {
     /// Declares a durable queue (idempotent).
     public func declareQueue(_ queue: String, arguments: [String: HeaderValue] = [:]) async throws {
-        try await run { connection throws(BrokerError) in try connection.declareQueue(queue, arguments: arguments) }
+        _ = try await run { connection throws(BrokerError) in try connection.declareQueue(queue, arguments: arguments) }
     }
 }
 

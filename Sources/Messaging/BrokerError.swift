@@ -21,6 +21,8 @@ public struct BrokerError: Error, CustomStringConvertible, Sendable {
         /// The publisher or consumer is closed.
         public static let closed = Code(name: "closed")
         public static let protocolError = Code(name: "protocol_error")
+        /// No RPC reply arrived before the caller's deadline.
+        public static let replyTimeout = Code(name: "reply_timeout")
     }
 
     public let code: Code

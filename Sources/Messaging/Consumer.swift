@@ -13,22 +13,27 @@ public final class Consumer: Sendable {
     private let configuration: BrokerConfiguration
     private let prefetch: Int
     private let declaration: TopologyDeclaration?
+    private let exclusive: Bool
     private let logger: Logger
     private let mailbox = ConnectionMailbox<ConsumerSession.Command>()
     private let started = Atomic<Bool>(false)
     private let exited = ExitSignal()
 
+    /// - Parameter exclusive: declare `queue` as this connection's private queue on every
+    ///   (re)connect, deleted when the connection goes (an RPC reply queue).
     public init(
         configuration: BrokerConfiguration,
         queue: String,
         prefetch: Int,
         declaration: TopologyDeclaration? = nil,
+        exclusive: Bool = false,
         logger: Logger
     ) {
         self.configuration = configuration
         self.queue = queue
         self.prefetch = max(1, prefetch)
         self.declaration = declaration
+        self.exclusive = exclusive
         self.logger = logger
         (deliveries, continuation) = AsyncStream.makeStream(of: Delivery.self)
     }
@@ -39,8 +44,9 @@ public final class Consumer: Sendable {
         ConnectionRunner<ConsumerSession>.start(
             name: "memgrid-consumer",
             configuration: configuration, mailbox: mailbox, status: status, logger: logger,
-            makeSession: { [queue, prefetch, declaration, continuation] in
-                ConsumerSession(queue: queue, prefetch: prefetch, declaration: declaration, deliveries: continuation)
+            makeSession: { [queue, prefetch, declaration, exclusive, continuation] in
+                ConsumerSession(
+                    queue: queue, prefetch: prefetch, declaration: declaration, exclusive: exclusive, deliveries: continuation)
             },
             onExit: { [exited] in exited.fire() })
     }

@@ -14,15 +14,20 @@ final class ConsumerSession: ConnectionSession {
     private let queue: String
     private let prefetch: Int
     private let declaration: TopologyDeclaration?
+    private let exclusive: Bool
     private let deliveries: AsyncStream<Delivery>.Continuation
     private var generation: UInt64 = 0
     private var consumerTag: String?
     private var cancelled = false
 
-    init(queue: String, prefetch: Int, declaration: TopologyDeclaration?, deliveries: AsyncStream<Delivery>.Continuation) {
+    init(
+        queue: String, prefetch: Int, declaration: TopologyDeclaration?, exclusive: Bool,
+        deliveries: AsyncStream<Delivery>.Continuation
+    ) {
         self.queue = queue
         self.prefetch = prefetch
         self.declaration = declaration
+        self.exclusive = exclusive
         self.deliveries = deliveries
     }
 
@@ -30,6 +35,7 @@ final class ConsumerSession: ConnectionSession {
         generation += 1
         consumerTag = nil
         if let declaration { try declaration.declare(on: connection) }
+        if exclusive { try connection.declareQueue(queue, exclusive: true) }
         try connection.setPrefetch(prefetch)
         if !cancelled { consumerTag = try connection.consume(queue) }
     }

@@ -15,10 +15,15 @@ public struct TopologyDeclaration: Sendable, Hashable {
     /// Broker-side redelivery cap for quorum work queues (crash-loop guard).
     public var deliveryLimit: Int
 
-    public init(topology: Topology, workQueueType: QueueType = .quorum, deliveryLimit: Int = 20) {
+    /// Waiting RPC requests per queue beyond which publishing one is refused (nacked),
+    /// so callers fail fast when no worker answers instead of timing out one by one.
+    public var rpcQueueLimit: Int
+
+    public init(topology: Topology, workQueueType: QueueType = .quorum, deliveryLimit: Int = 20, rpcQueueLimit: Int = 10_000) {
         self.topology = topology
         self.workQueueType = workQueueType
         self.deliveryLimit = deliveryLimit
+        self.rpcQueueLimit = rpcQueueLimit
     }
 
     func declare(on connection: AMQPConnection) throws(BrokerError) {
@@ -38,6 +43,14 @@ public struct TopologyDeclaration: Sendable, Hashable {
             for kind in topology.routes[queue] ?? [] {
                 try connection.bindQueue(work, exchange: topology.jobsExchange, routingKey: kind)
             }
+
+            try connection.declareQueue(
+                topology.rpcQueue(queue),
+                arguments: [
+                    "x-queue-type": .string("classic"),
+                    "x-max-length": .int(Int64(rpcQueueLimit)),
+                    "x-overflow": .string("reject-publish"),
+                ])
 
             let deadLetters = topology.deadLetterQueue(queue)
             try connection.declareQueue(deadLetters, arguments: ["x-queue-type": .string(workQueueType.rawValue)])

@@ -7,6 +7,9 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
         /// The database schema is older than this binary needs: run `memgrid migrate`.
         public static let schemaTooOld = Code(name: "schema_too_old")
         public static let migrationFailed = Code(name: "migration_failed")
+        public static let notFound = Code(name: "not_found")
+        /// The write would collide with an existing row (e.g. an edit making two items equal).
+        public static let conflict = Code(name: "conflict")
     }
 
     public let code: Code

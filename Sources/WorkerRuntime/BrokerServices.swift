@@ -17,3 +17,20 @@ public struct PublisherService: Service {
         await publisher.close()
     }
 }
+
+/// Runs an `RPCClient`'s reply consumer; closes it on graceful shutdown.
+public struct RPCClientService: Service {
+    public let client: RPCClient
+
+    public init(client: RPCClient) {
+        self.client = client
+    }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            await client.run()
+        } onGracefulShutdown: {
+            Task { await client.close() }
+        }
+    }
+}

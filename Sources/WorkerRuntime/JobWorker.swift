@@ -38,6 +38,7 @@ public final class JobWorker: Service, Sendable {
     private let publisher: Publisher
     private let router: JobRouter
     private let metrics: WorkerMetrics
+    private let observer: (any JobObserver)?
     private let logger: Logger
     private let inFlight = InFlightTracker()
     private let draining = Atomic<Bool>(false)
@@ -45,15 +46,17 @@ public final class JobWorker: Service, Sendable {
     /// - Parameters:
     ///   - consumer: consumes `configuration.queue`'s work queue; the worker starts and closes it.
     ///   - publisher: used for retries and dead letters; owned (started/closed) by the caller.
+    ///   - observer: told when a job starts, succeeds, is retried or dead-lettered.
     public init(
         configuration: Configuration, consumer: Consumer, publisher: Publisher, router: JobRouter,
-        metrics: WorkerMetrics, logger: Logger
+        metrics: WorkerMetrics, observer: (any JobObserver)? = nil, logger: Logger
     ) {
         self.configuration = configuration
         self.consumer = consumer
         self.publisher = publisher
         self.router = router
         self.metrics = metrics
+        self.observer = observer
         var logger = logger
         logger[metadataKey: "queue"] = "\(configuration.queue)"
         self.logger = logger
@@ -114,37 +117,45 @@ public final class JobWorker: Service, Sendable {
         let attempt = Int(delivery.properties.headers[WireHeader.attempt]?.intValue ?? 1)
         var logger = self.logger
         if let id = delivery.properties.messageID { logger[metadataKey: "job.id"] = "\(id)" }
+        let header = observer == nil ? nil : try? WireJSON.decoder().decode(JobHeader.self, from: delivery.body)
 
         guard let type = delivery.properties.type ?? Self.typeFromBody(delivery.body) else {
-            return await deadLetter(delivery, reason: .malformed, error: "body is not a job envelope", attempt: attempt)
+            return await deadLetter(delivery, header, reason: .malformed, error: "body is not a job envelope", attempt: attempt)
         }
         logger[metadataKey: "job.type"] = "\(type)"
         guard let entry = router.entry(for: type) else {
-            return await deadLetter(delivery, reason: .unknownType, error: "no handler for type '\(type)'", attempt: attempt)
+            return await deadLetter(delivery, header, reason: .unknownType, error: "no handler for type '\(type)'", attempt: attempt)
         }
 
+        await notify(.started(attempt: attempt), header)
         let start = ContinuousClock.now
         do {
             try await entry(delivery.body, attempt, delivery.redelivered, logger)
             metrics.handlerDuration.record(duration: ContinuousClock.now - start)
             consumer.ack(delivery)
             metrics.acked.increment()
+            await notify(.succeeded, header)
         } catch let failure as DecodingFailure {
             let reason: DeadLetterReason = Self.typeFromBody(delivery.body) == nil ? .malformed : .invalid
-            await deadLetter(delivery, reason: reason, error: failure.summary, attempt: attempt)
+            await deadLetter(delivery, header, reason: reason, error: failure.summary, attempt: attempt)
         } catch let failure as JobFailure where failure.kind == .invalid {
-            await deadLetter(delivery, reason: .invalid, error: failure.message, attempt: attempt)
+            await deadLetter(delivery, header, reason: .invalid, error: failure.message, attempt: attempt)
         } catch let failure as JobFailure where failure.kind == .permanent {
-            await deadLetter(delivery, reason: .permanentFailure, error: failure.message, attempt: attempt)
+            await deadLetter(delivery, header, reason: .permanentFailure, error: failure.message, attempt: attempt)
         } catch {
             metrics.handlerDuration.record(duration: ContinuousClock.now - start)
             let message = (error as? JobFailure)?.message ?? String(describing: error).prefix(300).description
             if attempt >= configuration.retry.maxAttempts {
-                await deadLetter(delivery, reason: .attemptsExhausted, error: message, attempt: attempt)
+                await deadLetter(delivery, header, reason: .attemptsExhausted, error: message, attempt: attempt)
             } else {
-                await retry(delivery, attempt: attempt, error: message, logger: logger)
+                await retry(delivery, header, attempt: attempt, error: message, logger: logger)
             }
         }
+    }
+
+    private func notify(_ event: JobEvent, _ header: JobHeader?) async {
+        guard let observer, let header else { return }
+        await observer.observe(event, job: header)
     }
 
     /// The `type` an envelope body declares, or nil if it is not a job envelope.
@@ -152,7 +163,7 @@ public final class JobWorker: Service, Sendable {
         (try? WireJSON.decoder().decode(JobHeader.self, from: body)).map { "\($0.kind).v\($0.version)" }
     }
 
-    private func retry(_ delivery: Delivery, attempt: Int, error: String, logger: Logger) async {
+    private func retry(_ delivery: Delivery, _ header: JobHeader?, attempt: Int, error: String, logger: Logger) async {
         let delay = configuration.retry.delay(afterAttempt: attempt)
         var properties = delivery.properties
         properties.headers[WireHeader.attempt] = .int(Int64(attempt + 1))
@@ -168,6 +179,7 @@ public final class JobWorker: Service, Sendable {
             consumer.ack(delivery)
             metrics.retried.increment()
             logger.info("job failed; retrying", metadata: ["job.attempt": "\(attempt)", "retry.delay": "\(delay)", "error": "\(error)"])
+            await notify(.retrying(attempt: attempt, error: error), header)
         } catch {
             // Not safely parked elsewhere: leave it to the broker to deliver again.
             consumer.reject(delivery, requeue: true)
@@ -187,7 +199,7 @@ public final class JobWorker: Service, Sendable {
         }
     }
 
-    private func deadLetter(_ delivery: Delivery, reason: DeadLetterReason, error: String, attempt: Int) async {
+    private func deadLetter(_ delivery: Delivery, _ header: JobHeader?, reason: DeadLetterReason, error: String, attempt: Int) async {
         var properties = delivery.properties
         properties.headers[WireHeader.deadLetterReason] = .string(reason.rawValue)
         properties.headers[WireHeader.error] = .string(error)
@@ -204,6 +216,7 @@ public final class JobWorker: Service, Sendable {
             consumer.ack(delivery)
             metrics.deadLettered[reason.rawValue]?.increment()
             logger.warning("job dead-lettered", metadata: ["dead_letter.reason": "\(reason.rawValue)", "error": "\(error)"])
+            await notify(.deadLettered(attempt: attempt, reason: reason, error: error), header)
         } catch {
             consumer.reject(delivery, requeue: true)
             metrics.requeued.increment()

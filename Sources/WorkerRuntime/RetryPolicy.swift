@@ -25,10 +25,3 @@ public struct RetryPolicy: Sendable, Hashable {
     }
 }
 
-extension Duration {
-    /// Whole milliseconds, at least 1: what an AMQP `expiration` property takes.
-    var wholeMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
-    }
-}

@@ -20,12 +20,16 @@ public enum WorkerProcess {
     /// - Parameters:
     ///   - dependencies: services the handlers need (database, cache, model), started
     ///     before consuming and stopped after it.
+    ///   - rpc: answers requests on the queue's RPC queue (`Topology.rpcQueue`), if set.
+    ///   - observer: told about each job's progress (job status rows).
     ///   - makeRouter: the handlers, given the process's publisher.
     public static func build(
         configuration: WorkerProcessConfiguration,
         registry: PrometheusCollectorRegistry,
         logger: Logger,
         dependencies: [any Service] = [],
+        rpc: RPCServer.Handler? = nil,
+        observer: (any JobObserver)? = nil,
         makeRouter: (Publisher) -> JobRouter
     ) -> Parts {
         let process = configuration.process
@@ -41,10 +45,18 @@ public enum WorkerProcess {
         let router = makeRouter(publisher)
         let jobWorker = JobWorker(
             configuration: worker, consumer: consumer, publisher: publisher, router: router,
-            metrics: WorkerMetrics(queue: worker.queue.rawValue, factory: factory), logger: logger)
+            metrics: WorkerMetrics(queue: worker.queue.rawValue, factory: factory), observer: observer, logger: logger)
         let readiness = Readiness()
         readiness.add("broker_publisher") { publisher.status.isConnected }
         readiness.add("broker_consumer") { consumer.status.isConnected }
+        var consumers: [any Service] = [jobWorker]
+        if let rpc {
+            let rpcConsumer = Consumer(
+                configuration: process.broker, queue: worker.topology.rpcQueue(worker.queue),
+                prefetch: worker.concurrency, declaration: process.declaration, logger: logger)
+            consumers.append(RPCServer(consumer: rpcConsumer, publisher: publisher, logger: logger, handler: rpc))
+            readiness.add("broker_rpc_consumer") { rpcConsumer.status.isConnected }
+        }
         let server = OperationsServer.application(
             host: process.operationsHost, port: process.operationsPort, readiness: readiness,
             registry: registry, logger: logger)
@@ -53,7 +65,7 @@ public enum WorkerProcess {
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: PublisherService(publisher))]
                     + dependencies.map { .init(service: $0) }
-                    + [.init(service: jobWorker), .init(service: server)],
+                    + consumers.map { .init(service: $0) } + [.init(service: server)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         return Parts(group: group, publisher: publisher, consumer: consumer, readiness: readiness, handlerTypes: router.types)

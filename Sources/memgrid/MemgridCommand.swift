@@ -4,7 +4,7 @@ import ArgumentParser
 struct MemgridCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memgrid",
-        abstract: "memgrid admin CLI: migrations, contracts, benchmarks.",
+        abstract: "memgrid admin CLI: migrations, API keys, contracts, benchmarks.",
         discussion: "Connection settings come from the same environment variables as the services (docs/configuration.md).",
-        subcommands: [MigrateCommand.self, ContractsCommand.self, EmbedCommand.self, BenchCommand.self])
+        subcommands: [MigrateCommand.self, KeysCommand.self, ContractsCommand.self, EmbedCommand.self, BenchCommand.self])
 }

@@ -22,10 +22,6 @@ struct EmbedJobHandler: JobHandler {
             id: "\(job.id):\(EventCatalog.embeddingCompleted.name)",
             tenantID: job.tenantID, correlationID: job.id, trace: job.trace,
             payload: EmbeddingCompleted(jobID: job.id, space: space.id, count: outcome.count, cached: outcome.cached))
-        try await publisher.publish(OutgoingMessage(
-            exchange: topology.eventsExchange, routingKey: EventCatalog.embeddingCompleted.routingKey,
-            body: try WireJSON.encoder().encode(event),
-            properties: MessageProperties(messageID: event.id, correlationID: job.id, timestamp: Date(), type: event.typeName),
-            mandatory: false))
+        try await publisher.publish(.event(event, topology: topology))
     }
 }

@@ -33,11 +33,30 @@ public final class EmbeddingBatcher: Service, Sendable {
         public var cached: Int
     }
 
+    /// Vectors for texts a caller waits on (RPC); nothing is stored.
+    public struct QueryOutcome: Sendable {
+        public var vectors: [[Float]]
+        public var tokens: [Int]
+    }
+
     struct Request: Sendable {
-        var tenantID: String
-        var items: [EmbedJob.Item]
+        enum Purpose {
+            /// Store the vectors for these items, then answer with counts.
+            case store(tenantID: String, items: [EmbedJob.Item], CheckedContinuation<Outcome, any Error>)
+            /// Answer with the vectors as soon as they exist.
+            case query(tokens: [Int], CheckedContinuation<QueryOutcome, any Error>)
+        }
+
+        var texts: [String]
         var tokens: Int
-        var continuation: CheckedContinuation<Outcome, any Error>
+        var purpose: Purpose
+
+        func fail(_ error: any Error) {
+            switch purpose {
+            case .store(_, _, let continuation): continuation.resume(throwing: error)
+            case .query(_, let continuation): continuation.resume(throwing: error)
+            }
+        }
     }
 
     private let configuration: Configuration
@@ -73,9 +92,21 @@ public final class EmbeddingBatcher: Service, Sendable {
     public func submit(tenantID: String, items: [EmbedJob.Item]) async throws -> Outcome {
         let tokens = items.reduce(0) { $0 + embedder.tokenCount($1.text) }
         return try await withCheckedThrowingContinuation { continuation in
-            pending.withLock { $0.append(Request(tenantID: tenantID, items: items, tokens: tokens, continuation: continuation)) }
-            wake.yield()
+            enqueue(Request(texts: items.map(\.text), tokens: tokens, purpose: .store(tenantID: tenantID, items: items, continuation)))
         }
+    }
+
+    /// Embeds texts for a waiting caller: cache, then the model, batched with the jobs.
+    public func query(_ texts: [String]) async throws -> QueryOutcome {
+        let tokens = texts.map(embedder.tokenCount)
+        return try await withCheckedThrowingContinuation { continuation in
+            enqueue(Request(texts: texts, tokens: tokens.reduce(0, +), purpose: .query(tokens: tokens, continuation)))
+        }
+    }
+
+    private func enqueue(_ request: Request) {
+        pending.withLock { $0.append(request) }
+        wake.yield()
     }
 
     public func run() async throws {
@@ -91,9 +122,10 @@ public final class EmbeddingBatcher: Service, Sendable {
             var persisting = false
             for await _ in wakeups.cancelOnGracefulShutdown() {
                 while let batch = await nextBatch() {
-                    let embedded = await embed(batch)
+                    let stores = answerQueries(await embed(batch))
+                    guard !stores.isEmpty else { continue }
                     if persisting { try await group.next() }
-                    group.addTask { await self.persist(embedded) }
+                    group.addTask { await self.persist(stores) }
                     persisting = true
                 }
             }
@@ -101,7 +133,7 @@ public final class EmbeddingBatcher: Service, Sendable {
         }
         // Shutdown: whatever is still queued fails retryably and is redelivered.
         for request in pending.withLock({ requests in defer { requests = [] }; return requests }) {
-            request.continuation.resume(throwing: JobFailure.retryable("embedding worker shutting down"))
+            request.fail(JobFailure.retryable("embedding worker shutting down"))
         }
     }
 
@@ -134,7 +166,7 @@ public final class EmbeddingBatcher: Service, Sendable {
 
     private func embed(_ batch: [Request]) async -> Embedded {
         let space = embedder.space
-        let texts = batch.flatMap { $0.items.map(\.text) }
+        let texts = batch.flatMap(\.texts)
         let cachedVectors = await cache?.lookup(space: space.id, texts: texts, dimensions: space.dimensions)
             ?? Array(repeating: nil, count: texts.count)
         let missIndices = cachedVectors.indices.filter { cachedVectors[$0] == nil }
@@ -154,10 +186,10 @@ public final class EmbeddingBatcher: Service, Sendable {
             var perRequest: [[[Float]]] = []
             var cached: [Int] = []
             for request in batch {
-                let range = offset..<offset + request.items.count
+                let range = offset..<offset + request.texts.count
                 perRequest.append(range.map { all[$0]! })
                 cached.append(range.count { cachedVectors[$0] != nil })
-                offset += request.items.count
+                offset += request.texts.count
             }
             return Embedded(requests: batch, vectors: .success(perRequest), cached: cached)
         } catch {
@@ -165,32 +197,47 @@ public final class EmbeddingBatcher: Service, Sendable {
         }
     }
 
-    private func persist(_ embedded: Embedded) async {
-        let space = embedder.space
+    typealias Store = (rows: [EmbeddingRepository.Row], outcome: Outcome, continuation: CheckedContinuation<Outcome, any Error>)
+
+    /// Answers the batch's queries at once (they wait for nothing else) and returns the
+    /// jobs' rows still to store.
+    private func answerQueries(_ embedded: Embedded) -> [Store] {
         let vectors: [[[Float]]]
         switch embedded.vectors {
         case .failure(let error):
-            for request in embedded.requests { request.continuation.resume(throwing: error) }
-            return
+            for request in embedded.requests { request.fail(error) }
+            return []
         case .success(let value):
             vectors = value
         }
-        let rows = zip(embedded.requests, vectors).map { request, vectors in
-            zip(request.items, vectors).map { item, vector in Self.row(tenantID: request.tenantID, item: item, vector: vector) }
-        }
-        do {
-            try await repository.upsert(rows.flatMap { $0 }, spaceID: space.id, dimensions: space.dimensions, logger: logger)
-            for (index, request) in embedded.requests.enumerated() {
-                request.continuation.resume(returning: Outcome(count: request.items.count, cached: embedded.cached[index]))
+        var stores: [Store] = []
+        for (index, request) in embedded.requests.enumerated() {
+            switch request.purpose {
+            case .query(let tokens, let continuation):
+                continuation.resume(returning: QueryOutcome(vectors: vectors[index], tokens: tokens))
+            case .store(let tenantID, let items, let continuation):
+                let rows = zip(items, vectors[index]).map { Self.row(tenantID: tenantID, item: $0, vector: $1) }
+                stores.append((rows, Outcome(count: items.count, cached: embedded.cached[index]), continuation))
             }
+        }
+        return stores
+    }
+
+    /// One multi-row upsert for the batch, or per job when that fails, so one bad job
+    /// (e.g. an unknown tenant) cannot fail its neighbours.
+    private func persist(_ stores: [Store]) async {
+        let space = embedder.space
+        guard !stores.isEmpty else { return }
+        do {
+            try await repository.upsert(stores.flatMap(\.rows), spaceID: space.id, dimensions: space.dimensions, logger: logger)
+            for store in stores { store.continuation.resume(returning: store.outcome) }
         } catch {
-            // One bad job (e.g. an unknown tenant) must not fail its neighbours: retry alone.
-            for (index, request) in embedded.requests.enumerated() {
+            for store in stores {
                 do {
-                    try await repository.upsert(rows[index], spaceID: space.id, dimensions: space.dimensions, logger: logger)
-                    request.continuation.resume(returning: Outcome(count: request.items.count, cached: embedded.cached[index]))
+                    try await repository.upsert(store.rows, spaceID: space.id, dimensions: space.dimensions, logger: logger)
+                    store.continuation.resume(returning: store.outcome)
                 } catch {
-                    request.continuation.resume(throwing: Self.classify(error))
+                    store.continuation.resume(throwing: StorageFailure.classify(error))
                 }
             }
         }
@@ -202,15 +249,6 @@ public final class EmbeddingBatcher: Service, Sendable {
         return EmbeddingRepository.Row(
             tenantID: tenantID, targetKind: item.target.kind == .document ? .document : .memoryItem,
             targetID: item.target.id, contentHash: hash, embedding: vector, text: item.text, metadataJSON: metadata)
-    }
-
-    /// A foreign-key violation means the tenant does not exist: retrying cannot help.
-    static func classify(_ error: any Error) -> any Error {
-        let underlying = (error as? PostgresTransactionError)?.closureError ?? error
-        if let error = underlying as? PSQLError, error.serverInfo?[.sqlState] == "23503" {
-            return JobFailure.permanent("unknown tenant: create it before embedding for it")
-        }
-        return error
     }
 }
 

@@ -76,7 +76,9 @@ public enum EmbeddingWorkerApp {
             repository: EmbeddingRepository(client: database), metrics: factory, logger: logger)
         let parts = WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger,
-            dependencies: [database, RedisService(client: redis), batcher]
+            dependencies: [database, RedisService(client: redis), batcher],
+            rpc: EmbedQueryResponder(batcher: batcher).answer,
+            observer: JobStatusObserver(repository: JobRepository(client: database), logger: logger)
         ) { publisher in
             var router = JobRouter()
             router.register(EmbedJobHandler(batcher: batcher, publisher: publisher, topology: process.declaration.topology))
@@ -84,15 +86,5 @@ public enum EmbeddingWorkerApp {
         }
         parts.readiness.add("model_warm") { batcher.isReady }
         return parts
-    }
-}
-
-/// Closes the Redis pool on shutdown.
-struct RedisService: Service {
-    let client: RedisClient
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await client.shutdown()
     }
 }

@@ -1,0 +1,191 @@
+import Contracts
+import Foundation
+import Hummingbird
+import Memory
+import Storage
+
+/// Memory items of a user: list (cursor pages, filters), get, edit (re-embeds), delete
+/// one, purge all of a user's.
+struct MemoriesAPI: Sendable {
+    static let maxPageSize = 100
+    static let maxTextCharacters = 8192
+
+    struct PatchBody: RequestBody {
+        var text: String?
+        var type: String?
+        var categories: [String]?
+        /// Absent: unchanged; `null`: cleared.
+        var happenedAt: Date??
+
+        static let shape = JSONShape.object(["text": .value, "type": .value, "categories": .value, "happened_at": .value])
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            text = try container.decodeIfPresent(String.self, forKey: .text)
+            type = try container.decodeIfPresent(String.self, forKey: .type)
+            categories = try container.decodeIfPresent([String].self, forKey: .categories)
+            if container.contains(.happenedAt) {
+                happenedAt = .some(try container.decodeNil(forKey: .happenedAt) ? nil : try container.decode(Date.self, forKey: .happenedAt))
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case text, type, categories
+            case happenedAt = "happened_at"
+        }
+    }
+
+    struct Deleted: Encodable {
+        var id: String
+        var object = "memory.deleted"
+        var deleted = true
+    }
+
+    struct Purged: Encodable {
+        var userID: String
+        var object = "memory.purged"
+        var deleted: Int
+        enum CodingKeys: String, CodingKey { case object, deleted, userID = "user_id" }
+    }
+
+    struct Updated: Encodable {
+        var memory: MemoryView
+        /// The job re-embedding the new text, when the text changed.
+        var embeddingJobID: String?
+        enum CodingKeys: String, CodingKey { case memory, embeddingJobID = "embedding_job_id" }
+    }
+
+    let memories: MemoryRepository
+    let submitter: JobSubmitter
+    let maxBody: Int
+
+    func register(on router: RouterGroup<GatewayContext>) {
+        router.get("/memories", use: list)
+        router.delete("/memories", use: purge)
+        router.get("/memories/{id}", use: get)
+        router.patch("/memories/{id}", use: update)
+        router.delete("/memories/{id}", use: delete)
+    }
+
+    func list(_ request: Request, context: GatewayContext) async throws -> Response {
+        let tenantID = try context.tenantID()
+        let query = request.uri.queryParameters
+        let userID = try requireUser(query)
+        let limit = try query.get("limit").map { text in
+            guard let limit = Int(text), (1...Self.maxPageSize).contains(limit) else {
+                throw APIError.invalid("limit must be between 1 and \(Self.maxPageSize)", param: "limit")
+            }
+            return limit
+        } ?? 20
+        let cursor = try query.get("cursor").map { text in
+            guard let cursor = Self.decodeCursor(text) else { throw APIError.invalid("cursor is not one this API returned", param: "cursor") }
+            return cursor
+        }
+        let filters = MemoryFilters(
+            types: Self.nonEmpty(query.getAll("type")),
+            categories: Self.nonEmpty(query.getAll("category")),
+            since: try date(query.get("since"), param: "since"),
+            until: try date(query.get("until"), param: "until"))
+        let agentID = query.get("agent_id")
+        if let agentID { try IDRules.check(agentID, param: "agent_id") }
+        let page = try await memories.list(
+            tenantID: tenantID, userID: userID, filter: try filters.repositoryFilter(agentID: agentID), after: cursor, limit: limit,
+            logger: context.logger)
+        return try .json(ListBody(
+            data: page.items.map { MemoryView($0) }, nextCursor: page.next.map(Self.encodeCursor), hasMore: page.next != nil))
+    }
+
+    func get(_ request: Request, context: GatewayContext) async throws -> Response {
+        let tenantID = try context.tenantID()
+        let id = try context.parameters.require("id")
+        guard let item = try await memories.get(id: id, tenantID: tenantID, logger: context.logger) else { throw notFound(id) }
+        return try .json(MemoryView(item))
+    }
+
+    func update(_ request: Request, context: GatewayContext) async throws -> Response {
+        let tenantID = try context.tenantID()
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.decode(PatchBody.self, from: request, limit: maxBody)
+        if let type = body.type, !MemoryFilters.knownTypes.contains(type) {
+            throw APIError.invalid("unknown memory type '\(type)'", param: "type")
+        }
+        var contentHash: String?
+        if let text = body.text {
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count <= Self.maxTextCharacters else {
+                throw APIError.invalid("text must be non-empty and at most \(Self.maxTextCharacters) characters", param: "text")
+            }
+            contentHash = MemoryRepository.contentHash(ofNormalized: MemoryText.normalized(text))
+        }
+        let before = try await memories.get(id: id, tenantID: tenantID, logger: context.logger)
+        guard let before else { throw notFound(id) }
+        let updated: MemoryRepository.Item?
+        do {
+            updated = try await memories.update(
+                id: id, tenantID: tenantID, text: body.text, contentHash: contentHash, type: body.type,
+                categories: body.categories, happenedAt: body.happenedAt, logger: context.logger)
+        } catch let error as StorageError where error.code == .conflict {
+            throw APIError(status: .conflict, type: "invalid_request_error", code: "duplicate_memory", message: error.message, param: "text")
+        }
+        guard let updated else { throw notFound(id) }
+        var embeddingJobID: String?
+        if let text = body.text, text != before.text {
+            // After the edit commits: a PATCH retried after a 503 here re-queues it.
+            embeddingJobID = try await submitter.submit(
+                EmbedJob(items: [.init(target: .init(kind: .memoryItem, id: id), text: text)]),
+                tenantID: tenantID, userID: updated.userID, idempotencyKey: nil, logger: context.logger)
+        }
+        return try .json(Updated(memory: MemoryView(updated), embeddingJobID: embeddingJobID))
+    }
+
+    func delete(_ request: Request, context: GatewayContext) async throws -> Response {
+        let tenantID = try context.tenantID()
+        let id = try context.parameters.require("id")
+        guard try await memories.delete(id: id, tenantID: tenantID, logger: context.logger) else { throw notFound(id) }
+        return try .json(Deleted(id: id))
+    }
+
+    /// `DELETE /v1/memories?user_id=…`: every memory of the user.
+    func purge(_ request: Request, context: GatewayContext) async throws -> Response {
+        let tenantID = try context.tenantID()
+        let userID = try requireUser(request.uri.queryParameters)
+        let count = try await memories.purge(tenantID: tenantID, userID: userID, logger: context.logger)
+        return try .json(Purged(userID: userID, deleted: count))
+    }
+
+    private func requireUser(_ query: Parameters) throws -> String {
+        guard let userID = query.get("user_id") else {
+            throw APIError.invalid("missing required query parameter: user_id", param: "user_id", code: "missing_parameter")
+        }
+        try IDRules.check(userID, param: "user_id")
+        return userID
+    }
+
+    private func date(_ text: String?, param: String) throws -> Date? {
+        guard let text else { return nil }
+        guard let date = WireJSON.parse(text) else { throw APIError.invalid("\(param) must be an RFC 3339 timestamp", param: param) }
+        return date
+    }
+
+    private func notFound(_ id: String) -> APIError {
+        .notFound("no memory with id '\(id)'", code: "memory_not_found")
+    }
+
+    private static func nonEmpty(_ values: [String]) -> [String]? {
+        values.isEmpty ? nil : values
+    }
+
+    static func encodeCursor(_ cursor: MemoryRepository.Cursor) -> String {
+        let micros = Int64((cursor.createdAt.timeIntervalSince1970 * 1_000_000).rounded())
+        return Data("\(micros)|\(cursor.id)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decodeCursor(_ text: String) -> MemoryRepository.Cursor? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let decoded = String(data: data, encoding: .utf8) else { return nil }
+        let parts = decoded.split(separator: "|", maxSplits: 1)
+        guard parts.count == 2, let micros = Int64(parts[0]) else { return nil }
+        return MemoryRepository.Cursor(createdAt: Date(timeIntervalSince1970: Double(micros) / 1_000_000), id: String(parts[1]))
+    }
+}

@@ -1,0 +1,94 @@
+public import Foundation
+public import Logging
+public import Messaging
+public import ServiceLifecycle
+
+/// Answers RPC requests from one queue: each request's reply goes to its `reply_to`
+/// queue with its `correlation_id`, then the request is acked. Requests are never
+/// retried or dead-lettered: a failure is answered as an `RPCFailure`, and an expired
+/// request is dropped by the broker before it reaches a worker.
+public final class RPCServer: Service, Sendable {
+    /// The reply to one request: its AMQP `type` and JSON body.
+    public struct Reply: Sendable {
+        public var type: String
+        public var body: Data
+
+        public init(type: String, body: Data) {
+            self.type = type
+            self.body = body
+        }
+    }
+
+    public typealias Handler = @Sendable (Delivery) async -> Reply
+
+    private let consumer: Consumer
+    private let publisher: Publisher
+    private let handler: Handler
+    private let drainTimeout: Duration
+    private let logger: Logger
+    private let inFlight = InFlightTracker()
+
+    /// - Parameters:
+    ///   - consumer: consumes the RPC queue; the server starts and closes it.
+    ///   - publisher: sends replies; owned by the caller.
+    public init(consumer: Consumer, publisher: Publisher, drainTimeout: Duration = .seconds(5), logger: Logger, handler: @escaping Handler) {
+        self.consumer = consumer
+        self.publisher = publisher
+        self.handler = handler
+        self.drainTimeout = drainTimeout
+        var logger = logger
+        logger[metadataKey: "rpc.queue"] = "\(consumer.queue)"
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        consumer.start()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                try? await gracefulShutdown()
+                await self.drain()
+            }
+            for await delivery in consumer.deliveries {
+                inFlight.enter()
+                group.addTask {
+                    await self.answer(delivery)
+                    self.inFlight.leave()
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func answer(_ delivery: Delivery) async {
+        guard let replyTo = delivery.properties.replyTo, !replyTo.isEmpty else {
+            logger.warning("RPC request without reply_to; dropped", metadata: ["type": "\(delivery.properties.type ?? "")"])
+            return consumer.ack(delivery)
+        }
+        let reply = await handler(delivery)
+        let message = OutgoingMessage(
+            exchange: "", routingKey: replyTo, body: reply.body,
+            properties: MessageProperties(
+                persistent: false, correlationID: delivery.properties.correlationID, timestamp: Date(), type: reply.type),
+            // The caller may have gone (its reply queue with it): nothing to deliver then.
+            mandatory: false)
+        do {
+            try await publisher.publish(message)
+        } catch {
+            logger.warning("could not send an RPC reply", metadata: ["error": "\(error)"])
+        }
+        consumer.ack(delivery)
+    }
+
+    /// Stops taking requests, lets the ones in hand finish briefly, then closes;
+    /// unanswered ones return to the queue for another replica.
+    private func drain() async {
+        consumer.cancel()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.inFlight.waitUntilIdle() }
+            group.addTask { try? await Task.sleep(for: self.drainTimeout) }
+            await group.next()
+            group.cancelAll()
+        }
+        await consumer.close()
+    }
+}

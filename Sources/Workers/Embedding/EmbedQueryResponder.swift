@@ -1,0 +1,35 @@
+import Contracts
+import Embeddings
+import Foundation
+import Messaging
+import WorkerRuntime
+
+/// Answers `embed_query.v1` RPC requests with vectors from the batcher (cache, then
+/// the model, batched with queued jobs). Nothing is stored.
+struct EmbedQueryResponder: Sendable {
+    /// Bounds one request like `EmbedJob.maxItems` bounds a job.
+    static let maxTexts = 2048
+
+    let batcher: EmbeddingBatcher
+
+    func answer(_ delivery: Delivery) async -> RPCServer.Reply {
+        do {
+            guard delivery.properties.type == EmbedQuery.type else {
+                throw RPCFailure(code: "invalid", message: "expected type \(EmbedQuery.type)")
+            }
+            guard let query = try? WireJSON.decoder().decode(EmbedQuery.self, from: delivery.body) else {
+                throw RPCFailure(code: "invalid", message: "body is not an embed query")
+            }
+            guard (1...Self.maxTexts).contains(query.texts.count), query.texts.allSatisfy({ !$0.isEmpty }) else {
+                throw RPCFailure(code: "invalid", message: "texts: 1 to \(Self.maxTexts) non-empty strings")
+            }
+            guard batcher.isReady else { throw RPCFailure(code: "unavailable", message: "the model is still loading") }
+            let outcome = try await batcher.query(query.texts)
+            let result = EmbedQueryResult(space: batcher.space.id, vectors: outcome.vectors, tokens: outcome.tokens)
+            return RPCServer.Reply(type: EmbedQueryResult.type, body: try WireJSON.encoder().encode(result))
+        } catch {
+            let failure = error as? RPCFailure ?? RPCFailure(code: "unavailable", message: "embedding failed: \(error)")
+            return RPCServer.Reply(type: RPCFailure.type, body: (try? WireJSON.encoder().encode(failure)) ?? Data())
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Contracts
+import Foundation
+import Memory
+import Messaging
+import PostgresNIO
+import Storage
+import WorkerRuntime
+
+/// `memorize.v1`: conversation → typed memory items → stored idempotently (a repeated
+/// fact reinforces) → embed jobs for the new items → `memory.created` events.
+///
+/// Everything published afterwards has an id derived from the job id, so a redelivered
+/// job re-sends the same messages and every consumer deduplicates them.
+struct MemorizeJobHandler: JobHandler {
+    let type = JobCatalog.memorize
+    let database: PostgresClient
+    let extractor: RuleBasedExtractor
+    let publisher: Publisher
+    let topology: Topology
+
+    func handle(_ job: JobEnvelope<MemorizeJob>, context: JobContext) async throws {
+        let payload = job.payload
+        let extracted = extractor.extract(payload.messages, reference: payload.occurredAt ?? job.createdAt, timeZone: .gmt)
+        let items = extracted.map { memory in
+            MemoryRepository.NewItem(
+                type: memory.type.rawValue, text: memory.text,
+                contentHash: MemoryRepository.contentHash(ofNormalized: MemoryText.normalized(memory.text)),
+                categories: memory.categories, happenedAt: memory.happenedAt)
+        }
+        let memories = MemoryRepository(client: database)
+        let logger = context.logger
+        let (stored, embedJobs) = try await StorageFailure.classifying { try await database.withTransaction(logger: logger) { connection in
+            let stored = try await memories.record(
+                items, tenantID: job.tenantID, userID: payload.userID, agentID: payload.agentID,
+                resourceID: payload.resourceID, jobID: job.id, on: connection, logger: logger)
+            let created = stored.filter { $0.sourceJobID == job.id }
+            let embedJobs = Self.embedJobs(for: created, parent: job)
+            try await JobRepository.insertChildren(
+                ids: embedJobs.map(\.id), tenantID: job.tenantID, type: JobCatalog.embed.description, userID: payload.userID,
+                parentID: job.id, on: connection, logger: logger)
+            let result = MemorizeResult(
+                created: created.map(\.id), reinforced: stored.filter { $0.sourceJobID != job.id }.map(\.id),
+                embedJobID: embedJobs.first?.id, extractor: "rules")
+            try await JobRepository.recordResult(
+                id: job.id, resultJSON: String(decoding: try WireJSON.encoder().encode(result), as: UTF8.self),
+                on: connection, logger: logger)
+            return (stored, embedJobs)
+        } }
+        let events = stored.filter { $0.sourceJobID == job.id }.map { item in
+            EventEnvelope(
+                id: "\(item.id):\(EventCatalog.memoryCreated.name)", tenantID: job.tenantID, correlationID: job.id, trace: job.trace,
+                payload: MemoryCreated(
+                    memoryID: item.id, userID: item.userID, agentID: item.agentID, memoryType: item.type, categories: item.categories))
+        }
+        try await publisher.publish(
+            try embedJobs.map { try OutgoingMessage.job($0, topology: topology) }
+                + events.map { try OutgoingMessage.event($0, topology: topology) })
+        logger.debug("memorized", metadata: ["memory.created": "\(events.count)", "memory.stated": "\(stored.count)"])
+    }
+
+    /// Embed jobs for the new items, at most `EmbedJob.maxItems` each, ids derived from
+    /// the memorize job's.
+    static func embedJobs(for items: [MemoryRepository.Item], parent: JobEnvelope<MemorizeJob>) -> [JobEnvelope<EmbedJob>] {
+        let base = String(parent.id.prefix(JobEnvelope<EmbedJob>.maxIDLength - 16))
+        return stride(from: 0, to: items.count, by: EmbedJob.maxItems).enumerated().map { index, start in
+            let chunk = items[start..<min(start + EmbedJob.maxItems, items.count)]
+            return JobEnvelope(
+                id: index == 0 ? "\(base):embed" : "\(base):embed:\(index)", tenantID: parent.tenantID, trace: parent.trace,
+                payload: EmbedJob(items: chunk.map { .init(target: .init(kind: .memoryItem, id: $0.id), text: $0.text) }))
+        }
+    }
+}
