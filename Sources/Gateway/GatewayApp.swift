@@ -51,6 +51,8 @@ public enum GatewayApp {
         public let group: ServiceGroup
         public let publisher: Publisher
         public let readiness: Readiness
+        /// Every route as `METHOD /path` (`/v1/memories/{id}`), for the OpenAPI check.
+        public let routes: [String]
     }
 
     public static func build(configuration: Configuration, registry: PrometheusCollectorRegistry, logger: Logger) throws -> Parts {
@@ -123,6 +125,7 @@ public enum GatewayApp {
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        return Parts(group: group, publisher: publisher, readiness: readiness)
+        let routes = router.routes.map { "\($0.method.rawValue) \($0.path)" }
+        return Parts(group: group, publisher: publisher, readiness: readiness, routes: routes)
     }
 }

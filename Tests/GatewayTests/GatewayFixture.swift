@@ -1,0 +1,124 @@
+import AsyncHTTPClient
+import Contracts
+import Embeddings
+import Foundation
+import Gateway
+import Logging
+import NIOCore
+import NIOHTTP1
+import Prometheus
+import ServiceLifecycle
+import Storage
+import TestSupport
+import WorkerRuntime
+import Workers
+
+/// A gateway on a scratch database and topology, optionally with the embedding and LLM
+/// workers in-process, all on the local stack's real servers.
+final class GatewayFixture: Sendable {
+    static let embedder: LocalEmbedder = {
+        let directory = ProcessInfo.processInfo.environment["MEMGRID_MODEL_DIR"]
+            ?? TestBroker.repositoryRoot.appendingPathComponent(LocalEmbedder.defaultModelPath).path
+        return try! LocalEmbedder(modelDirectory: URL(fileURLWithPath: directory), logger: Logger(label: "test.embedder"))
+    }()
+
+    /// The full system, shared by the tests that need workers (each uses its own tenants
+    /// and users).
+    static let shared = Task { try await GatewayFixture(workers: true) }
+
+    let database = ScratchDatabase()
+    let prefix = "test-\(UUID().uuidString.prefix(8).lowercased())"
+    let logger = Logger(label: "test.gateway")
+    let port: Int
+    let gateway: GatewayApp.Parts
+    let workers: [WorkerProcess.Parts]
+    private let tasks: [Task<Void, any Error>]
+
+    /// - Parameter overrides: environment for every process (e.g. a dead broker URL).
+    init(workers withWorkers: Bool, overrides: [String: String] = [:]) async throws {
+        try await database.createMigrated()
+        port = try unusedPort()
+        var environment = ProcessInfo.processInfo.environment
+        environment["MEMGRID_TOPOLOGY_PREFIX"] = prefix
+        environment["MEMGRID_POSTGRES_URL"] = database.url
+        environment["MEMGRID_OPS_PORT"] = "0"
+        environment["MEMGRID_OPS_HOST"] = "127.0.0.1"
+        environment["MEMGRID_GATEWAY_PORT"] = String(port)
+        environment["MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE"] = "0"
+        environment["MEMGRID_MODEL_DIR"] = environment["MEMGRID_MODEL_DIR"]
+            ?? TestBroker.repositoryRoot.appendingPathComponent(LocalEmbedder.defaultModelPath).path
+        environment.merge(overrides) { $1 }
+        let reader = EnvironmentReader(environment)
+        gateway = try GatewayApp.build(
+            configuration: try GatewayApp.Configuration(environment: reader), registry: PrometheusCollectorRegistry(), logger: logger)
+        var workers: [WorkerProcess.Parts] = []
+        if withWorkers {
+            let embed = try WorkerProcessConfiguration(queue: .embed, environment: reader, defaultOperationsPort: 0)
+            workers.append(try EmbeddingWorkerApp.build(
+                configuration: embed, embedding: try EmbeddingWorkerApp.Configuration(environment: reader),
+                embedder: Self.embedder, registry: PrometheusCollectorRegistry(), logger: logger))
+            let llm = try WorkerProcessConfiguration(queue: .llm, environment: reader, defaultOperationsPort: 0)
+            workers.append(try LLMWorkerApp.build(configuration: llm, registry: PrometheusCollectorRegistry(), logger: logger))
+        }
+        self.workers = workers
+        tasks = ([gateway.group] + workers.map(\.group)).map { group in Task { try await group.run() } }
+    }
+
+    func waitUntilReady() async throws {
+        let checks = [gateway.readiness] + workers.map(\.readiness)
+        let ready = await TestBroker.eventually(timeout: .seconds(60)) {
+            for readiness in checks where !(await readiness.evaluate().allSatisfy(\.ready)) { return false }
+            return true
+        }
+        if !ready { throw TestFailure("the system never became ready") }
+    }
+
+    /// Waits until the gateway answers HTTP at all (its dependencies may be down).
+    func waitUntilListening() async throws {
+        let listening = await TestBroker.eventually(timeout: .seconds(30)) {
+            (try? await self.request("GET", "/healthz")) != nil
+        }
+        if !listening { throw TestFailure("the gateway never listened") }
+    }
+
+    func stop() async {
+        for group in [gateway.group] + workers.map(\.group) { await group.triggerGracefulShutdown() }
+        for task in tasks { _ = try? await task.value }
+        await database.drop()
+    }
+
+    /// A key for a new tenant.
+    func key(tenant: String) async throws -> String {
+        try await database.withClient(url: database.url) { client in
+            try await APIKeyRepository(client: client).create(tenantID: tenant, name: "test", logger: self.logger).secret
+        }
+    }
+
+    struct Reply: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: Data
+
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+        var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+        var data: [[String: Any]] { json["data"] as? [[String: Any]] ?? [] }
+    }
+
+    func request(
+        _ method: String, _ path: String, key: String? = nil, json: Any? = nil, body: Data? = nil,
+        contentType: String? = "application/json", headers: [String: String] = [:]
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = HTTPMethod(rawValue: method)
+        if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let payload = try body ?? json.map { try JSONSerialization.data(withJSONObject: $0) }
+        if let payload {
+            if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+            request.body = .bytes(ByteBuffer(bytes: payload))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let buffer = try await response.body.collect(upTo: 64 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer.readableBytesView))
+    }
+}
