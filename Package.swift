@@ -163,7 +163,7 @@ let package = Package(
         .executableTarget(
             name: "memgrid",
             dependencies: [
-                "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Workers",
+                "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Workers", "Gateway", "Memory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -233,6 +233,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "MemoryTests", dependencies: ["Memory", "Contracts"], swiftSettings: swiftSettings),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",

@@ -4,5 +4,5 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks against the running stack.",
-        subcommands: [BenchQueueCommand.self, BenchEmbedCommand.self, BenchEmbedPipelineCommand.self])
+        subcommands: [BenchQueueCommand.self, BenchEmbedCommand.self, BenchEmbedPipelineCommand.self, BenchGatewayCommand.self])
 }

@@ -89,7 +89,7 @@ struct MemoriesAPI: Sendable {
         let agentID = query.get("agent_id")
         if let agentID { try IDRules.check(agentID, param: "agent_id") }
         let page = try await memories.list(
-            tenantID: tenantID, userID: userID, filter: try filters.repositoryFilter(agentID: agentID), after: cursor, limit: limit,
+            tenantID: tenantID, userID: userID, filter: try filters.repositoryFilter(agentID: agentID, params: ("type", "since")), after: cursor, limit: limit,
             logger: context.logger)
         return try .json(ListBody(
             data: page.items.map { MemoryView($0) }, nextCursor: page.next.map(Self.encodeCursor), hasMore: page.next != nil))
@@ -116,8 +116,6 @@ struct MemoriesAPI: Sendable {
             }
             contentHash = MemoryRepository.contentHash(ofNormalized: MemoryText.normalized(text))
         }
-        let before = try await memories.get(id: id, tenantID: tenantID, logger: context.logger)
-        guard let before else { throw notFound(id) }
         let updated: MemoryRepository.Item?
         do {
             updated = try await memories.update(
@@ -128,8 +126,9 @@ struct MemoriesAPI: Sendable {
         }
         guard let updated else { throw notFound(id) }
         var embeddingJobID: String?
-        if let text = body.text, text != before.text {
-            // After the edit commits: a PATCH retried after a 503 here re-queues it.
+        if let text = body.text {
+            // Queued after the edit commits, even when the text did not change: a PATCH
+            // retried after a 503 here must still re-embed.
             embeddingJobID = try await submitter.submit(
                 EmbedJob(items: [.init(target: .init(kind: .memoryItem, id: id), text: text)]),
                 tenantID: tenantID, userID: updated.userID, idempotencyKey: nil, logger: context.logger)

@@ -60,13 +60,16 @@ struct MemoryFilters: Decodable {
     /// Memory types, as stored (and as the extractor writes them).
     static let knownTypes: Set<String> = ["profile", "event", "knowledge", "behavior", "skill", "tool"]
 
-    func repositoryFilter(agentID: String?) throws -> MemoryRepository.Filter {
+    /// - Parameter params: how the fields are named in the request (body or query).
+    func repositoryFilter(agentID: String?, params: (types: String, since: String) = ("filters.types", "filters.since")) throws
+        -> MemoryRepository.Filter
+    {
         for type in types ?? [] where !Self.knownTypes.contains(type) {
             throw APIError.invalid(
-                "unknown memory type '\(type)'; expected one of \(Self.knownTypes.sorted().joined(separator: ", "))", param: "filters.types")
+                "unknown memory type '\(type)'; expected one of \(Self.knownTypes.sorted().joined(separator: ", "))", param: params.types)
         }
         if let since, let until, since >= until {
-            throw APIError.invalid("since must be before until", param: "filters.since")
+            throw APIError.invalid("since must be before until", param: params.since)
         }
         return MemoryRepository.Filter(
             agentID: agentID, types: types ?? [], categories: categories ?? [], since: since, until: until)

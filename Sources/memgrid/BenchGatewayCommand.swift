@@ -1,0 +1,287 @@
+import ArgumentParser
+import Contracts
+import Embeddings
+import Foundation
+import Gateway
+import Logging
+import Memory
+import PostgresNIO
+import Prometheus
+import ServiceLifecycle
+import Storage
+import WorkerRuntime
+import Workers
+
+/// `make bench-gateway`: wrk on loopback against an in-process gateway (with an
+/// embedding worker behind it): `/v1/embeddings` with a cached input, `/v1/retrieve`
+/// over `--memories` stored items of one user, recall@10 of the HNSW search against an
+/// exact scan, and `/healthz` as the same-run baseline of the HTTP stack itself.
+struct BenchGatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Gateway latency/throughput with wrk, and retrieve recall@10 vs. an exact scan.")
+
+    @Option(help: "Memories stored for the retrieve benchmark (seeded once into the memgrid_bench_gateway database).")
+    var memories = 100_000
+
+    @Option(help: "Seconds per wrk run.")
+    var duration = 10
+
+    @Option(help: "wrk connections.")
+    var connections = 32
+
+    @Option(help: "Distinct retrieve queries (also the recall sample).")
+    var queries = 100
+
+    static let tenant = "bench-gateway"
+    static let user = "heavy-user"
+
+    func run() async throws {
+        var configuredLogger = Logger(label: "memgrid.bench")
+        configuredLogger.logLevel = .warning
+        let logger = configuredLogger
+        var values = ProcessInfo.processInfo.environment
+        let databaseURL = try Self.benchDatabaseURL(values["MEMGRID_POSTGRES_URL"] ?? "postgres://memgrid@127.0.0.1:35432/memgrid")
+        try await Self.createDatabaseIfMissing(adminURL: values["MEMGRID_POSTGRES_URL"] ?? "postgres://memgrid@127.0.0.1:35432/memgrid", logger: logger)
+        let port = 18_000 + Int.random(in: 0..<2000)
+        values["MEMGRID_POSTGRES_URL"] = databaseURL
+        values["MEMGRID_TOPOLOGY_PREFIX"] = "bench-gw-\(UUID().uuidString.prefix(8).lowercased())"
+        values["MEMGRID_OPS_PORT"] = "0"
+        values["MEMGRID_OPS_HOST"] = "127.0.0.1"
+        values["MEMGRID_GATEWAY_PORT"] = String(port)
+        values["MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE"] = "0"
+        let environment = EnvironmentReader(values)
+        let embedding = try EmbeddingWorkerApp.Configuration(environment: environment)
+        let embedder = try LocalEmbedder(modelDirectory: embedding.modelDirectory, logger: logger)
+
+        let key = try await DatabaseConfiguration.withClient(url: databaseURL, maxConnections: 4, logger: logger) { client in
+            _ = try await Migrator().migrate(client, logger: logger)
+            try await Self.seed(count: memories, embedder: embedder, client: client, logger: logger)
+            return try await APIKeyRepository(client: client).create(tenantID: Self.tenant, name: "bench", logger: logger).secret
+        }
+
+        let gateway = try GatewayApp.build(
+            configuration: try GatewayApp.Configuration(environment: environment), registry: PrometheusCollectorRegistry(), logger: logger)
+        let worker = try EmbeddingWorkerApp.build(
+            configuration: try WorkerProcessConfiguration(queue: .embed, environment: environment, defaultOperationsPort: 0),
+            embedding: embedding, embedder: embedder, registry: PrometheusCollectorRegistry(), logger: logger)
+        let tasks = [gateway.group, worker.group].map { group in Task { try await group.run() } }
+        for readiness in [gateway.readiness, worker.readiness] {
+            while !(await readiness.evaluate().allSatisfy(\.ready)) { try await Task.sleep(for: .milliseconds(100)) }
+        }
+
+        let base = "http://127.0.0.1:\(port)"
+        let questions = LocalEmbedder.BenchmarkCorpus(count: queries, seed: 7).sentences
+        let embedBody = #"{"input":"What does the user like to drink in the morning?","model":"all-MiniLM-L6-v2"}"#
+        let retrieveBodies = questions.map { #"{"user_id":"\#(Self.user)","query":"\#($0)","top_k":10}"# }
+        // Warm the embedding cache so both runs measure the cached path.
+        for body in [embedBody] + retrieveBodies {
+            let path = body == embedBody ? "/v1/embeddings" : "/v1/retrieve"
+            _ = try Wrk.post(url: base + path, body: body, key: key)
+        }
+
+        let wrk = Wrk(seconds: duration, connections: connections)
+        let healthz = try wrk.run(url: base + "/healthz", script: nil)
+        print(String(format: "  healthz (baseline)  %8.0f req/s  p50 %.2f ms  p99 %.2f ms", healthz.requestsPerSecond, healthz.p50, healthz.p99))
+        let cached = try wrk.run(url: base + "/v1/embeddings", script: Wrk.postScript(bodies: [embedBody], key: key))
+        print(String(format: "  embeddings-cached   %8.0f req/s  p50 %.2f ms  p99 %.2f ms  (%.2f of baseline)",
+                     cached.requestsPerSecond, cached.p50, cached.p99, cached.requestsPerSecond / healthz.requestsPerSecond))
+        let retrieve = try wrk.run(url: base + "/v1/retrieve", script: Wrk.postScript(bodies: retrieveBodies, key: key))
+        print(String(format: "  retrieve            %8.0f req/s  p50 %.2f ms  p99 %.2f ms  (%.2f of baseline)",
+                     retrieve.requestsPerSecond, retrieve.p50, retrieve.p99, retrieve.requestsPerSecond / healthz.requestsPerSecond))
+        if cached.errors + retrieve.errors > 0 { print("  non-2xx responses: embeddings \(cached.errors), retrieve \(retrieve.errors)") }
+
+        for group in [gateway.group, worker.group] { await group.triggerGracefulShutdown() }
+        for task in tasks { _ = try? await task.value }
+
+        let efSearch = try GatewayApp.Configuration(environment: environment).efSearch
+        let recall = try await Self.recall(
+            questions: questions, embedder: embedder, url: databaseURL, efSearch: efSearch, logger: logger)
+        print(String(
+            format: "bench-gateway: embeddings-cached %.0f req/s p99 %.2f ms; retrieve %.0f req/s p99 %.2f ms recall@10 %.3f",
+            cached.requestsPerSecond, cached.p99, retrieve.requestsPerSecond, retrieve.p99, recall))
+    }
+
+    /// Mean overlap of the gateway's search (HNSW, iterative scan, same ef_search) with
+    /// an exact sequential scan, over the benchmark's queries.
+    static func recall(questions: [String], embedder: LocalEmbedder, url: String, efSearch: Int, logger: Logger) async throws -> Double {
+        var configuration = try DatabaseConfiguration(url: url, maxConnections: 2).client
+        configuration.options.additionalStartupParameters = [("hnsw.iterative_scan", "relaxed_order"), ("hnsw.ef_search", String(efSearch))]
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Double?.self) { group in
+            group.addTask { await client.run(); return nil }
+            defer { group.cancelAll() }
+            let vectors = try await embedder.embed(questions)
+            let space = try await Self.spaceID(client: client, logger: logger)
+            let repository = MemoryRepository(client: client)
+            var total = 0.0
+            for vector in vectors {
+                let approximate = try await repository.search(
+                    tenantID: tenant, userID: user, filter: .init(), spaceID: space, vector: vector, limit: 10, logger: logger
+                ).map(\.item.id)
+                let exact = try await client.withTransaction(logger: logger) { connection in
+                    try await connection.query("SET LOCAL enable_indexscan = off", logger: logger)
+                    try await connection.query("SET LOCAL enable_bitmapscan = off", logger: logger)
+                    let literal = "[" + vector.map(\.description).joined(separator: ",") + "]"
+                    let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+                        SELECT target_id FROM embeddings WHERE space_id = '\(space.replacingOccurrences(of: "'", with: "''"))'
+                          AND tenant_id = '\(tenant)' AND target_kind = 'memory_item'
+                        ORDER BY embedding::vector(\(vector.count)) <=> '\(literal)'::vector(\(vector.count)) LIMIT 10
+                        """), logger: logger)
+                    var ids: [String] = []
+                    for try await id in rows.decode(String.self) { ids.append(id) }
+                    return ids
+                }
+                total += Double(Set(approximate).intersection(exact).count) / Double(max(1, exact.count))
+            }
+            return total / Double(vectors.count)
+        }!
+    }
+
+    static func spaceID(client: PostgresClient, logger: Logger) async throws -> String {
+        for try await id in try await client.query("SELECT id FROM embedding_spaces WHERE active", logger: logger).decode(String.self) {
+            return id
+        }
+        throw ValidationError("no active embedding space")
+    }
+
+    /// Stores `count` memories for the heavy user once: vectors from the model, loaded
+    /// without the HNSW index, which is then built in one pass (as a re-embed would).
+    static func seed(count: Int, embedder: LocalEmbedder, client: PostgresClient, logger: Logger) async throws {
+        let existing = try await client.query(
+            "SELECT count(*)::int FROM memory_items WHERE tenant_id = \(tenant)", logger: logger).decode(Int.self)
+        var stored = 0
+        for try await value in existing { stored = value }
+        let space = embedder.space
+        if stored == count, (try? await spaceID(client: client, logger: logger)) == space.id { return }
+
+        print("  seeding \(count) memories (once; kept in the bench database)…")
+        let start = ContinuousClock.now
+        try await client.query("DELETE FROM tenants WHERE id = \(tenant)", logger: logger)
+        try await client.query("INSERT INTO tenants (id, name) VALUES (\(tenant), 'benchmark')", logger: logger)
+        try await client.query("""
+            INSERT INTO embedding_spaces (id, model, revision, dimensions) VALUES (\(space.id), \(space.model), \(space.revision), \(space.dimensions))
+            ON CONFLICT (id) DO NOTHING
+            """, logger: logger)
+        let texts = LocalEmbedder.BenchmarkCorpus(count: count, seed: 1).sentences
+        let memories = MemoryRepository(client: client)
+        let vectors = EmbeddingRepository(client: client)
+        for chunk in stride(from: 0, to: texts.count, by: 2048) {
+            let slice = Array(texts[chunk..<min(chunk + 2048, texts.count)])
+            let items = slice.map {
+                MemoryRepository.NewItem(
+                    type: "knowledge", text: $0, contentHash: MemoryRepository.contentHash(ofNormalized: MemoryText.normalized($0)),
+                    categories: ["personal"], happenedAt: nil)
+            }
+            let stored = try await client.withTransaction(logger: logger) { connection in
+                try await memories.record(
+                    items, tenantID: tenant, userID: user, agentID: nil, resourceID: nil, jobID: "seed-\(chunk)",
+                    on: connection, logger: logger)
+            }
+            let embedded = try await embedder.embed(stored.map(\.text))
+            try await vectors.upsert(
+                zip(stored, embedded).map {
+                    EmbeddingRepository.Row(
+                        tenantID: tenant, targetKind: .memoryItem, targetID: $0.id, contentHash: "seed", embedding: $1, text: $0.text)
+                },
+                spaceID: space.id, dimensions: space.dimensions, logger: logger)
+        }
+        let loaded = ContinuousClock.now
+        try await vectors.register(spaceID: space.id, model: space.model, revision: space.revision, dimensions: space.dimensions, logger: logger)
+        try await client.query("UPDATE embedding_spaces SET active = (id = \(space.id))", logger: logger)
+        try await client.query("ANALYZE memory_items", logger: logger)
+        try await client.query("ANALYZE embeddings", logger: logger)
+        print("  seeded in \(loaded - start) (model + inserts), HNSW index built in \(ContinuousClock.now - loaded)")
+    }
+
+    static func benchDatabaseURL(_ url: String) throws -> String {
+        guard var components = URLComponents(string: url) else { throw ValidationError("bad MEMGRID_POSTGRES_URL") }
+        components.path = "/memgrid_bench_gateway"
+        return components.string!
+    }
+
+    static func createDatabaseIfMissing(adminURL: String, logger: Logger) async throws {
+        try await DatabaseConfiguration.withClient(url: adminURL, maxConnections: 1, logger: logger) { client in
+            var exists = false
+            for try await _ in try await client.query(
+                "SELECT 1 FROM pg_database WHERE datname = 'memgrid_bench_gateway'", logger: logger
+            ).decode(Int.self) { exists = true }
+            if !exists { try await client.query("CREATE DATABASE memgrid_bench_gateway", logger: logger) }
+        }
+    }
+}
+
+/// Runs wrk and reads its summary.
+struct Wrk {
+    struct Result {
+        var requestsPerSecond: Double
+        /// Milliseconds.
+        var p50: Double
+        var p99: Double
+        var errors: Int
+    }
+
+    let seconds: Int
+    let connections: Int
+
+    func run(url: String, script: String?) throws -> Result {
+        var arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency"]
+        var scriptFile: URL?
+        if let script {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("memgrid-wrk-\(UUID().uuidString).lua")
+            try script.write(to: file, atomically: true, encoding: .utf8)
+            arguments += ["-s", file.path]
+            scriptFile = file
+        }
+        defer { scriptFile.map { try? FileManager.default.removeItem(at: $0) } }
+        let output = try Self.execute("wrk", arguments + [url])
+        func value(after label: String) -> String? {
+            output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }
+                .map { $0.trimmingCharacters(in: .whitespaces).dropFirst(label.count).trimmingCharacters(in: .whitespaces) }
+        }
+        guard let rate = value(after: "Requests/sec:").flatMap(Double.init),
+              let p50 = value(after: "50%").flatMap(Self.milliseconds), let p99 = value(after: "99%").flatMap(Self.milliseconds)
+        else { throw ValidationError("could not read wrk's output:\n\(output)") }
+        let errors = value(after: "Non-2xx or 3xx responses:").flatMap { Int($0) } ?? 0
+        return Result(requestsPerSecond: rate, p50: p50, p99: p99, errors: errors)
+    }
+
+    /// A wrk script posting the bodies round-robin with JSON and auth headers.
+    static func postScript(bodies: [String], key: String) -> String {
+        let list = bodies.map { "[==[\($0)]==]" }.joined(separator: ",\n")
+        return """
+            local bodies = {\(list)}
+            local i = 0
+            local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer \(key)"}
+            request = function()
+              i = i % #bodies + 1
+              return wrk.format("POST", nil, headers, bodies[i])
+            end
+            """
+    }
+
+    /// One request with curl, failing on a non-2xx answer (the warm-up).
+    static func post(url: String, body: String, key: String) throws -> String {
+        try execute("curl", ["-sf", "-X", "POST", url, "-H", "Content-Type: application/json", "-H", "Authorization: Bearer \(key)", "-d", body])
+    }
+
+    static func milliseconds(_ text: String) -> Double? {
+        for (suffix, scale) in [("us", 0.001), ("ms", 1.0), ("s", 1000.0)] where text.hasSuffix(suffix) {
+            return Double(text.dropLast(suffix.count)).map { $0 * scale }
+        }
+        return nil
+    }
+
+    static func execute(_ tool: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ValidationError("\(tool) exited \(process.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
