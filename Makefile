@@ -8,13 +8,14 @@ N ?= 200000
 # Tests that disrupt every broker connection run alone, after the parallel suite.
 FAULT_TESTS := BrokerFaultTests
 
-.PHONY: help build build-release run test migrate bench-queue bench-embed bench-embed-baseline bench-embed-pipeline
+.PHONY: help build build-release run test migrate bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway
 help:
 	@echo "make run          stack up, migrate, build, run gateway + 3 workers in the foreground"
 	@echo "make test         stack up, build, run every test against the real servers"
 	@echo "make bench-queue  WorkerRuntime vs raw librabbitmq throughput (N=$(N))"
 	@echo "make bench-embed  local model sentences/s at batch 1 and 32 vs sentence-transformers"
 	@echo "make bench-embed-pipeline  texts/s through queue, cache and pgvector vs the raw encoder"
+	@echo "make bench-gateway  wrk: cached /v1/embeddings and /v1/retrieve over GATEWAY_N=100000 memories, recall@10"
 	@echo "make migrate      apply database migrations"
 	@echo "stack: stack-up stack-down stack-status stack-reset stack-env"
 
@@ -48,6 +49,9 @@ bench-embed-baseline:
 
 bench-embed-pipeline: stack-up build-release
 	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench embed-pipeline --count $(or $(EMBED_N),100000)
+
+bench-gateway: stack-up build-release
+	eval "$$($(STACK) env)" && .build/release/memgrid bench gateway --memories $(or $(GATEWAY_N),100000)
 
 # Deployment files (Dockerfile, compose/, k8s/): rendered and schema-checked, no engine needed.
 .PHONY: deploy-check k8s-render k8s-validate compose-config image image-closure image-smoke

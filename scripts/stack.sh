@@ -59,7 +59,8 @@ PG_SOCK="$PG_DIR/run"
 PG_USER=memgrid   # database superuser, and (when we are root) the OS user running postgres
 PG_DB=memgrid
 
-APT_PACKAGES=(rabbitmq-server redis-server librabbitmq-dev libhiredis-dev libdnnl-dev)
+# wrk: the HTTP load generator of `make bench-gateway`.
+APT_PACKAGES=(rabbitmq-server redis-server librabbitmq-dev libhiredis-dev libdnnl-dev wrk)
 
 IS_ROOT=0
 [[ $(id -u) -eq 0 ]] && IS_ROOT=1
@@ -437,6 +438,9 @@ listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$PG_SOCK'
 max_connections = 200
+# Room for the HNSW indexes: a search that reads its graph from the OS cache instead of
+# shared buffers is several times slower (measured by make bench-gateway).
+shared_buffers = ${MEMGRID_STACK_PG_SHARED_BUFFERS:-512MB}
 EOF
     [[ $IS_ROOT -eq 1 ]] && chown "$PG_USER:$PG_USER" "$conf.tmp"
     mv "$conf.tmp" "$conf"

@@ -27,8 +27,11 @@ struct BenchGatewayCommand: AsyncParsableCommand {
     @Option(help: "Seconds per wrk run.")
     var duration = 10
 
-    @Option(help: "wrk connections.")
+    @Option(help: "wrk connections for the cached-embeddings run.")
     var connections = 32
+
+    @Option(help: "wrk connections for the retrieve run reported on the last line; a second run at --connections shows saturation.")
+    var retrieveConnections = 4
 
     @Option(help: "Distinct retrieve queries (also the recall sample).")
     var queries = 100
@@ -86,10 +89,16 @@ struct BenchGatewayCommand: AsyncParsableCommand {
         let cached = try wrk.run(url: base + "/v1/embeddings", script: Wrk.postScript(bodies: [embedBody], key: key))
         print(String(format: "  embeddings-cached   %8.0f req/s  p50 %.2f ms  p99 %.2f ms  (%.2f of baseline)",
                      cached.requestsPerSecond, cached.p50, cached.p99, cached.requestsPerSecond / healthz.requestsPerSecond))
-        let retrieve = try wrk.run(url: base + "/v1/retrieve", script: Wrk.postScript(bodies: retrieveBodies, key: key))
-        print(String(format: "  retrieve            %8.0f req/s  p50 %.2f ms  p99 %.2f ms  (%.2f of baseline)",
-                     retrieve.requestsPerSecond, retrieve.p50, retrieve.p99, retrieve.requestsPerSecond / healthz.requestsPerSecond))
-        if cached.errors + retrieve.errors > 0 { print("  non-2xx responses: embeddings \(cached.errors), retrieve \(retrieve.errors)") }
+        let retrieveScript = Wrk.postScript(bodies: retrieveBodies, key: key)
+        let saturated = try wrk.run(url: base + "/v1/retrieve", script: retrieveScript)
+        print(String(format: "  retrieve (%3d conns) %8.0f req/s  p50 %.2f ms  p99 %.2f ms  (%.3f of baseline)",
+                     connections, saturated.requestsPerSecond, saturated.p50, saturated.p99, saturated.requestsPerSecond / healthz.requestsPerSecond))
+        let retrieve = try Wrk(seconds: duration, connections: retrieveConnections).run(url: base + "/v1/retrieve", script: retrieveScript)
+        print(String(format: "  retrieve (%3d conns) %8.0f req/s  p50 %.2f ms  p99 %.2f ms  (%.3f of baseline)",
+                     retrieveConnections, retrieve.requestsPerSecond, retrieve.p50, retrieve.p99, retrieve.requestsPerSecond / healthz.requestsPerSecond))
+        if cached.errors + saturated.errors + retrieve.errors > 0 {
+            print("  non-2xx responses: embeddings \(cached.errors), retrieve \(saturated.errors + retrieve.errors)")
+        }
 
         for group in [gateway.group, worker.group] { await group.triggerGracefulShutdown() }
         for task in tasks { _ = try? await task.value }
@@ -225,7 +234,7 @@ struct Wrk {
     let connections: Int
 
     func run(url: String, script: String?) throws -> Result {
-        var arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency"]
+        var arguments = ["-t\(min(2, connections))", "-c\(connections)", "-d\(seconds)s", "--latency"]
         var scriptFile: URL?
         if let script {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("memgrid-wrk-\(UUID().uuidString).lua")
