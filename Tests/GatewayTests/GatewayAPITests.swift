@@ -155,18 +155,21 @@ struct GatewayAPITests {
             MemoryRepository.NewItem(
                 type: "knowledge", text: "fact \($0)", contentHash: "hash-\($0)", categories: ["personal"], happenedAt: nil)
         }
+        // Items of one transaction share created_at: pages must split such ties exactly.
         try await fixture.database.withClient(url: fixture.database.url) { client in
-            try await client.withTransaction(logger: fixture.logger) { connection in
-                _ = try await MemoryRepository(client: client).record(
-                    items, tenantID: "paging-tenant", userID: "ed", agentID: nil, resourceID: nil, jobID: "seed",
-                    on: connection, logger: fixture.logger)
+            for (index, batch) in [items[0..<3], items[3..<5], items[5..<7]].enumerated() {
+                try await client.withTransaction(logger: fixture.logger) { connection in
+                    _ = try await MemoryRepository(client: client).record(
+                        Array(batch), tenantID: "paging-tenant", userID: "ed", agentID: nil, resourceID: nil, jobID: "seed-\(index)",
+                        on: connection, logger: fixture.logger)
+                }
             }
         }
         var seen: [String] = []
         var cursor: String?
         repeat {
             let page = try await fixture.request(
-                "GET", "/v1/memories?user_id=ed&limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""), key: key)
+                "GET", "/v1/memories?user_id=ed&limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""), key: key)
             #expect(page.status == 200)
             seen += page.data.compactMap { $0["text"] as? String }
             cursor = page.json["next_cursor"] as? String

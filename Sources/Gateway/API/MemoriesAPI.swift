@@ -174,8 +174,7 @@ struct MemoriesAPI: Sendable {
     }
 
     static func encodeCursor(_ cursor: MemoryRepository.Cursor) -> String {
-        let micros = Int64((cursor.createdAt.timeIntervalSince1970 * 1_000_000).rounded())
-        return Data("\(micros)|\(cursor.id)".utf8).base64EncodedString()
+        Data("\(cursor.createdAtMicroseconds)|\(cursor.id)".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
@@ -185,6 +184,6 @@ struct MemoriesAPI: Sendable {
         guard let data = Data(base64Encoded: base64), let decoded = String(data: data, encoding: .utf8) else { return nil }
         let parts = decoded.split(separator: "|", maxSplits: 1)
         guard parts.count == 2, let micros = Int64(parts[0]) else { return nil }
-        return MemoryRepository.Cursor(createdAt: Date(timeIntervalSince1970: Double(micros) / 1_000_000), id: String(parts[1]))
+        return MemoryRepository.Cursor(createdAtMicroseconds: micros, id: String(parts[1]))
     }
 }

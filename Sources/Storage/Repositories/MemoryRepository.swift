@@ -60,13 +60,15 @@ public struct MemoryRepository: Sendable {
         }
     }
 
-    /// Where a listing page ends: the last item's (created_at, id).
+    /// Where a listing page ends: the last item's (created_at, id). The time is kept as
+    /// PostgreSQL's exact microseconds: a `Date` (a Double) can land a microsecond off and
+    /// skip or repeat rows that share a timestamp (all items of one job do).
     public struct Cursor: Sendable, Equatable {
-        public var createdAt: Date
+        public var createdAtMicroseconds: Int64
         public var id: String
 
-        public init(createdAt: Date, id: String) {
-            self.createdAt = createdAt
+        public init(createdAtMicroseconds: Int64, id: String) {
+            self.createdAtMicroseconds = createdAtMicroseconds
             self.id = id
         }
     }
@@ -133,23 +135,27 @@ public struct MemoryRepository: Sendable {
         tenantID: String, userID: String, filter: Filter, after cursor: Cursor?, limit: Int, logger: Logger
     ) async throws -> Page {
         var query: PostgresQuery = """
-            SELECT \(unescaped: Self.columns) FROM memory_items
+            SELECT \(unescaped: Self.columns), (extract(epoch FROM created_at) * 1000000)::int8 FROM memory_items
             WHERE tenant_id = \(tenantID) AND user_id = \(userID)
             """
         Self.append(filter, to: &query, table: "memory_items")
         if let cursor {
-            query.sql += " AND (created_at, id) < ($\(query.binds.count + 1), $\(query.binds.count + 2))"
-            query.binds.append(cursor.createdAt)
+            query.sql += " AND (created_at, id) < (timestamptz 'epoch' + $\(query.binds.count + 1) * interval '1 microsecond', $\(query.binds.count + 2))"
+            query.binds.append(cursor.createdAtMicroseconds)
             query.binds.append(cursor.id)
         }
         query.sql += " ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)"
-        var found = try await items(query, logger: logger)
+        var found: [(item: Item, micros: Int64)] = []
+        for try await row in try await client.query(query, logger: logger) {
+            let micros = try row.makeRandomAccess()[13].decode(Int64.self)
+            found.append((try Self.item(from: row), micros))
+        }
         var next: Cursor?
         if found.count > limit {
             found.removeLast()
-            next = found.last.map { Cursor(createdAt: $0.createdAt, id: $0.id) }
+            next = found.last.map { Cursor(createdAtMicroseconds: $0.micros, id: $0.item.id) }
         }
-        return Page(items: found, next: next)
+        return Page(items: found.map(\.item), next: next)
     }
 
     /// Edits an item. A new text needs a new content hash; returns nil if the item does
