@@ -1,10 +1,11 @@
 import Synchronization
 
-/// Counts handlers in progress so shutdown can wait for them to finish.
+/// Counts handlers in progress so shutdown can wait for them to finish, up to a deadline.
 final class InFlightTracker: Sendable {
     private struct State {
         var count = 0
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var nextWaiter = 0
+        var waiters: [Int: CheckedContinuation<Bool, Never>] = [:]
     }
 
     private let state = Mutex(State())
@@ -16,22 +17,30 @@ final class InFlightTracker: Sendable {
     func leave() {
         let waiters = state.withLock { state in
             state.count -= 1
-            guard state.count == 0 else { return [CheckedContinuation<Void, Never>]() }
-            defer { state.waiters = [] }
-            return state.waiters
+            guard state.count == 0 else { return [CheckedContinuation<Bool, Never>]() }
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
         }
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiters { waiter.resume(returning: true) }
     }
 
-    /// Returns once nothing is in flight.
-    func waitUntilIdle() async {
+    /// True once nothing is in flight; false if `timeout` passes first. The waiter is
+    /// resumed by whichever comes first — a handler that never returns cannot hold
+    /// shutdown past its deadline (a task-group race could: the group waits for the
+    /// losing child, and a continuation does not end on cancellation).
+    func waitUntilIdle(timeout: Duration) async -> Bool {
         await withCheckedContinuation { continuation in
-            let idle = state.withLock { state in
-                if state.count == 0 { return true }
-                state.waiters.append(continuation)
-                return false
+            let id: Int? = state.withLock { state in
+                if state.count == 0 { return nil }
+                state.nextWaiter += 1
+                state.waiters[state.nextWaiter] = continuation
+                return state.nextWaiter
             }
-            if idle { continuation.resume() }
+            guard let id else { return continuation.resume(returning: true) }
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
+            }
         }
     }
 }

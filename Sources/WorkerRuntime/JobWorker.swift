@@ -95,19 +95,7 @@ public final class JobWorker: Service, Sendable {
         draining.store(true, ordering: .relaxed)
         consumer.cancel()
         logger.info("draining in-flight jobs")
-        let drained = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await self.inFlight.waitUntilIdle()
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: self.configuration.drainTimeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+        let drained = await inFlight.waitUntilIdle(timeout: configuration.drainTimeout)
         if !drained { logger.warning("drain timeout passed; unfinished jobs will be redelivered") }
         await consumer.close()
     }

@@ -83,12 +83,7 @@ public final class RPCServer: Service, Sendable {
     /// unanswered ones return to the queue for another replica.
     private func drain() async {
         consumer.cancel()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.inFlight.waitUntilIdle() }
-            group.addTask { try? await Task.sleep(for: self.drainTimeout) }
-            await group.next()
-            group.cancelAll()
-        }
+        _ = await inFlight.waitUntilIdle(timeout: drainTimeout)
         await consumer.close()
     }
 }
