@@ -188,7 +188,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Messaging", "Contracts", "Storage",
+                "Messaging", "Contracts", "Storage", "Embeddings",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

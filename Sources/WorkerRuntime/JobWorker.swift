@@ -225,11 +225,6 @@ public final class JobWorker: Service, Sendable {
             payload: JobDeadLettered(
                 jobID: jobID, jobType: delivery.properties.type ?? header?.typeName ?? "", queue: configuration.queue,
                 reason: reason, error: error, attempts: attempt))
-        guard let body = try? WireJSON.encoder().encode(event) else { return nil }
-        return OutgoingMessage(
-            exchange: configuration.topology.eventsExchange, routingKey: EventCatalog.jobDeadLettered.routingKey, body: body,
-            properties: MessageProperties(messageID: event.id, correlationID: event.correlationID, timestamp: Date(), type: event.typeName),
-            // Nobody may be subscribed to events: unroutable is normal there.
-            mandatory: false)
+        return try? OutgoingMessage.event(event, topology: configuration.topology)
     }
 }

@@ -65,11 +65,7 @@ struct BenchEmbedPipelineCommand: AsyncParsableCommand {
                 EmbedJob.Item(target: .init(kind: .document, id: "doc-\($0)"), text: texts[$0])
             }))
         }
-        let messages = try jobs.map {
-            OutgoingMessage(
-                exchange: declaration.topology.jobsExchange, routingKey: "embed", body: try WireJSON.encoder().encode($0),
-                properties: MessageProperties(messageID: $0.id, type: $0.typeName))
-        }
+        let messages = try jobs.map { try OutgoingMessage.job($0, topology: declaration.topology) }
         let start = ContinuousClock.now
         try await parts.publisher.publish(messages)
         var completed = 0

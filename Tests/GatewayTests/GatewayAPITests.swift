@@ -62,7 +62,7 @@ struct GatewayAPITests {
         let fixture = try await Self.system()
         let key = try await fixture.key(tenant: "embeddings-tenant")
         let texts = ["The quick brown fox \(UUID())", "jumps over the lazy dog \(UUID())"]
-        let expected = try await GatewayFixture.embedder.embed(texts)
+        let expected = try await TestModel.embedder.embed(texts)
         // First call computes through the worker (cache misses), the second hits the cache.
         for _ in 0..<2 {
             let reply = try await fixture.request(

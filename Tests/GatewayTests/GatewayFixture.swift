@@ -16,12 +16,6 @@ import Workers
 /// A gateway on a scratch database and topology, optionally with the embedding and LLM
 /// workers in-process, all on the local stack's real servers.
 final class GatewayFixture: Sendable {
-    static let embedder: LocalEmbedder = {
-        let directory = ProcessInfo.processInfo.environment["MEMGRID_MODEL_DIR"]
-            ?? TestBroker.repositoryRoot.appendingPathComponent(LocalEmbedder.defaultModelPath).path
-        return try! LocalEmbedder(modelDirectory: URL(fileURLWithPath: directory), logger: Logger(label: "test.embedder"))
-    }()
-
     /// The full system, shared by the tests that need workers (each uses its own tenants
     /// and users).
     static let shared = Task { try await GatewayFixture(workers: true) }
@@ -45,8 +39,7 @@ final class GatewayFixture: Sendable {
         environment["MEMGRID_OPS_HOST"] = "127.0.0.1"
         environment["MEMGRID_GATEWAY_PORT"] = String(port)
         environment["MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE"] = "0"
-        environment["MEMGRID_MODEL_DIR"] = environment["MEMGRID_MODEL_DIR"]
-            ?? TestBroker.repositoryRoot.appendingPathComponent(LocalEmbedder.defaultModelPath).path
+        environment["MEMGRID_MODEL_DIR"] = TestModel.directory.path
         environment.merge(overrides) { $1 }
         let reader = EnvironmentReader(environment)
         gateway = try GatewayApp.build(
@@ -56,7 +49,7 @@ final class GatewayFixture: Sendable {
             let embed = try WorkerProcessConfiguration(queue: .embed, environment: reader, defaultOperationsPort: 0)
             workers.append(try EmbeddingWorkerApp.build(
                 configuration: embed, embedding: try EmbeddingWorkerApp.Configuration(environment: reader),
-                embedder: Self.embedder, registry: PrometheusCollectorRegistry(), logger: logger))
+                embedder: TestModel.embedder, registry: PrometheusCollectorRegistry(), logger: logger))
             let llm = try WorkerProcessConfiguration(queue: .llm, environment: reader, defaultOperationsPort: 0)
             workers.append(try LLMWorkerApp.build(configuration: llm, registry: PrometheusCollectorRegistry(), logger: logger))
         }

@@ -15,11 +15,6 @@ import Workers
 
 /// One embedding worker process, in-process, on a scratch database and a fresh topology.
 final class EmbeddingWorkerFixture: Sendable {
-    static let embedder: LocalEmbedder = {
-        let directory = ProcessInfo.processInfo.environment["MEMGRID_MODEL_DIR"]
-            ?? TestBroker.repositoryRoot.appendingPathComponent(LocalEmbedder.defaultModelPath).path
-        return try! LocalEmbedder(modelDirectory: URL(fileURLWithPath: directory), logger: Logger(label: "test.embedder"))
-    }()
 
     let database = ScratchDatabase()
     let prefix = "test-\(UUID().uuidString.prefix(8).lowercased())"
@@ -43,7 +38,7 @@ final class EmbeddingWorkerFixture: Sendable {
         configuration = try WorkerProcessConfiguration(queue: .embed, environment: reader, defaultOperationsPort: 0)
         parts = try EmbeddingWorkerApp.build(
             configuration: configuration, embedding: try EmbeddingWorkerApp.Configuration(environment: reader),
-            embedder: Self.embedder, registry: registry, logger: logger)
+            embedder: TestModel.embedder, registry: registry, logger: logger)
         eventsQueue = "\(prefix).events-subscriber"
         try await TestBroker.admin.declare(configuration.process.declaration)
         try await TestBroker.admin.declareQueue(eventsQueue)
@@ -64,9 +59,7 @@ final class EmbeddingWorkerFixture: Sendable {
     }
 
     func publish(_ job: JobEnvelope<EmbedJob>) async throws {
-        try await parts.publisher.publish(OutgoingMessage(
-            exchange: topology.jobsExchange, routingKey: "embed", body: try WireJSON.encoder().encode(job),
-            properties: MessageProperties(messageID: job.id, type: job.typeName)))
+        try await parts.publisher.publish(.job(job, topology: topology))
     }
 
     /// Waits for `count` events, then returns them decoded.
@@ -144,7 +137,7 @@ struct EmbeddingWorkerTests {
         #expect(rows == 15, "redelivered jobs must not add rows")
         #expect(documents == 5)
         #expect(spaces == 1)
-        let expected = try await EmbeddingWorkerFixture.embedder.embed(jobs.flatMap { $0.payload.items.map(\.text) })
+        let expected = try await TestModel.embedder.embed(jobs.flatMap { $0.payload.items.map(\.text) })
         for (item, vector) in zip(jobs.flatMap { $0.payload.items }, expected) {
             let stored = try #require(stored[item.target.id])
             #expect(cosine(stored, vector) > 0.99999)

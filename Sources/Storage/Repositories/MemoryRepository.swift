@@ -223,7 +223,7 @@ public struct MemoryRepository: Sendable {
         let dimensions = vector.count
         var query: PostgresQuery = """
             WITH nearest AS MATERIALIZED (
-                SELECT \(unescaped: Self.columns.split(separator: ",").map { "m.\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }.joined(separator: ", ")),
+                SELECT \(unescaped: Self.joinedColumns),
                        e.embedding::vector(\(unescaped: String(dimensions))) <=> \(EmbeddingRepository.literal(vector))::vector(\(unescaped: String(dimensions))) AS distance
                 FROM embeddings e JOIN memory_items m ON m.id = e.target_id
                 WHERE e.space_id = \(spaceID) AND e.tenant_id = \(tenantID) AND e.target_kind = 'memory_item'
@@ -254,6 +254,10 @@ public struct MemoryRepository: Sendable {
         id, tenant_id, user_id, agent_id, type, text, categories, happened_at, reinforcement_count,
         resource_id, source_job_id, created_at, updated_at
         """
+
+    /// `columns`, qualified for the search's join (`m.id, m.tenant_id, …`).
+    private static let joinedColumns = columns.split(separator: ",")
+        .map { "m.\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }.joined(separator: ", ")
 
     private static func append(_ filter: Filter, to query: inout PostgresQuery, table: String) {
         func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
