@@ -43,11 +43,18 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis"),
         .systemLibrary(name: "CDNNL"),
 
+        // The retry policy and helpers every remote provider call shares.
+        .target(
+            name: "ProviderHTTP",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+
         // Tokenizer, model loader and encoder for local embeddings; remote providers.
         .target(
             name: "Embeddings",
             dependencies: [
-                "CDNNL",
+                "CDNNL", "ProviderHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -59,6 +66,21 @@ let package = Package(
 
         // Memory types and the offline rule-based extractor. Foundation only.
         .target(name: "Memory", dependencies: ["Contracts"], swiftSettings: swiftSettings),
+
+        // OpenAI-compatible chat client (SSE included), provider configuration, pricing,
+        // retries and fallback, rate limits shared through Redis.
+        .target(
+            name: "LLM",
+            dependencies: [
+                "Contracts", "Cache", "ProviderHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         .target(
             name: "Messaging",
@@ -124,7 +146,8 @@ let package = Package(
         .target(
             name: "Workers",
             dependencies: [
-                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Memory",
+                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Memory", "LLM",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -163,7 +186,7 @@ let package = Package(
         .executableTarget(
             name: "memgrid",
             dependencies: [
-                "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Workers", "Gateway", "Memory",
+                "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Workers", "Gateway", "Memory", "LLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -185,6 +208,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The fake OpenAI-compatible provider: the only fake (tests and bench-llm).
+        .target(
+            name: "FakeOpenAI",
+            dependencies: [
+                "Contracts",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support/FakeOpenAI",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "memgrid-fake-llm",
+            dependencies: ["FakeOpenAI", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Tests/Support/memgrid-fake-llm",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TestSupport",
             dependencies: [
@@ -200,7 +241,7 @@ let package = Package(
         .testTarget(
             name: "EmbeddingsTests",
             dependencies: [
-                "Embeddings",
+                "Embeddings", "ProviderHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -211,7 +252,7 @@ let package = Package(
         .testTarget(
             name: "WorkersTests",
             dependencies: [
-                "Workers", "WorkerRuntime", "Embeddings", "Cache", "Storage", "Messaging", "Contracts", "TestSupport",
+                "Workers", "WorkerRuntime", "Embeddings", "Cache", "Storage", "Messaging", "Contracts", "TestSupport", "LLM", "FakeOpenAI",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -222,13 +263,22 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Workers", "WorkerRuntime", "Embeddings", "Storage", "Messaging", "Contracts", "TestSupport",
+                "Gateway", "Workers", "WorkerRuntime", "Embeddings", "Storage", "Messaging", "Contracts", "TestSupport", "LLM", "FakeOpenAI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LLMTests",
+            dependencies: [
+                "LLM", "Cache", "Contracts", "FakeOpenAI", "ProviderHTTP", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -3,6 +3,7 @@ public import Foundation
 public import Logging
 import NIOCore
 import NIOHTTP1
+public import ProviderHTTP
 
 /// An OpenAI-compatible `/v1/embeddings` provider (OpenAI, Huawei ModelArts bge models,
 /// Hugging Face TEI, vLLM): batched requests, a timeout per request, retries with
@@ -19,15 +20,11 @@ public final class RemoteEmbedder: Embedder {
         public var revision: String
         public var maxBatch: Int
         public var timeout: Duration
-        /// Attempts per request, including the first.
-        public var maxAttempts: Int
-        public var baseDelay: Duration
-        public var maxDelay: Duration
+        public var retry: ProviderRetry
 
         public init(
             baseURL: String, apiKey: String? = nil, model: String, dimensions: Int, revision: String = "1",
-            maxBatch: Int = 256, timeout: Duration = .seconds(30), maxAttempts: Int = 4,
-            baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(20)
+            maxBatch: Int = 256, timeout: Duration = .seconds(30), retry: ProviderRetry = ProviderRetry()
         ) {
             self.baseURL = baseURL
             self.apiKey = apiKey
@@ -36,9 +33,7 @@ public final class RemoteEmbedder: Embedder {
             self.revision = revision
             self.maxBatch = max(1, maxBatch)
             self.timeout = timeout
-            self.maxAttempts = max(1, maxAttempts)
-            self.baseDelay = baseDelay
-            self.maxDelay = maxDelay
+            self.retry = retry
         }
     }
 
@@ -99,11 +94,6 @@ public final class RemoteEmbedder: Embedder {
         var data: [Item]
     }
 
-    private struct ErrorBody: Decodable {
-        struct Detail: Decodable { var message: String? }
-        var error: Detail?
-    }
-
     private func request(_ texts: [String]) async throws -> [[Float]] {
         var httpRequest = HTTPClientRequest(url: configuration.baseURL + "/embeddings")
         httpRequest.method = .POST
@@ -118,7 +108,7 @@ public final class RemoteEmbedder: Embedder {
             var retryAfter: Duration?
             let failure: String
             do {
-                let response = try await client.execute(httpRequest, timeout: requestTimeout)
+                let response = try await client.execute(httpRequest, timeout: configuration.timeout.timeAmount)
                 let bytes = Data(try await response.body.collect(upTo: 64 * 1024 * 1024).readableBytesView)
                 let status = response.status.code
                 logger.debug("embeddings request", metadata: [
@@ -126,31 +116,25 @@ public final class RemoteEmbedder: Embedder {
                     "attempt": "\(attempt)", "latency": "\(ContinuousClock.now - start)",
                 ])
                 if (200..<300).contains(status) { return try decode(bytes, count: texts.count) }
-                let message = (try? JSONDecoder().decode(ErrorBody.self, from: bytes))?.error?.message ?? "HTTP \(status)"
-                guard status == 429 || status == 408 || status >= 500 else {
+                let message = ProviderRetry.errorMessage(in: bytes) ?? "HTTP \(status)"
+                guard ProviderRetry.isRetryable(status: status) else {
                     throw Error(code: .rejected, message: "HTTP \(status): \(message)")
                 }
-                retryAfter = response.headers.first(name: "retry-after").flatMap(Self.parseRetryAfter)
+                retryAfter = response.headers.first(name: "retry-after").flatMap(ProviderRetry.parseRetryAfter)
                 failure = "HTTP \(status): \(message)"
             } catch let error as Error {
                 throw error
             } catch {
                 failure = "\(error)"   // timeout or connection failure: worth another try
             }
-            guard attempt < configuration.maxAttempts else {
-                throw Error(code: .unavailable, message: "\(configuration.maxAttempts) attempts failed; last: \(failure)")
+            guard attempt < configuration.retry.maxAttempts else {
+                throw Error(code: .unavailable, message: "\(configuration.retry.maxAttempts) attempts failed; last: \(failure)")
             }
-            let backoff = min(configuration.baseDelay * Double(1 << (attempt - 1)), configuration.maxDelay) * Double.random(in: 0.75...1.25)
-            let delay = min(max(retryAfter ?? .zero, backoff), max(configuration.maxDelay, retryAfter ?? .zero))
+            let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
             logger.info("embeddings request failed; retrying", metadata: ["attempt": "\(attempt)", "error": "\(failure)", "retry.delay": "\(delay)"])
             try await Task.sleep(for: delay)
             attempt += 1
         }
-    }
-
-    private var requestTimeout: TimeAmount {
-        let (seconds, attoseconds) = configuration.timeout.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     private func decode(_ bytes: Data, count: Int) throws -> [[Float]] {
@@ -175,15 +159,4 @@ public final class RemoteEmbedder: Embedder {
         return norm > 0 ? vector.map { $0 / norm } : vector
     }
 
-    /// `Retry-After` as seconds or an HTTP date.
-    static func parseRetryAfter(_ value: String) -> Duration? {
-        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 {
-            return .milliseconds(Int64(seconds * 1000))
-        }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: value) else { return nil }
-        return .milliseconds(Int64(max(0, date.timeIntervalSinceNow) * 1000))
-    }
 }

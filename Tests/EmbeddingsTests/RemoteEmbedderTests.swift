@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ProviderHTTP
 import Synchronization
 import Testing
 
@@ -74,7 +75,7 @@ struct RemoteEmbedderTests {
         RemoteEmbedder(
             configuration: .init(
                 baseURL: url, apiKey: "sk-test", model: "bge-test", dimensions: dimensions, maxBatch: maxBatch,
-                timeout: .seconds(5), maxAttempts: maxAttempts, baseDelay: .milliseconds(1), maxDelay: .milliseconds(50)),
+                timeout: .seconds(5), retry: ProviderRetry(maxAttempts: maxAttempts, baseDelay: .milliseconds(1), maxDelay: .milliseconds(50))),
             logger: Logger(label: "test.remote"))
     }
 
@@ -138,15 +139,15 @@ struct RemoteEmbedderTests {
 struct RetryAfterTests {
     @Test("seconds and HTTP dates; garbage is ignored")
     func parse() {
-        #expect(RemoteEmbedder.parseRetryAfter("3") == .seconds(3))
-        #expect(RemoteEmbedder.parseRetryAfter("0.5") == .milliseconds(500))
+        #expect(ProviderRetry.parseRetryAfter("3") == .seconds(3))
+        #expect(ProviderRetry.parseRetryAfter("0.5") == .milliseconds(500))
         let future = Date().addingTimeInterval(120)
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        let parsed = RemoteEmbedder.parseRetryAfter(formatter.string(from: future))
+        let parsed = ProviderRetry.parseRetryAfter(formatter.string(from: future))
         #expect(parsed.map { $0 > .seconds(100) && $0 <= .seconds(120) } == true)
-        #expect(RemoteEmbedder.parseRetryAfter("soon") == nil)
+        #expect(ProviderRetry.parseRetryAfter("soon") == nil)
     }
 }

@@ -9,10 +9,13 @@ public enum EventCatalog {
     /// A memory item was created (memorize, or consolidation by the proactive agent).
     public static let memoryCreated = EventType(name: "memory.created", version: 1)
 
-    public static let all: [EventType] = [jobCompleted, jobDeadLettered, embeddingCompleted, memoryCreated]
+    /// A tenant's LLM spend crossed its budget's alert threshold or limit.
+    public static let budgetAlert = EventType(name: "budget.alert", version: 1)
+
+    public static let all: [EventType] = [jobCompleted, jobDeadLettered, embeddingCompleted, memoryCreated, budgetAlert]
 
     /// The payload type of each event type, in the order of `all`.
     public static var payloads: [any EventPayload.Type] {
-        [JobCompleted.self, JobDeadLettered.self, EmbeddingCompleted.self, MemoryCreated.self]
+        [JobCompleted.self, JobDeadLettered.self, EmbeddingCompleted.self, MemoryCreated.self, BudgetAlert.self]
     }
 }

@@ -63,6 +63,13 @@ extension JSONSchema {
         return schema
     }
 
+    public static func number(minimum: Int? = nil, description: String? = nil) -> JSONSchema {
+        var schema = JSONSchema(types: [.number])
+        schema.minimum = minimum
+        schema.description = description
+        return schema
+    }
+
     public static func boolean(description: String? = nil) -> JSONSchema {
         var schema = JSONSchema(types: [.boolean])
         schema.description = description

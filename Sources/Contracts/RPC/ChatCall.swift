@@ -1,0 +1,38 @@
+/// `chat.v1`: one chat completion for a caller that waits (the gateway's
+/// `/v1/chat/completions`), sent to the llm queue's RPC queue. With `request.stream`
+/// set, the worker answers with `chat_chunk.v1` replies (each a `ChatChunk`) as the
+/// provider streams; every call ends with exactly one terminal reply: `chat_completion.v1`
+/// (a `ChatCompletion`, the whole answer) or `rpc_failure.v1`.
+public struct ChatCall: Codable, Hashable, Sendable {
+    public static let type = "chat.v1"
+    public static let chunkType = "chat_chunk.v1"
+    public static let completionType = "chat_completion.v1"
+
+    /// The tenant billed for the call.
+    public var tenantID: String
+    public var request: ChatRequest
+
+    public init(tenantID: String, request: ChatRequest) {
+        self.tenantID = tenantID
+        self.request = request
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case request
+        case tenantID = "tenant_id"
+    }
+}
+
+/// `RPCFailure.code` values a chat call can end with.
+public enum ChatFailureCode {
+    /// No LLM provider is configured (the offline default).
+    public static let noProvider = "no_llm_provider"
+    /// The tenant's LLM budget for a period is used up.
+    public static let budgetExceeded = "budget_exceeded"
+    /// No configured provider serves the requested model.
+    public static let unknownModel = "model_not_found"
+    /// A provider refused the request (a 4xx other than 408/429): its message is kept.
+    public static let rejected = "provider_rejected"
+    /// Every provider in the chain failed after retries.
+    public static let unavailable = "provider_unavailable"
+}

@@ -1,0 +1,1 @@
+// The fake OpenAI-compatible provider; see FakeOpenAIServer.

@@ -1,0 +1,1 @@
+print("memgrid-fake-llm: not built yet")
