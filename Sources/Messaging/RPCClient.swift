@@ -19,9 +19,16 @@ public final class RPCClient: Sendable {
         case failed(any Error)
     }
 
+    /// A streamed call: every reply is yielded until one satisfies `isFinal`.
+    private struct Stream {
+        let continuation: AsyncThrowingStream<Delivery, any Error>.Continuation
+        let isFinal: @Sendable (Delivery) -> Bool
+    }
+
     private let publisher: Publisher
     private let consumer: Consumer
     private let slots = Mutex<[String: Slot]>([:])
+    private let streams = Mutex<[String: Stream]>([:])
     private let logger: Logger
 
     public init(configuration: BrokerConfiguration, replyQueue: String, publisher: Publisher, logger: Logger) {
@@ -37,11 +44,19 @@ public final class RPCClient: Sendable {
         for await delivery in consumer.deliveries {
             consumer.ack(delivery)
             guard let id = delivery.properties.correlationID else { continue }
-            settle(id, with: .success(delivery))
+            if let stream = streams.withLock({ $0[id] }) {
+                stream.continuation.yield(delivery)
+                if stream.isFinal(delivery) { stream.continuation.finish() }
+            } else {
+                settle(id, with: .success(delivery))
+            }
         }
         let open = slots.withLock { slots in defer { slots = [:] }; return slots }
         for case .waiting(let continuation) in open.values {
             continuation.resume(throwing: BrokerError(.closed, "RPC client closed"))
+        }
+        for stream in streams.withLock({ streams in defer { streams = [:] }; return streams.values }) {
+            stream.continuation.finish(throwing: BrokerError(.closed, "RPC client closed"))
         }
     }
 
@@ -52,15 +67,7 @@ public final class RPCClient: Sendable {
     /// Publishes `message` as a request and waits for its reply, at most `timeout`.
     /// Throws `BrokerError(.replyTimeout)` when none arrives in time.
     public func call(_ message: OutgoingMessage, timeout: Duration) async throws -> Delivery {
-        guard consumer.status.isConnected else {
-            throw BrokerError(.connectionLost, "the RPC reply queue is not connected")
-        }
-        let id = UUID().uuidString
-        var message = message
-        message.properties.correlationID = id
-        message.properties.replyTo = replyQueue
-        message.properties.persistent = false
-        message.properties.expiration = String(timeout.wholeMilliseconds)
+        let (id, message) = try request(message, timeout: timeout)
         slots.withLock { $0[id] = .pending }
         do {
             try await publisher.publish(message)
@@ -95,6 +102,48 @@ public final class RPCClient: Sendable {
         } onCancel: {
             settle(id, with: .failure(CancellationError()))
         }
+    }
+
+    /// Publishes `message` as a request answered by several replies (a streamed chat
+    /// completion) and yields them in order until one satisfies `isFinal`. The stream
+    /// throws `BrokerError(.replyTimeout)` if the call is not over within `timeout`;
+    /// ending the iteration early abandons the call (later replies are dropped).
+    public func stream(
+        _ message: OutgoingMessage, timeout: Duration, isFinal: @escaping @Sendable (Delivery) -> Bool
+    ) async throws -> AsyncThrowingStream<Delivery, any Error> {
+        let (id, message) = try request(message, timeout: timeout)
+        let (replies, continuation) = AsyncThrowingStream<Delivery, any Error>.makeStream()
+        streams.withLock { $0[id] = Stream(continuation: continuation, isFinal: isFinal) }
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            continuation.finish(throwing: BrokerError(.replyTimeout, "the call did not finish within \(timeout)"))
+        }
+        continuation.onTermination = { [weak self] _ in
+            timer.cancel()
+            _ = self?.streams.withLock { $0.removeValue(forKey: id) }
+        }
+        do {
+            try await publisher.publish(message)
+        } catch {
+            continuation.finish(throwing: error)
+            throw error
+        }
+        return replies
+    }
+
+    /// `message` addressed as a request: a fresh correlation id, this client's reply
+    /// queue, the deadline as expiration.
+    private func request(_ message: OutgoingMessage, timeout: Duration) throws -> (id: String, message: OutgoingMessage) {
+        guard consumer.status.isConnected else {
+            throw BrokerError(.connectionLost, "the RPC reply queue is not connected")
+        }
+        let id = UUID().uuidString
+        var message = message
+        message.properties.correlationID = id
+        message.properties.replyTo = replyQueue
+        message.properties.persistent = false
+        message.properties.expiration = String(timeout.wholeMilliseconds)
+        return (id, message)
     }
 
     /// Delivers a reply or a failure to its call, whether or not the caller waits yet.

@@ -15,7 +15,7 @@ public struct ProviderRetry: Sendable, Hashable {
     }
 
     /// 408, 429 and 5xx may succeed later; any other 4xx is the request's fault.
-    public static func isRetryable(status: Int) -> Bool {
+    public static func isRetryable(status: some BinaryInteger) -> Bool {
         status == 408 || status == 429 || status >= 500
     }
 

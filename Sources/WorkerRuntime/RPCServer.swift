@@ -19,7 +19,20 @@ public final class RPCServer: Service, Sendable {
         }
     }
 
-    public typealias Handler = @Sendable (Delivery) async -> Reply
+    /// Answers one request: sends any intermediate replies (a streamed answer's chunks)
+    /// through `replies`, and returns the final one.
+    public typealias Handler = @Sendable (_ request: Delivery, _ replies: Replies) async -> Reply
+
+    /// Sends intermediate replies to one request's caller, in order.
+    public struct Replies: Sendable {
+        let deliver: @Sendable (Reply) async throws -> Void
+
+        /// Throws when the broker did not take the reply; the caller may be gone, so a
+        /// handler should stop producing.
+        public func send(_ reply: Reply) async throws {
+            try await deliver(reply)
+        }
+    }
 
     private let consumer: Consumer
     private let publisher: Publisher
@@ -64,15 +77,17 @@ public final class RPCServer: Service, Sendable {
             logger.warning("RPC request without reply_to; dropped", metadata: ["type": "\(delivery.properties.type ?? "")"])
             return consumer.ack(delivery)
         }
-        let reply = await handler(delivery)
-        let message = OutgoingMessage(
-            exchange: "", routingKey: replyTo, body: reply.body,
-            properties: MessageProperties(
-                persistent: false, correlationID: delivery.properties.correlationID, timestamp: Date(), type: reply.type),
-            // The caller may have gone (its reply queue with it): nothing to deliver then.
-            mandatory: false)
+        let correlationID = delivery.properties.correlationID
+        let send: @Sendable (Reply) async throws -> Void = { [publisher] reply in
+            try await publisher.publish(OutgoingMessage(
+                exchange: "", routingKey: replyTo, body: reply.body,
+                properties: MessageProperties(persistent: false, correlationID: correlationID, timestamp: Date(), type: reply.type),
+                // The caller may have gone (its reply queue with it): nothing to deliver then.
+                mandatory: false))
+        }
+        let reply = await handler(delivery, Replies(deliver: send))
         do {
-            try await publisher.publish(message)
+            try await send(reply)
         } catch {
             logger.warning("could not send an RPC reply", metadata: ["error": "\(error)"])
         }

@@ -7,6 +7,7 @@ struct SchemaTests {
     static let expectedNames = [
         "envelope", "event_envelope", "embed.v1", "memorize.v1",
         "job.completed.v1", "job.dead_lettered.v1", "embedding.completed.v1", "memory.created.v1",
+        "budget.alert.v1",
     ]
 
     @Test func namesAndOrder() {

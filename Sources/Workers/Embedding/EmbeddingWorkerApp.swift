@@ -77,7 +77,7 @@ public enum EmbeddingWorkerApp {
         let parts = WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger,
             dependencies: [database, RedisService(client: redis), batcher],
-            rpc: EmbedQueryResponder(batcher: batcher).answer,
+            rpc: { request, _ in await EmbedQueryResponder(batcher: batcher).answer(request) },
             observer: JobStatusObserver(repository: JobRepository(client: database), logger: logger)
         ) { publisher in
             var router = JobRouter()

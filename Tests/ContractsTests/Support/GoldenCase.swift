@@ -45,6 +45,7 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase("embedding.completed.v1", Samples.embeddingCompleted),
         GoldenCase("memory.created.v1", Samples.memoryCreated),
         GoldenCase("memory.created.v1.minimal", full: false, Samples.memoryCreatedMinimal),
+        GoldenCase("budget.alert.v1", Samples.budgetAlert),
     ]
 
     var schema: JSONSchema { WireSchemas.schema(named: schemaName) }

@@ -94,4 +94,12 @@ enum Samples {
         tenantID: tenant,
         occurredAt: date("2026-03-14T09:27:03.878Z"),
         payload: MemoryCreated(memoryID: "mem-9", userID: "user-123", memoryType: "profile", categories: []))
+
+    static let budgetAlert = EventEnvelope(
+        id: "budget-alert:tenant-acme:month:2026-03-01:0.8",
+        tenantID: tenant,
+        occurredAt: date("2026-03-14T09:27:04.001Z"),
+        correlationID: memorizeJobID,
+        trace: trace,
+        payload: BudgetAlert(period: "month", periodStart: "2026-03-01", limitUSD: 50, spentUSD: 40.125, threshold: 0.8))
 }

@@ -1,0 +1,72 @@
+import Contracts
+public import Foundation
+
+/// Reads an LLM's answer to `MemoryExtractionPrompt` into validated memories.
+///
+/// Small slips are repaired (a Markdown code fence around the JSON, prose before or
+/// after it, category case, unknown categories dropped); anything else is an `Error`
+/// whose message says what was wrong, so the caller can ask again or give up with it.
+public enum MemoryExtractionOutput {
+    public struct Error: Swift.Error, Hashable, Sendable, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+
+    /// Longest memory text kept; longer ones are treated as a malformed answer.
+    public static let maxTextLength = 500
+
+    private struct Answer: Decodable {
+        struct Item: Decodable {
+            var type: String
+            var text: String
+            var categories: [String]?
+            var happenedAt: String?
+
+            enum CodingKeys: String, CodingKey {
+                case type, text, categories
+                case happenedAt = "happened_at"
+            }
+        }
+        var memories: [Item]
+    }
+
+    public static func parse(_ answer: String) throws(Error) -> [ExtractedMemory] {
+        guard let start = answer.firstIndex(of: "{"), let end = answer.lastIndex(of: "}"), start < end else {
+            throw Error(message: "the answer holds no JSON object")
+        }
+        let decoded: Answer
+        do {
+            decoded = try JSONDecoder().decode(Answer.self, from: Data(answer[start...end].utf8))
+        } catch {
+            throw Error(message: "the answer is not {\"memories\": [...]} JSON: \(Self.summary(of: error))")
+        }
+        return try decoded.memories.enumerated().map { (index, item) throws(Error) in
+            guard let type = MemoryType(rawValue: item.type.lowercased()) else {
+                throw Error(message: "memories[\(index)].type '\(item.type.prefix(40))' is not one of \(MemoryType.allCases.map(\.rawValue))")
+            }
+            let text = item.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty, text.count <= maxTextLength else {
+                throw Error(message: "memories[\(index)].text must hold 1 to \(maxTextLength) characters")
+            }
+            var happenedAt: Date?
+            if let time = item.happenedAt, !time.isEmpty {
+                guard let date = WireJSON.parse(time) else {
+                    throw Error(message: "memories[\(index)].happened_at '\(time.prefix(40))' is not an RFC 3339 timestamp")
+                }
+                happenedAt = date
+            }
+            let named = Set((item.categories ?? []).compactMap { MemoryCategory(rawValue: $0.lowercased()) })
+            return ExtractedMemory(type: type, text: text, categories: MemoryCategory.slugs(named), happenedAt: happenedAt)
+        }
+    }
+
+    private static func summary(of error: any Swift.Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,53 @@
+public import Contracts
+public import Foundation
+
+/// The LLM extraction prompt (`Prompts/extract_memories.v1.md`, compiled in) and the JSON
+/// schema its answer must follow. The version is part of every memorize result, so a
+/// changed prompt is a new file and a new version, never an edit in place.
+public enum MemoryExtractionPrompt {
+    public static let version = "extract_memories.v1"
+
+    /// The system prompt, then the conversation as one user message.
+    public static func messages(for conversation: [MemorizeJob.Message], reference: Date) -> [ChatMessage] {
+        let system = template
+            .replacingOccurrences(of: "{{categories}}", with: MemoryCategory.allCases.map(\.rawValue).joined(separator: ", "))
+            .replacingOccurrences(of: "{{reference_time}}", with: WireJSON.format(reference))
+        let transcript = conversation.map { message in
+            let time = message.createdAt.map { " (\(WireJSON.format($0)))" } ?? ""
+            return "[\(message.role.rawValue)\(time)] \(message.content)"
+        }.joined(separator: "\n")
+        return [ChatMessage(role: "system", content: system), ChatMessage(role: "user", content: transcript)]
+    }
+
+    /// OpenAI structured output (`strict`: every field required, nothing else allowed).
+    public static let responseFormat = ChatRequest.ResponseFormat.jsonSchema(name: "memories", schema: schema, strict: true)
+
+    static let schema: JSONValue = .object([
+        "type": .string("object"),
+        "additionalProperties": .bool(false),
+        "required": .array([.string("memories")]),
+        "properties": .object([
+            "memories": .object([
+                "type": .string("array"),
+                "items": .object([
+                    "type": .string("object"),
+                    "additionalProperties": .bool(false),
+                    "required": .array(["type", "text", "categories", "happened_at"].map(JSONValue.string)),
+                    "properties": .object([
+                        "type": .object(["type": .string("string"), "enum": .array(MemoryType.allCases.map { .string($0.rawValue) })]),
+                        "text": .object(["type": .string("string")]),
+                        "categories": .object([
+                            "type": .string("array"),
+                            "items": .object([
+                                "type": .string("string"), "enum": .array(MemoryCategory.allCases.map { .string($0.rawValue) }),
+                            ]),
+                        ]),
+                        "happened_at": .object(["type": .array([.string("string"), .string("null")])]),
+                    ]),
+                ]),
+            ]),
+        ]),
+    ])
+
+    static let template = String(decoding: PackageResources.extract_memories_v1_md, as: UTF8.self)
+}

@@ -1,0 +1,61 @@
+import Contracts
+import Foundation
+import Memory
+import Testing
+
+@Suite("LLM extraction prompt and output")
+struct LLMExtractionTests {
+    @Test func promptNamesTheVocabularyAndTheReferenceTime() throws {
+        let reference = try #require(WireJSON.parse("2026-03-14T09:00:00Z"))
+        let messages = MemoryExtractionPrompt.messages(
+            for: [.init(role: .user, content: "I moved to Lyon"), .init(role: .assistant, content: "Nice!")], reference: reference)
+        #expect(messages.map(\.role) == ["system", "user"])
+        #expect(messages[0].content.contains("2026-03-14T09:00:00.000Z"))
+        #expect(messages[0].content.contains("preferences, food, work"))
+        #expect(!messages[0].content.contains("{{"))
+        #expect(messages[1].content == "[user] I moved to Lyon\n[assistant] Nice!")
+        #expect(MemoryExtractionPrompt.responseFormat.jsonSchema?.strict == true)
+    }
+
+    @Test func readsAValidAnswer() throws {
+        let memories = try MemoryExtractionOutput.parse("""
+            {"memories": [
+              {"type": "profile", "text": " Lives in Lyon ", "categories": ["Location"], "happened_at": null},
+              {"type": "event", "text": "Has a dentist appointment on 2026-03-15 at 15:00", "categories": ["health", "schedule"],
+               "happened_at": "2026-03-15T15:00:00+01:00"}
+            ]}
+            """)
+        #expect(memories.map(\.type) == [.profile, .event])
+        #expect(memories[0].text == "Lives in Lyon")
+        #expect(memories[0].categories == ["location"])
+        #expect(memories[1].categories == ["health", "schedule"])
+        #expect(memories[1].happenedAt == WireJSON.parse("2026-03-15T14:00:00Z"))
+    }
+
+    @Test func repairsFencesProseAndUnknownCategories() throws {
+        let memories = try MemoryExtractionOutput.parse("""
+            Here you go:
+            ```json
+            {"memories": [{"type": "Skill", "text": "Speaks Portuguese", "categories": ["languages"], "happened_at": ""}]}
+            ```
+            """)
+        #expect(memories == [ExtractedMemory(type: .skill, text: "Speaks Portuguese", categories: ["personal"], happenedAt: nil)])
+        #expect(try MemoryExtractionOutput.parse(#"{"memories": []}"#).isEmpty)
+    }
+
+    @Test(arguments: [
+        ("no json at all", "holds no JSON object"),
+        (#"{"memory": []}"#, "missing 'memories'"),
+        (#"{"memories": [{"type": "opinion", "text": "x", "categories": []}]}"#, "memories[0].type 'opinion'"),
+        (#"{"memories": [{"type": "event", "text": "  ", "categories": []}]}"#, "memories[0].text"),
+        (#"{"memories": [{"type": "event", "text": "x", "categories": [], "happened_at": "tomorrow"}]}"#, "memories[0].happened_at"),
+        (#"{"memories": [{"type": "event", "text": "x", "categories": [], "happened_at": "tomorrow"}"#, "not {\"memories\""),
+    ])
+    func rejectsMalformedAnswersSayingWhy(answer: String, reason: String) {
+        #expect {
+            try MemoryExtractionOutput.parse(answer)
+        } throws: { error in
+            (error as? MemoryExtractionOutput.Error)?.message.contains(reason) == true
+        }
+    }
+}
