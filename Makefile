@@ -8,7 +8,7 @@ N ?= 200000
 # Tests that disrupt every broker connection run alone, after the parallel suite.
 FAULT_TESTS := BrokerFaultTests
 
-.PHONY: help build build-release run test migrate bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway
+.PHONY: help build build-release run test migrate bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm
 help:
 	@echo "make run          stack up, migrate, build, run gateway + 3 workers in the foreground"
 	@echo "make test         stack up, build, run every test against the real servers"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench-embed  local model sentences/s at batch 1 and 32 vs sentence-transformers"
 	@echo "make bench-embed-pipeline  texts/s through queue, cache and pgvector vs the raw encoder"
 	@echo "make bench-gateway  wrk: cached /v1/embeddings and /v1/retrieve over GATEWAY_N=100000 memories, recall@10"
+	@echo "make bench-llm    LLM_N=10000 chat calls through one LLM worker against a fake provider (500 ms answers)"
 	@echo "make migrate      apply database migrations"
 	@echo "stack: stack-up stack-down stack-status stack-reset stack-env"
 
@@ -52,6 +53,9 @@ bench-embed-pipeline: stack-up build-release
 
 bench-gateway: stack-up build-release
 	eval "$$($(STACK) env)" && .build/release/memgrid bench gateway --memories $(or $(GATEWAY_N),100000)
+
+bench-llm: stack-up build-release
+	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench llm --count $(or $(LLM_N),10000)
 
 # Deployment files (Dockerfile, compose/, k8s/): rendered and schema-checked, no engine needed.
 .PHONY: deploy-check k8s-render k8s-validate compose-config image image-closure image-smoke

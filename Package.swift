@@ -190,6 +190,7 @@ let package = Package(
             dependencies: [
                 "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Workers", "Gateway", "Memory", "LLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -24,6 +24,8 @@ public enum GatewayApp {
         public var maxBodyBytes: Int
         /// How long a request waits for the embedding workers.
         public var rpcTimeout: Duration
+        /// How long a chat completion may take, streamed or not.
+        public var chatTimeout: Duration
         /// Requests per minute per API key; 0 = unlimited.
         public var rateLimitPerMinute: Int
         /// How long a verified key is trusted without a database read.
@@ -40,6 +42,7 @@ public enum GatewayApp {
             migrateOnStart = environment.string("MEMGRID_MIGRATE_ON_START", default: "false") == "true"
             maxBodyBytes = try environment.int("MEMGRID_GATEWAY_MAX_BODY_BYTES", default: 1 << 20, range: 1024...(64 << 20))
             rpcTimeout = try environment.milliseconds("MEMGRID_GATEWAY_RPC_TIMEOUT_MS", default: .seconds(10))
+            chatTimeout = try environment.milliseconds("MEMGRID_GATEWAY_CHAT_TIMEOUT_MS", default: .seconds(120))
             rateLimitPerMinute = try environment.int("MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE", default: 600)
             keyCacheTTL = .seconds(try environment.int("MEMGRID_GATEWAY_KEY_CACHE_SECONDS", default: 30, range: 0...3600))
             modelDirectory = URL(fileURLWithPath: environment.string("MEMGRID_MODEL_DIR", default: LocalEmbedder.defaultModelPath))
@@ -105,6 +108,8 @@ public enum GatewayApp {
         JobsAPI(jobs: jobs, submitter: submitter, maxBody: maxBody).register(on: api)
         RetrieveAPI(memories: memories, space: space, embedder: embedder, maxBody: maxBody).register(on: api)
         MemoriesAPI(memories: memories, submitter: submitter, maxBody: maxBody).register(on: api)
+        ChatAPI(rpc: rpc, topology: topology, timeout: configuration.chatTimeout, maxBody: maxBody).register(on: api)
+        UsageAPI(usage: UsageRepository(client: postgres), budgets: BudgetRepository(client: postgres)).register(on: api)
 
         var app = Application(
             router: router,

@@ -14,7 +14,8 @@ public struct EnvironmentReader: Sendable {
         }
     }
 
-    private let values: [String: String]
+    /// Every variable, for configuration loaders that read a family of keys.
+    public let values: [String: String]
 
     public init(_ values: [String: String] = ProcessInfo.processInfo.environment) {
         self.values = values

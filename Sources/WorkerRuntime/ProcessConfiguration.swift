@@ -36,7 +36,9 @@ public struct WorkerProcessConfiguration: Sendable {
     public var process: ProcessConfiguration
     public var worker: JobWorker.Configuration
 
-    public init(queue: JobQueue, environment: EnvironmentReader, defaultOperationsPort: Int) throws {
+    /// - Parameter defaultConcurrency: handlers at once unless `MEMGRID_WORKER_CONCURRENCY`
+    ///   says otherwise (I/O-bound workers take far more than CPU-bound ones).
+    public init(queue: JobQueue, environment: EnvironmentReader, defaultOperationsPort: Int, defaultConcurrency: Int = 32) throws {
         process = try ProcessConfiguration(environment: environment, defaultOperationsPort: defaultOperationsPort)
         let retry = RetryPolicy(
             maxAttempts: process.declaration.topology.retryLevels,
@@ -46,7 +48,7 @@ public struct WorkerProcessConfiguration: Sendable {
         worker = JobWorker.Configuration(
             queue: queue,
             topology: process.declaration.topology,
-            concurrency: try environment.int("MEMGRID_WORKER_CONCURRENCY", default: 32, range: 1...65535),
+            concurrency: try environment.int("MEMGRID_WORKER_CONCURRENCY", default: defaultConcurrency, range: 1...65535),
             retry: retry,
             drainTimeout: try environment.milliseconds("MEMGRID_DRAIN_TIMEOUT_MS", default: .seconds(25)))
     }

@@ -22,6 +22,8 @@ public enum WorkerProcess {
     ///     before consuming and stopped after it.
     ///   - rpc: answers requests on the queue's RPC queue (`Topology.rpcQueue`), if set.
     ///   - observer: told about each job's progress (job status rows).
+    ///   - publisher: the process's publisher, when the caller needed it before
+    ///     (`makePublisher`); a new one otherwise.
     ///   - makeRouter: the handlers, given the process's publisher.
     public static func build(
         configuration: WorkerProcessConfiguration,
@@ -30,11 +32,12 @@ public enum WorkerProcess {
         dependencies: [any Service] = [],
         rpc: RPCServer.Handler? = nil,
         observer: (any JobObserver)? = nil,
+        publisher: Publisher? = nil,
         makeRouter: (Publisher) -> JobRouter
     ) -> Parts {
         let process = configuration.process
         let worker = configuration.worker
-        let publisher = Publisher(configuration: process.broker, declaration: process.declaration, logger: logger)
+        let publisher = publisher ?? makePublisher(configuration: configuration, logger: logger)
         let consumer = Consumer(
             configuration: process.broker,
             queue: worker.topology.workQueue(worker.queue),
@@ -69,5 +72,10 @@ public enum WorkerProcess {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         return Parts(group: group, publisher: publisher, consumer: consumer, readiness: readiness, handlerTypes: router.types)
+    }
+
+    /// The publisher `build` would create, for wiring that needs it before the handlers.
+    public static func makePublisher(configuration: WorkerProcessConfiguration, logger: Logger) -> Publisher {
+        Publisher(configuration: configuration.process.broker, declaration: configuration.process.declaration, logger: logger)
     }
 }

@@ -13,7 +13,7 @@ public enum WorkerMain {
     /// - Parameter build: wires the process from its configuration (the embedding worker
     ///   adds its model, cache and database); defaults to a worker without handlers.
     public static func run(
-        label: String, queue: JobQueue, defaultOperationsPort: Int,
+        label: String, queue: JobQueue, defaultOperationsPort: Int, defaultConcurrency: Int = 32,
         build: (WorkerProcessConfiguration, EnvironmentReader, PrometheusCollectorRegistry, Logger) throws -> WorkerProcess.Parts
             = { configuration, _, registry, logger in
                 WorkerProcess.build(configuration: configuration, registry: registry, logger: logger) { _ in JobRouter() }
@@ -21,7 +21,8 @@ public enum WorkerMain {
     ) async throws {
         let environment = EnvironmentReader()
         let configuration = try WorkerProcessConfiguration(
-            queue: queue, environment: environment, defaultOperationsPort: defaultOperationsPort)
+            queue: queue, environment: environment, defaultOperationsPort: defaultOperationsPort,
+            defaultConcurrency: defaultConcurrency)
         let (logger, registry) = ProcessBootstrap.bootstrap(label: label, level: configuration.process.logLevel)
         try await checkSchema(url: configuration.process.postgresURL, logger: logger)
         let parts = try build(configuration, environment, registry, logger)

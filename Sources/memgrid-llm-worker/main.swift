@@ -7,12 +7,16 @@ import Workers
 struct LLMWorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memgrid-llm-worker",
-        abstract: "Worker for the 'llm' queue: memorize jobs (offline rule-based extraction; LLM providers arrive with the LLM worker issue).",
+        abstract: "Worker for the 'llm' queue: memorize jobs and chat calls through the configured LLM providers (offline: rule-based memorize, no chat).",
         discussion: WorkerMain.discussion(defaultOperationsPort: 9102))
 
     func run() async throws {
-        try await WorkerMain.run(label: "memgrid.llm-worker", queue: .llm, defaultOperationsPort: 9102) { configuration, _, registry, logger in
-            try LLMWorkerApp.build(configuration: configuration, registry: registry, logger: logger)
+        try await WorkerMain.run(
+            label: "memgrid.llm-worker", queue: .llm, defaultOperationsPort: 9102, defaultConcurrency: 512
+        ) { configuration, environment, registry, logger in
+            try LLMWorkerApp.build(
+                configuration: configuration, llm: try LLMWorkerApp.Configuration(environment: environment),
+                registry: registry, logger: logger)
         }
     }
 }

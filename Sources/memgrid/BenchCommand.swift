@@ -4,5 +4,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks against the running stack.",
-        subcommands: [BenchQueueCommand.self, BenchEmbedCommand.self, BenchEmbedPipelineCommand.self, BenchGatewayCommand.self])
+        subcommands: [
+            BenchQueueCommand.self, BenchEmbedCommand.self, BenchEmbedPipelineCommand.self, BenchGatewayCommand.self, BenchLLMCommand.self,
+        ])
 }

@@ -6,5 +6,5 @@ struct MemgridCommand: AsyncParsableCommand {
         commandName: "memgrid",
         abstract: "memgrid admin CLI: migrations, API keys, contracts, benchmarks.",
         discussion: "Connection settings come from the same environment variables as the services (docs/configuration.md).",
-        subcommands: [MigrateCommand.self, KeysCommand.self, ContractsCommand.self, EmbedCommand.self, BenchCommand.self])
+        subcommands: [MigrateCommand.self, KeysCommand.self, UsageCommand.self, BudgetCommand.self, ContractsCommand.self, EmbedCommand.self, BenchCommand.self])
 }

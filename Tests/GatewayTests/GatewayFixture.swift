@@ -51,7 +51,9 @@ final class GatewayFixture: Sendable {
                 configuration: embed, embedding: try EmbeddingWorkerApp.Configuration(environment: reader),
                 embedder: TestModel.embedder, registry: PrometheusCollectorRegistry(), logger: logger))
             let llm = try WorkerProcessConfiguration(queue: .llm, environment: reader, defaultOperationsPort: 0)
-            workers.append(try LLMWorkerApp.build(configuration: llm, registry: PrometheusCollectorRegistry(), logger: logger))
+            workers.append(try LLMWorkerApp.build(
+                configuration: llm, llm: try LLMWorkerApp.Configuration(environment: reader), registry: PrometheusCollectorRegistry(),
+                logger: logger))
         }
         self.workers = workers
         tasks = ([gateway.group] + workers.map(\.group)).map { group in Task { try await group.run() } }

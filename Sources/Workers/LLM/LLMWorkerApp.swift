@@ -1,28 +1,102 @@
+public import AsyncHTTPClient
+import Cache
+import Contracts
+import LLM
 public import Logging
 import Memory
 import Messaging
 import PostgresNIO
 public import Prometheus
+import ServiceLifecycle
 import Storage
 public import WorkerRuntime
 
-/// Wires `memgrid-llm-worker`. Memorize runs on the offline rule-based extractor
-/// (docs/extraction.md) until LLM providers are configured.
+/// Wires `memgrid-llm-worker`: memorize jobs from the `llm` queue and `chat.v1` RPC
+/// requests, through the configured providers (docs/llm.md). With none configured,
+/// memorize runs on the offline rule-based extractor (docs/extraction.md) and chat
+/// answers `no_llm_provider`.
 public enum LLMWorkerApp {
+    /// Told about each answered chat call (the benchmark's overhead numbers).
+    public protocol Observer: Sendable {
+        /// `overhead`: the call's time in the worker outside provider HTTP calls, up to
+        /// the final reply; `inFlight`: chat calls in flight when this one started.
+        func callFinished(overhead: Duration, inFlight: Int)
+    }
+
+    public struct Configuration: Sendable {
+        public var providers: LLMConfiguration
+        /// The model memorize asks for; "" = the providers' default model.
+        public var extractionModel: String
+        /// Memorize asks for OpenAI structured output (`json_schema`), or only for a JSON
+        /// object (`json_object`) from providers without it (DeepSeek).
+        public var structuredOutput: Bool
+        /// How long a tenant's budget status is reused before it is read again.
+        public var budgetCacheTTL: Duration
+
+        public init(environment: EnvironmentReader) throws {
+            providers = try LLMConfiguration.load(environment: environment.values)
+            extractionModel = environment.string("MEMGRID_LLM_EXTRACTION_MODEL", default: "")
+            structuredOutput = try environment.choice("MEMGRID_LLM_STRUCTURED_OUTPUT", default: OutputFormat.jsonSchema) == .jsonSchema
+            budgetCacheTTL = try environment.milliseconds("MEMGRID_BUDGET_CACHE_MS", default: .seconds(2))
+        }
+
+        enum OutputFormat: String, CaseIterable, Sendable {
+            case jsonSchema = "json_schema"
+            case jsonObject = "json_object"
+        }
+    }
+
     public static func build(
-        configuration: WorkerProcessConfiguration, registry: PrometheusCollectorRegistry, logger: Logger
+        configuration: WorkerProcessConfiguration, llm: Configuration, registry: PrometheusCollectorRegistry, logger: Logger,
+        observer: (any Observer)? = nil
     ) throws -> WorkerProcess.Parts {
         let process = configuration.process
         let database = PostgresClient(
             configuration: try DatabaseConfiguration(url: process.postgresURL).client, backgroundLogger: logger)
-        return WorkerProcess.build(
-            configuration: configuration, registry: registry, logger: logger, dependencies: [database],
-            observer: JobStatusObserver(repository: JobRepository(client: database), logger: logger)
-        ) { publisher in
-            var router = JobRouter()
-            router.register(MemorizeJobHandler(
-                database: database, extractor: RuleBasedExtractor(), publisher: publisher, topology: process.declaration.topology))
-            return router
+        let redis = RedisClient(configuration: try RedisClient.Configuration(url: process.redisURL), logger: logger)
+        let usage = UsageMeter(usage: UsageRepository(client: database), logger: logger)
+        var dependencies: [any Service] = [database, RedisService(client: redis), usage]
+        var router: ChatRouter?
+        if !llm.providers.isEmpty {
+            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: llm.providers.httpClientConfiguration)
+            dependencies.append(HTTPClientService(client: http))
+            router = ChatRouter(
+                configuration: llm.providers, httpClient: http, admission: RedisRateLimiter(redis: redis, logger: logger), logger: logger)
         }
+        logger.info("LLM providers", metadata: [
+            "llm.providers": "\(llm.providers.providers.map(\.name).joined(separator: ","))",
+            "llm.mode": "\(router == nil ? "offline (rule-based memorize, chat disabled)" : "providers")",
+        ])
+        let topology = process.declaration.topology
+        let publisher = WorkerProcess.makePublisher(configuration: configuration, logger: logger)
+        let metering = LLMMetering(
+            usage: usage,
+            budgets: BudgetGuard(
+                budgets: BudgetRepository(client: database), publisher: publisher, topology: topology,
+                cacheTTL: llm.budgetCacheTTL, logger: logger))
+        let responder = ChatResponder(router: router, metering: metering, observer: observer, logger: logger)
+        let extraction: MemoryExtraction = router.map { router in
+            .llm(LLMExtractor(router: router, model: llm.extractionModel, structuredOutput: llm.structuredOutput, metering: metering))
+        } ?? .rules(RuleBasedExtractor())
+        return WorkerProcess.build(
+            configuration: configuration, registry: registry, logger: logger, dependencies: dependencies,
+            rpc: { request, replies in await responder.answer(request, replies: replies) },
+            observer: JobStatusObserver(repository: JobRepository(client: database), logger: logger),
+            publisher: publisher
+        ) { publisher in
+            var jobs = JobRouter()
+            jobs.register(MemorizeJobHandler(database: database, extraction: extraction, publisher: publisher, topology: topology))
+            return jobs
+        }
+    }
+}
+
+/// Shuts the provider HTTP client down when the process stops.
+struct HTTPClientService: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
     }
 }

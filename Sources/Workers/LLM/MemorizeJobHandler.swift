@@ -14,13 +14,13 @@ import WorkerRuntime
 struct MemorizeJobHandler: JobHandler {
     let type = JobCatalog.memorize
     let database: PostgresClient
-    let extractor: RuleBasedExtractor
+    let extraction: MemoryExtraction
     let publisher: Publisher
     let topology: Topology
 
     func handle(_ job: JobEnvelope<MemorizeJob>, context: JobContext) async throws {
         let payload = job.payload
-        let extracted = extractor.extract(payload.messages, reference: payload.occurredAt ?? job.createdAt, timeZone: .gmt)
+        let (extracted, extractor) = try await extraction.extract(job, context: context)
         let items = extracted.map { memory in
             MemoryRepository.NewItem(
                 type: memory.type.rawValue, text: memory.text,
@@ -40,7 +40,7 @@ struct MemorizeJobHandler: JobHandler {
                 parentID: job.id, on: connection, logger: logger)
             let result = MemorizeResult(
                 created: created.map(\.id), reinforced: stored.filter { $0.sourceJobID != job.id }.map(\.id),
-                embedJobID: embedJobs.first?.id, extractor: "rules")
+                embedJobID: embedJobs.first?.id, extractor: extractor)
             try await JobRepository.recordResult(
                 id: job.id, resultJSON: String(decoding: try WireJSON.encoder().encode(result), as: UTF8.self),
                 on: connection, logger: logger)

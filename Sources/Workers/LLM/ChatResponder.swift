@@ -1,0 +1,93 @@
+import Contracts
+import Foundation
+import LLM
+import Logging
+import Messaging
+import Synchronization
+import WorkerRuntime
+
+/// Answers `chat.v1` RPC requests (the gateway's `/v1/chat/completions`): budget check,
+/// the provider chain through `ChatRouter`, chunks relayed as they stream, the whole
+/// completion as the final reply; every failure as an `RPCFailure` the gateway maps
+/// to an HTTP error.
+struct ChatResponder: Sendable {
+    /// nil when no provider is configured: every call answers `no_llm_provider`.
+    let router: ChatRouter?
+    let metering: LLMMetering
+    let observer: LLMWorkerApp.Observer?
+    let logger: Logger
+    private let inFlight = InFlightCount()
+
+    init(router: ChatRouter?, metering: LLMMetering, observer: LLMWorkerApp.Observer?, logger: Logger) {
+        self.router = router
+        self.metering = metering
+        self.observer = observer
+        self.logger = logger
+    }
+
+    func answer(_ request: Delivery, replies: RPCServer.Replies) async -> RPCServer.Reply {
+        let received = ContinuousClock.now
+        let call: ChatCall
+        do {
+            call = try WireJSON.decoder().decode(ChatCall.self, from: request.body)
+        } catch {
+            return Self.failure("invalid", "the body is not a chat.v1 request: \(error)")
+        }
+        guard let router else {
+            return Self.failure(
+                ChatFailureCode.noProvider,
+                "no LLM provider is configured (set MEMGRID_LLM_PROVIDERS_FILE or MEMGRID_LLM_PROVIDERS; see docs/llm.md)")
+        }
+        do {
+            try await metering.budgets.check(tenantID: call.tenantID)
+        } catch let exceeded as BudgetGuard.Exceeded {
+            return Self.failure(ChatFailureCode.budgetExceeded, exceeded.description)
+        } catch {
+            return Self.failure("unavailable", "could not read the tenant's budget; try again")
+        }
+        let meter = metering.meter(tenantID: call.tenantID, jobID: request.properties.correlationID, purpose: "chat")
+        let peak = inFlight.enter()
+        defer { inFlight.leave() }
+        do {
+            let routed: RoutedCompletion
+            if call.request.stream == true {
+                let encoder = JSONEncoder()
+                routed = try await router.stream(call.request, meter: meter) { chunk in
+                    try await replies.send(.init(type: ChatCall.chunkType, body: try encoder.encode(chunk)))
+                }
+            } else {
+                routed = try await router.complete(call.request, meter: meter)
+            }
+            let reply = RPCServer.Reply(type: ChatCall.completionType, body: try JSONEncoder().encode(routed.completion))
+            observer?.callFinished(overhead: ContinuousClock.now - received - routed.providerTime, inFlight: peak)
+            return reply
+        } catch let error as LLMError {
+            logger.info("chat call failed", metadata: ["error": "\(error)", "tenant.id": "\(call.tenantID)"])
+            return Self.failure(Self.code(for: error), error.message)
+        } catch {
+            logger.error("chat call failed", metadata: ["error": "\(error)", "tenant.id": "\(call.tenantID)"])
+            return Self.failure("internal", "the chat call failed inside memgrid")
+        }
+    }
+
+    static func code(for error: LLMError) -> String {
+        switch error.code {
+        case .rejected: ChatFailureCode.rejected
+        case .unknownModel: ChatFailureCode.unknownModel
+        case .noProvider: ChatFailureCode.noProvider
+        default: ChatFailureCode.unavailable
+        }
+    }
+
+    static func failure(_ code: String, _ message: String) -> RPCServer.Reply {
+        let body = (try? WireJSON.encoder().encode(RPCFailure(code: code, message: message))) ?? Data()
+        return RPCServer.Reply(type: RPCFailure.type, body: body)
+    }
+}
+
+/// Calls in flight in this responder; `enter` returns the count including the new one.
+private final class InFlightCount: Sendable {
+    private let count = Atomic<Int>(0)
+    func enter() -> Int { count.add(1, ordering: .relaxed).newValue }
+    func leave() { count.subtract(1, ordering: .relaxed) }
+}

@@ -1,0 +1,74 @@
+import Contracts
+import Foundation
+import LLM
+import Memory
+import WorkerRuntime
+
+/// How `memorize` turns a conversation into memories: an LLM when a provider is
+/// configured, else the documented offline rules (docs/extraction.md).
+enum MemoryExtraction: Sendable {
+    case rules(RuleBasedExtractor)
+    case llm(LLMExtractor)
+
+    /// The memories, and the extractor's name for the job's result (`rules`,
+    /// `llm:<model>:extract_memories.v1`).
+    func extract(_ job: JobEnvelope<MemorizeJob>, context: JobContext) async throws -> (memories: [ExtractedMemory], extractor: String) {
+        let reference = job.payload.occurredAt ?? job.createdAt
+        switch self {
+        case .rules(let extractor):
+            return (extractor.extract(job.payload.messages, reference: reference, timeZone: .gmt), "rules")
+        case .llm(let extractor):
+            return try await extractor.extract(job, reference: reference, context: context)
+        }
+    }
+}
+
+/// Memorize with an LLM: the versioned extraction prompt with structured output, the
+/// answer read by `MemoryExtractionOutput`. A malformed answer goes back to the model
+/// with what was wrong, up to `maxRepairs` times; if it stays malformed the job fails
+/// permanently with the reason (dead-lettered, replayable).
+struct LLMExtractor: Sendable {
+    let router: ChatRouter
+    /// The model asked for; "" = the configuration's default.
+    let model: String
+    /// `json_schema` (OpenAI structured output) or `json_object` (providers without it, e.g. DeepSeek).
+    let structuredOutput: Bool
+    let metering: LLMMetering
+    var maxRepairs = 2
+
+    func extract(
+        _ job: JobEnvelope<MemorizeJob>, reference: Date, context: JobContext
+    ) async throws -> (memories: [ExtractedMemory], extractor: String) {
+        do {
+            try await metering.budgets.check(tenantID: job.tenantID)
+        } catch let exceeded as BudgetGuard.Exceeded {
+            throw JobFailure.permanent(exceeded.description)
+        }
+        let meter = metering.meter(tenantID: job.tenantID, jobID: job.id, purpose: "memorize")
+        var messages = MemoryExtractionPrompt.messages(for: job.payload.messages, reference: reference)
+        var problem = ""
+        for _ in 0...maxRepairs {
+            let request = ChatRequest(
+                model: model, messages: messages, temperature: 0,
+                responseFormat: structuredOutput ? MemoryExtractionPrompt.responseFormat : .init(type: "json_object"))
+            let routed: RoutedCompletion
+            do {
+                routed = try await router.complete(request, meter: meter)
+            } catch let error as LLMError where [.rejected, .unknownModel, .noProvider].contains(error.code) {
+                throw JobFailure.permanent("llm_\(error.code): \(error.message)")
+            }
+            do {
+                let memories = try MemoryExtractionOutput.parse(routed.completion.text)
+                return (memories, "llm:\(routed.model):\(MemoryExtractionPrompt.version)")
+            } catch {
+                problem = error.message
+                context.logger.info("extraction answer malformed; asking again", metadata: ["problem": "\(problem)"])
+                messages += [
+                    ChatMessage(role: "assistant", content: routed.completion.text),
+                    ChatMessage(role: "user", content: "That answer was invalid: \(problem). Answer again with JSON only, in exactly the requested shape."),
+                ]
+            }
+        }
+        throw JobFailure.permanent("invalid_llm_output: \(problem) (\(maxRepairs + 1) answers)")
+    }
+}
