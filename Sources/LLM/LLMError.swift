@@ -18,6 +18,9 @@ public struct LLMError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unknownModel = Code(name: "unknown_model")
         /// No provider is configured at all.
         public static let noProvider = Code(name: "no_provider")
+        /// One call got no answer (or, streaming, no next bytes) within the provider's
+        /// timeout. The router retries it and reports `unavailable` once every attempt failed.
+        public static let timeout = Code(name: "timeout")
     }
 
     public let code: Code
@@ -25,12 +28,23 @@ public struct LLMError: Error, Sendable, Hashable, CustomStringConvertible {
     public let message: String
     /// The HTTP status of the provider's last answer, if there was one.
     public let status: Int?
+    /// The provider's `Retry-After`, when it sent one with a retryable status.
+    public let retryAfter: Duration?
 
-    public init(_ code: Code, _ message: String, status: Int? = nil) {
+    public init(_ code: Code, _ message: String, status: Int? = nil, retryAfter: Duration? = nil) {
         self.code = code
         self.message = message
         self.status = status
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "LLMError(\(code)): \(message)" }
+
+    /// Whether another attempt (or another provider) may succeed where this one failed.
+    var isRetryable: Bool {
+        switch code {
+        case .unavailable, .timeout, .invalidResponse, .streamFailed: true
+        default: false
+        }
+    }
 }

@@ -5,7 +5,10 @@ import Foundation
 import LLM
 import Logging
 import Messaging
+import NIOCore
+import NIOHTTP1
 import Prometheus
+import ServiceLifecycle
 import Synchronization
 import WorkerRuntime
 import Workers

@@ -14,11 +14,11 @@ struct ChatResponder: Sendable {
     /// nil when no provider is configured: every call answers `no_llm_provider`.
     let router: ChatRouter?
     let metering: LLMMetering
-    let observer: LLMWorkerApp.Observer?
+    let observer: (any LLMWorkerApp.Observer)?
     let logger: Logger
     private let inFlight = InFlightCount()
 
-    init(router: ChatRouter?, metering: LLMMetering, observer: LLMWorkerApp.Observer?, logger: Logger) {
+    init(router: ChatRouter?, metering: LLMMetering, observer: (any LLMWorkerApp.Observer)?, logger: Logger) {
         self.router = router
         self.metering = metering
         self.observer = observer

@@ -1,7 +1,7 @@
 public import AsyncHTTPClient
 import Cache
 import Contracts
-import LLM
+public import LLM
 public import Logging
 import Memory
 import Messaging

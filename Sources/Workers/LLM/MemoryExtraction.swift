@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import LLM
+import Logging
 import Memory
 import WorkerRuntime
 

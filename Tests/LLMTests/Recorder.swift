@@ -1,0 +1,12 @@
+import Synchronization
+
+/// Collects what a `@Sendable` callback (a meter, a chunk handler) was given.
+final class Recorder<Element: Sendable>: Sendable {
+    private let items = Mutex<[Element]>([])
+
+    func append(_ item: Element) {
+        items.withLock { $0.append(item) }
+    }
+
+    var all: [Element] { items.withLock { $0 } }
+}
