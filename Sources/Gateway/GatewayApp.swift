@@ -105,7 +105,7 @@ public enum GatewayApp {
                 redis: redis, perMinute: configuration.rateLimitPerMinute, prefix: topology.prefix))
         let maxBody = configuration.maxBodyBytes
         EmbeddingsAPI(space: space, embedder: embedder, maxBody: maxBody).register(on: api)
-        JobsAPI(jobs: jobs, submitter: submitter, maxBody: maxBody).register(on: api)
+        JobsAPI(jobs: jobs, submitter: submitter, budgets: BudgetRepository(client: postgres), maxBody: maxBody).register(on: api)
         RetrieveAPI(memories: memories, space: space, embedder: embedder, maxBody: maxBody).register(on: api)
         MemoriesAPI(memories: memories, submitter: submitter, maxBody: maxBody).register(on: api)
         ChatAPI(rpc: rpc, topology: topology, timeout: configuration.chatTimeout, maxBody: maxBody).register(on: api)

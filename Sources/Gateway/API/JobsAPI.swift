@@ -78,7 +78,17 @@ struct JobsAPI: Sendable {
 
     let jobs: JobRepository
     let submitter: JobSubmitter
+    let budgets: BudgetRepository
     let maxBody: Int
+
+    /// A tenant whose LLM budget is used up gets no new memorize jobs (docs/llm.md).
+    static func requireBudget(tenantID: String, budgets: BudgetRepository, logger: Logger) async throws {
+        for status in try await budgets.status(tenantID: tenantID, logger: logger) where status.isExhausted {
+            throw APIError(
+                status: .tooManyRequests, type: "insufficient_quota", code: ChatFailureCode.budgetExceeded,
+                message: "the tenant's \(status.period.rawValue) LLM budget of $\(status.limitUSD) is used up")
+        }
+    }
 
     func register(on router: RouterGroup<GatewayContext>) {
         router.post("/memorize", use: memorize)
@@ -89,6 +99,7 @@ struct JobsAPI: Sendable {
         let tenantID = try context.tenantID()
         let body = try await JSONBody.decode(MemorizeBody.self, from: request, limit: maxBody)
         try Self.validate(body)
+        try await Self.requireBudget(tenantID: tenantID, budgets: budgets, logger: context.logger)
         let payload = MemorizeJob(
             userID: body.userID, agentID: body.agentID, messages: body.messages, resourceID: body.resourceID,
             occurredAt: body.occurredAt)

@@ -1,0 +1,188 @@
+import Contracts
+import FakeOpenAI
+import Foundation
+import Messaging
+import NIOHTTP1
+import PostgresNIO
+import Storage
+import Testing
+import TestSupport
+
+/// Chat, LLM memorize, metering and budgets end to end: gateway and workers in-process
+/// on the local stack, the LLM worker calling the fake OpenAI-compatible provider.
+@Suite(.serialized)
+struct LLMGatewayTests {
+    static let answer = "Hello from the fake provider"
+    /// 100 prompt tokens (40 cached), 20 completion: (60·1 + 40·0.5 + 20·2) / 10⁶ USD.
+    static let usage = FakeOpenAIServer.usage(prompt: 100, completion: 20, cached: 40, spelling: .deepSeek)
+    static let callCost = 120e-6
+
+    /// Extraction requests carry a response format; "GARBLE" in the conversation makes
+    /// the fake answer with something that is not JSON, every time.
+    static let fake = FakeOpenAIServer { request in
+        guard request.responseFormat != nil else { return .reply(content: answer, usage: usage) }
+        if request.messages.contains(where: { $0.content.contains("GARBLE") }) { return .reply(content: "Sure! Here are the memories.", usage: usage) }
+        return .reply(
+            content: #"{"memories": [{"type": "profile", "text": "Lives in Lyon", "categories": ["location"], "happened_at": null}]}"#,
+            usage: usage)
+    }
+
+    static let system = Task { () throws -> GatewayFixture in
+        let port = try unusedPort()
+        Task { try await fake.serve(port: port) }
+        let providers = """
+            {"providers": [{"name": "fake", "base_url": "http://127.0.0.1:\(port)/v1", "rpm": 100000, "tpm": 100000000,
+              "models": [{"name": "fake-chat", "input_per_million": 1, "output_per_million": 2, "cached_input_per_million": 0.5}]}],
+             "max_attempts": 2, "retry_base_delay_ms": 5}
+            """
+        let fixture = try await GatewayFixture(
+            workers: true, overrides: ["MEMGRID_LLM_PROVIDERS": providers, "MEMGRID_BUDGET_CACHE_MS": "0"])
+        try await fixture.waitUntilReady()
+        return fixture
+    }
+
+    static func chat(_ fixture: GatewayFixture, key: String, stream: Bool = false) async throws -> GatewayFixture.Reply {
+        var body: [String: Any] = ["model": "fake-chat", "messages": [["role": "user", "content": "Say hello"]]]
+        if stream { body["stream"] = true; body["stream_options"] = ["include_usage": true] }
+        return try await fixture.request("POST", "/v1/chat/completions", key: key, json: body)
+    }
+
+    @Test func aChatCompletionAnswersAndIsMetered() async throws {
+        let fixture = try await Self.system.value
+        let key = try await fixture.key(tenant: "chat-tenant")
+        let reply = try await Self.chat(fixture, key: key)
+        #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
+        let completion = try JSONDecoder().decode(ChatCompletion.self, from: reply.body)
+        #expect(completion.text == Self.answer)
+        #expect(completion.usage?.cachedTokens == 40)
+
+        var usage: [String: Any] = [:]
+        let metered = await TestBroker.eventually(timeout: .seconds(10)) {
+            usage = (try? await fixture.request("GET", "/v1/usage", key: key).json) ?? [:]
+            return (usage["total"] as? [String: Any])?["calls"] as? Int == 1
+        }
+        #expect(metered)
+        let total = usage["total"] as? [String: Any] ?? [:]
+        #expect(total["cached_tokens"] as? Int == 40)
+        #expect(abs((total["cost_usd"] as? Double ?? 0) - Self.callCost) < 1e-9)
+        #expect((usage["data"] as? [[String: Any]])?.first?["provider"] as? String == "fake")
+    }
+
+    @Test func aStreamedChatArrivesAsServerSentEvents() async throws {
+        let fixture = try await Self.system.value
+        let key = try await fixture.key(tenant: "stream-tenant")
+        let reply = try await Self.chat(fixture, key: key, stream: true)
+        #expect(reply.status == 200)
+        #expect(reply.headers.first(name: "content-type") == "text/event-stream")
+        let events = String(decoding: reply.body, as: UTF8.self).components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        #expect(events.last == "data: [DONE]")
+        let chunks = try events.dropLast().map { event in
+            try JSONDecoder().decode(ChatChunk.self, from: Data(event.dropFirst("data: ".count).utf8))
+        }
+        #expect(chunks.count > 2)
+        #expect(chunks.flatMap(\.choices).compactMap(\.delta.content).joined() == Self.answer)
+        #expect(chunks.last?.choices.isEmpty == true)
+        #expect(chunks.last?.usage?.promptTokens == 100)
+    }
+
+    @Test func memorizeUsesTheLLMAndReinforcesARepeatedFact() async throws {
+        let fixture = try await Self.system.value
+        let key = try await fixture.key(tenant: "llm-memorize-tenant")
+        let first = try await GatewayAPITests.memorize("I live in Lyon.", user: "leo", key: key, on: fixture)
+        let result = first["result"] as? [String: Any]
+        #expect(first["status"] as? String == "succeeded")
+        #expect(result?["extractor"] as? String == "llm:fake-chat:extract_memories.v1")
+        #expect((result?["created"] as? [String])?.count == 1)
+        let second = try await GatewayAPITests.memorize("Did I say I live in Lyon?", user: "leo", key: key, on: fixture)
+        #expect(((second["result"] as? [String: Any])?["reinforced"] as? [String]) == (result?["created"] as? [String]))
+        let memories = try await fixture.request("GET", "/v1/memories?user_id=leo", key: key)
+        #expect(memories.data.map { $0["text"] as? String } == ["Lives in Lyon"])
+    }
+
+    @Test func anAnswerThatStaysInvalidDeadLettersTheJob() async throws {
+        let fixture = try await Self.system.value
+        let key = try await fixture.key(tenant: "garble-tenant")
+        let before = Self.fake.requestCount
+        let reply = try await fixture.request(
+            "POST", "/v1/memorize", key: key, json: ["user_id": "gus", "messages": [["role": "user", "content": "GARBLE me"]]])
+        #expect(reply.status == 202)
+        let id = try #require(reply.json["id"] as? String)
+        var job: [String: Any] = [:]
+        let ended = await TestBroker.eventually(timeout: .seconds(30)) {
+            job = (try? await fixture.request("GET", "/v1/jobs/\(id)", key: key).json) ?? [:]
+            return job["status"] as? String == "dead_lettered"
+        }
+        #expect(ended, "\(job)")
+        #expect((job["error"] as? String)?.contains("invalid_llm_output") == true)
+        // The first answer and two repair rounds.
+        #expect(Self.fake.requestCount - before == 3)
+    }
+
+    @Test func aSpentBudgetAlertsOnceThenRefusesNewWork() async throws {
+        let fixture = try await Self.system.value
+        let tenant = "budget-tenant"
+        let key = try await fixture.key(tenant: tenant)
+        let topology = Topology(prefix: fixture.prefix)
+        let alerts = "\(fixture.prefix).test.budget-alerts"
+        try await TestBroker.admin.declareQueue(alerts)
+        try await TestBroker.admin.bind(alerts, to: topology.eventsExchange, routingKey: EventCatalog.budgetAlert.name)
+        try await fixture.database.withClient(url: fixture.database.url) { client in
+            // One call costs 120 µUSD: the first crosses both the alert ratio and the limit.
+            try await BudgetRepository(client: client).set(
+                tenantID: tenant, period: .day, limitUSD: 0.0001, alertRatio: 0.5, logger: fixture.logger)
+        }
+        #expect(try await Self.chat(fixture, key: key).status == 200)
+
+        var events: [Delivery] = []
+        let announced = await TestBroker.eventually(timeout: .seconds(10)) {
+            events += (try? await TestBroker.admin.drain(alerts, limit: 10)) ?? []
+            return events.count >= 2
+        }
+        #expect(announced)
+        let thresholds = try events.map { try WireJSON.decoder().decode(EventEnvelope<BudgetAlert>.self, from: $0.body).payload.threshold }
+        #expect(Set(thresholds) == [0.5, 1.0])
+
+        // Usage rows are written in batches; the refusal reads them.
+        #expect(await TestBroker.eventually(timeout: .seconds(10)) {
+            ((try? await fixture.request("GET", "/v1/usage", key: key).json)?["total"] as? [String: Any])?["calls"] as? Int == 1
+        })
+        let refused = try await Self.chat(fixture, key: key)
+        #expect(refused.status == 429)
+        #expect(refused.errorCode == "budget_exceeded")
+        let memorize = try await fixture.request(
+            "POST", "/v1/memorize", key: key, json: ["user_id": "bo", "messages": [["role": "user", "content": "I live in Rome"]]])
+        #expect(memorize.status == 429)
+        #expect(memorize.errorCode == "budget_exceeded")
+        // No second alert for the same period and thresholds.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await TestBroker.admin.drain(alerts, limit: 10).isEmpty)
+        try? await TestBroker.admin.deleteQueues([alerts])
+    }
+
+    @Test func unknownModelsAndBadBodiesAreClientErrors() async throws {
+        let fixture = try await Self.system.value
+        let key = try await fixture.key(tenant: "chat-errors-tenant")
+        let unknown = try await fixture.request(
+            "POST", "/v1/chat/completions", key: key, json: ["model": "gpt-9", "messages": [["role": "user", "content": "hi"]]])
+        #expect(unknown.status == 404)
+        #expect(unknown.errorCode == "model_not_found")
+        let badRole = try await fixture.request(
+            "POST", "/v1/chat/completions", key: key, json: ["model": "fake-chat", "messages": [["role": "robot", "content": "hi"]]])
+        #expect(badRole.status == 400)
+        let tools = try await fixture.request(
+            "POST", "/v1/chat/completions", key: key,
+            json: ["model": "fake-chat", "messages": [["role": "user", "content": "hi"]], "tools": []])
+        #expect(tools.errorCode == "unknown_parameter")
+    }
+}
+
+/// Without providers (the offline default) chat is a clear 503.
+@Suite struct OfflineChatTests {
+    @Test func chatWithoutAProviderIsServiceUnavailable() async throws {
+        let fixture = try await GatewayAPITests.system()
+        let key = try await fixture.key(tenant: "offline-chat-tenant")
+        let reply = try await LLMGatewayTests.chat(fixture, key: key)
+        #expect(reply.status == 503)
+        #expect(reply.errorCode == "no_llm_provider")
+    }
+}
