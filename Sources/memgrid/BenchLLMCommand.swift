@@ -31,6 +31,9 @@ struct BenchLLMCommand: AsyncParsableCommand {
     @Option(help: "Calls the worker takes at once (its RPC prefetch).")
     var concurrency = 2_000
 
+    @Flag(help: "Configure the provider without RPM/TPM limits (skips the Redis buckets), to isolate their cost.")
+    var withoutRateLimits = false
+
     @Option(help: "The fake provider executable (default: memgrid-fake-llm beside this one).")
     var fakeServer: String?
 
@@ -55,7 +58,7 @@ struct BenchLLMCommand: AsyncParsableCommand {
         values["MEMGRID_WORKER_CONCURRENCY"] = String(concurrency)
         values["MEMGRID_LLM_PROVIDERS_FILE"] = nil
         values["MEMGRID_LLM_PROVIDERS"] = """
-            {"providers": [{"name": "fake", "base_url": "\(fake.baseURL)", "rpm": 10000000, "tpm": 10000000000,
+            {"providers": [{"name": "fake", "base_url": "\(fake.baseURL)", "rpm": \(withoutRateLimits ? "null" : "10000000"), "tpm": \(withoutRateLimits ? "null" : "10000000000"),
               "max_concurrency": \(concurrency), "timeout_ms": 60000,
               "models": [{"name": "bench-model", "input_per_million": 0.27, "output_per_million": 1.1, "cached_input_per_million": 0.07}]}]}
             """

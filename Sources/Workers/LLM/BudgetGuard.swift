@@ -35,6 +35,7 @@ final class BudgetGuard: Sendable {
     private let topology: Topology
     private let cacheTTL: Duration
     private let entries = Mutex<[String: Entry]>([:])
+    private let refreshes = Mutex<[String: Task<[BudgetRepository.Status], any Error>]>([:])
     private let logger: Logger
 
     init(budgets: BudgetRepository, publisher: Publisher, topology: Topology, cacheTTL: Duration = .seconds(2), logger: Logger) {
@@ -72,14 +73,34 @@ final class BudgetGuard: Sendable {
         if let statuses = entries.withLock({ $0[tenantID]?.statuses }) { record(statuses, tenantID: tenantID) }
     }
 
+    /// The tenant's cached statuses; a stale or missing entry is read again by one
+    /// caller while every other concurrent caller awaits that same read (a burst of
+    /// calls for one tenant must not become a burst of queries).
     private func statuses(tenantID: String) async throws -> [BudgetRepository.Status] {
         let now = ContinuousClock.now
-        if let entry = entries.withLock({ $0[tenantID] }), now - entry.fetchedAt < cacheTTL { return entry.statuses }
+        let cached: [BudgetRepository.Status]? = entries.withLock { entries in
+            guard let entry = entries[tenantID], now - entry.fetchedAt < cacheTTL else { return nil }
+            return entry.statuses
+        }
+        if let cached { return cached }
+        let pending = refreshes.withLock { refreshes in
+            if let pending = refreshes[tenantID] { return pending }
+            let task = Task { try await self.refresh(tenantID: tenantID) }
+            refreshes[tenantID] = task
+            return task
+        }
+        return try await pending.value
+    }
+
+    private func refresh(tenantID: String) async throws -> [BudgetRepository.Status] {
+        defer { _ = refreshes.withLock { $0.removeValue(forKey: tenantID) } }
         let fresh = try await budgets.status(tenantID: tenantID, logger: logger)
         entries.withLock { entries in
             // Announcements of a past period no longer matter.
-            let announced: Set<String> = entries[tenantID]?.announced.filter { key in fresh.contains { key.hasPrefix("\($0.period.rawValue):\($0.periodStart):") } } ?? []
-            entries[tenantID] = Entry(statuses: fresh, fetchedAt: now, announced: announced)
+            let announced: Set<String> = entries[tenantID]?.announced.filter { key in
+                fresh.contains { key.hasPrefix("\($0.period.rawValue):\($0.periodStart):") }
+            } ?? []
+            entries[tenantID] = Entry(statuses: fresh, fetchedAt: ContinuousClock.now, announced: announced)
         }
         record(fresh, tenantID: tenantID)
         return fresh

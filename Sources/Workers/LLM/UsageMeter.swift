@@ -43,7 +43,8 @@ final class UsageMeter: Service, Sendable {
                 await self.flush()
             }
         }
-        await flush()
+        // The last rows, outside the cancelled task (a cancelled query would not run).
+        await Task { await self.flush() }.value
     }
 
     /// Inserts everything buffered so far; on failure puts it back for the next round.
