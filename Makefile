@@ -5,8 +5,9 @@
 SWIFT ?= swift
 STACK := scripts/stack.sh
 N ?= 200000
-# Tests that disrupt every broker connection run alone, after the parallel suite.
-FAULT_TESTS := BrokerFaultTests
+# Suites that kill servers or time sub-second timeouts and refills: run alone, after the rest
+# (on 2 busy cores a parallel run starves their clocks).
+FAULT_TESTS := BrokerFaultTests|RateLimiterSharingTests|ChatClientTests|ChatRouterTests
 
 .PHONY: help build build-release run test migrate bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm
 help:

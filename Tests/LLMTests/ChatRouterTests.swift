@@ -152,7 +152,7 @@ struct ChatRouterTests {
         let meter = Recorder<CallRecord>()
         let error = try await serving(a, b) {
             await #expect(throws: LLMError.self) {
-                try await router(configuration(a, b, maxAttempts: 2, timeout: .milliseconds(200))).complete(Self.request) { meter.append($0) }
+                try await router(configuration(a, b, maxAttempts: 2, timeout: .seconds(1))).complete(Self.request) { meter.append($0) }
             }
         }
         #expect(error?.code == .unavailable)
