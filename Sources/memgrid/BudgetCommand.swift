@@ -32,7 +32,7 @@ struct BudgetCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let budget = try await UsageCommand.withDatabase(label: "memgrid.budget") { [tenant, period, limitUSD, alertRatio] client, logger in
+            let budget = try await AdminDatabase.with(label: "memgrid.budget") { [tenant, period, limitUSD, alertRatio] client, logger in
                 do {
                     return try await BudgetRepository(client: client).set(
                         tenantID: tenant, period: period, limitUSD: limitUSD, alertRatio: alertRatio, logger: logger)
@@ -52,7 +52,7 @@ struct BudgetCommand: AsyncParsableCommand {
         var tenant: String
 
         func run() async throws {
-            let statuses = try await UsageCommand.withDatabase(label: "memgrid.budget") { [tenant] client, logger in
+            let statuses = try await AdminDatabase.with(label: "memgrid.budget") { [tenant] client, logger in
                 try await BudgetRepository(client: client).status(tenantID: tenant, logger: logger)
             }
             print(["period", "period_start", "spent_usd", "limit_usd", "used", "alert_at", "exhausted"].joined(separator: "\t"))
@@ -77,7 +77,7 @@ struct BudgetCommand: AsyncParsableCommand {
         var period: BudgetRepository.Period
 
         func run() async throws {
-            let removed = try await UsageCommand.withDatabase(label: "memgrid.budget") { [tenant, period] client, logger in
+            let removed = try await AdminDatabase.with(label: "memgrid.budget") { [tenant, period] client, logger in
                 try await BudgetRepository(client: client).remove(tenantID: tenant, period: period, logger: logger)
             }
             guard removed else { throw ValidationError("tenant '\(tenant)' has no \(period.rawValue) budget") }

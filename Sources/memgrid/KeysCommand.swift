@@ -12,11 +12,7 @@ struct KeysCommand: AsyncParsableCommand {
 
     /// Runs `body` against the configured database (`MEMGRID_POSTGRES_URL`).
     static func withRepository<T: Sendable>(_ body: @Sendable (APIKeyRepository, Logger) async throws -> T) async throws -> T {
-        let environment = EnvironmentReader()
-        var logger = Logger(label: "memgrid.keys")
-        logger.logLevel = try environment.choice("MEMGRID_LOG_LEVEL", default: .warning)
-        let url = environment.string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid")
-        return try await DatabaseConfiguration.withClient(url: url, logger: logger) { [logger] client in
+        try await AdminDatabase.with(label: "memgrid.keys") { client, logger in
             try await body(APIKeyRepository(client: client), logger)
         }
     }

@@ -29,7 +29,7 @@ struct UsageCommand: AsyncParsableCommand {
         calendar.timeZone = .gmt
         let tomorrow = calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: Date()))!
         let from = calendar.date(byAdding: .day, value: -days, to: tomorrow)!
-        let rows = try await Self.withDatabase(label: "memgrid.usage") { [tenant] client, logger in
+        let rows = try await AdminDatabase.with(label: "memgrid.usage") { [tenant] client, logger in
             try await UsageRepository(client: client).summary(tenantID: tenant, from: from, to: tomorrow, logger: logger)
         }
         if json {
@@ -45,18 +45,5 @@ struct UsageCommand: AsyncParsableCommand {
     static func fields(_ totals: UsageRepository.Totals) -> [String] {
         [totals.calls, totals.failedCalls, totals.promptTokens, totals.completionTokens, totals.cachedTokens].map(String.init)
             + [String(format: "%.6f", totals.costUSD)]
-    }
-
-    /// Runs `body` against the configured database (`MEMGRID_POSTGRES_URL`).
-    static func withDatabase<T: Sendable>(
-        label: String, _ body: @Sendable (PostgresClient, Logger) async throws -> T
-    ) async throws -> T {
-        let environment = EnvironmentReader()
-        var logger = Logger(label: label)
-        logger.logLevel = try environment.choice("MEMGRID_LOG_LEVEL", default: .warning)
-        let url = environment.string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid")
-        return try await DatabaseConfiguration.withClient(url: url, logger: logger) { [logger] client in
-            try await body(client, logger)
-        }
     }
 }

@@ -49,8 +49,7 @@ struct ChatAPI: Sendable {
                 while let current = reply {
                     switch current.properties.type {
                     case ChatCall.chunkType:
-                        // Usage travels on the completion; a usage-only chunk is sent below if asked for.
-                        if let chunk = try? JSONDecoder().decode(ChatChunk.self, from: current.body), chunk.choices.isEmpty { break }
+                        // Relayed as they are; the worker keeps usage for the completion.
                         try await writer.write(Self.event(current.body))
                     case ChatCall.completionType:
                         if includeUsage, let completion = try? JSONDecoder().decode(ChatCompletion.self, from: current.body) {

@@ -29,7 +29,7 @@ struct ChatResponder: Sendable {
         let received = ContinuousClock.now
         let call: ChatCall
         do {
-            call = try WireJSON.decoder().decode(ChatCall.self, from: request.body)
+            call = try Self.decoder.decode(ChatCall.self, from: request.body)
         } catch {
             return Self.failure("invalid", "the body is not a chat.v1 request: \(error)")
         }
@@ -51,14 +51,15 @@ struct ChatResponder: Sendable {
         do {
             let routed: RoutedCompletion
             if call.request.stream == true {
-                let encoder = JSONEncoder()
                 routed = try await router.stream(call.request, meter: meter) { chunk in
-                    try await replies.send(.init(type: ChatCall.chunkType, body: try encoder.encode(chunk)))
+                    // A usage-only chunk is not relayed: usage travels on the final completion.
+                    guard !chunk.choices.isEmpty else { return }
+                    try await replies.send(.init(type: ChatCall.chunkType, body: try Self.encoder.encode(chunk)))
                 }
             } else {
                 routed = try await router.complete(call.request, meter: meter)
             }
-            let reply = RPCServer.Reply(type: ChatCall.completionType, body: try JSONEncoder().encode(routed.completion))
+            let reply = RPCServer.Reply(type: ChatCall.completionType, body: try Self.encoder.encode(routed.completion))
             observer?.callFinished(overhead: ContinuousClock.now - received - routed.providerTime, inFlight: peak)
             return reply
         } catch let error as LLMError {
@@ -69,6 +70,10 @@ struct ChatResponder: Sendable {
             return Self.failure("internal", "the chat call failed inside memgrid")
         }
     }
+
+    // Shared by every call: decoding and encoding hold no state between calls.
+    private static let decoder = WireJSON.decoder()
+    private static let encoder = JSONEncoder()
 
     static func code(for error: LLMError) -> String {
         switch error.code {
