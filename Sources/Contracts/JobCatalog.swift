@@ -5,10 +5,23 @@ public enum JobCatalog {
     /// A conversation to turn into memories.
     public static let memorize = JobType(kind: "memorize", version: 1, queue: .llm)
 
-    public static let all: [JobType] = [embed, memorize]
+    /// Category summaries of a user to rewrite (published by the proactive agent).
+    public static let summarize = JobType(kind: "summarize", version: 1, queue: .llm)
+    /// One event to deliver to its tenant's webhook.
+    public static let webhook = JobType(kind: "webhook", version: 1, queue: .proactive)
+    /// One user's near-duplicate memories to merge (proactive maintenance).
+    public static let consolidate = JobType(kind: "consolidate", version: 1, queue: .proactive)
+
+    public static let all: [JobType] = [embed, memorize, summarize, webhook, consolidate]
 
     /// The payload type of each job type, in the order of `all`.
-    public static var payloads: [any JobPayload.Type] { [EmbedJob.self, MemorizeJob.self] }
+    public static var payloads: [any JobPayload.Type] {
+        [EmbedJob.self, MemorizeJob.self, SummarizeJob.self, WebhookJob.self, ConsolidateJob.self]
+    }
+
+    /// Events each work queue subscribes to: bindings on the events exchange, so the
+    /// queue's worker handles them like jobs (retries, dead letters).
+    public static let subscriptions: [JobQueue: [EventType]] = [.proactive: [EventCatalog.memoryCreated]]
 
     /// The known job type with this AMQP `type` property (`embed.v1`), if any.
     public static func type(named name: String) -> JobType? {

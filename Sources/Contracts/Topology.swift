@@ -5,6 +5,8 @@ public struct Topology: Sendable, Hashable {
     public var queues: [JobQueue]
     /// Kinds routed to each queue: the bindings on the jobs exchange.
     public var routes: [JobQueue: [String]]
+    /// Event routing keys bound to each work queue on the events exchange.
+    public var subscriptions: [JobQueue: [String]]
     /// Number of delay queues per work queue: attempt n waits in `retry.n`.
     public var retryLevels: Int
 
@@ -12,11 +14,13 @@ public struct Topology: Sendable, Hashable {
         prefix: String = "memgrid",
         queues: [JobQueue] = JobQueue.all,
         routes: [JobQueue: [String]] = JobCatalog.routes,
+        subscriptions: [JobQueue: [String]] = JobCatalog.subscriptions.mapValues { $0.map(\.routingKey) },
         retryLevels: Int = 5
     ) {
         self.prefix = prefix
         self.queues = queues
         self.routes = routes
+        self.subscriptions = subscriptions
         self.retryLevels = retryLevels
     }
 

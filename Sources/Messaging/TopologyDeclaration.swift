@@ -43,6 +43,9 @@ public struct TopologyDeclaration: Sendable, Hashable {
             for kind in topology.routes[queue] ?? [] {
                 try connection.bindQueue(work, exchange: topology.jobsExchange, routingKey: kind)
             }
+            for event in topology.subscriptions[queue] ?? [] {
+                try connection.bindQueue(work, exchange: topology.eventsExchange, routingKey: event)
+            }
 
             try connection.declareQueue(
                 topology.rpcQueue(queue),

@@ -20,6 +20,13 @@ public protocol JobHandler: Sendable {
     func handle(_ job: JobEnvelope<Payload>, context: JobContext) async throws
 }
 
+/// A handler for one event type a work queue subscribes to. Events arrive at least
+/// once: handlers deduplicate on the event id or apply idempotent effects.
+public protocol EventHandler: Sendable {
+    associatedtype Payload: EventPayload
+    func handle(_ event: EventEnvelope<Payload>, context: JobContext) async throws
+}
+
 /// Maps AMQP `type` properties (`embed.v1`) to handlers, decoding each payload once.
 public struct JobRouter: Sendable {
     typealias Entry = @Sendable (Data, _ attempt: Int, _ redelivered: Bool, Logger) async throws -> Void
@@ -63,6 +70,27 @@ public struct JobRouter: Sendable {
             logger[metadataKey: "tenant.id"] = "\(job.tenantID)"
             let context = JobContext(attempt: max(attempt, job.attempt), redelivered: redelivered, logger: logger)
             try await handler.handle(job, context: context)
+        }
+    }
+
+    /// Events a queue subscribes to (`Topology.subscriptions`) are handled like jobs:
+    /// the same retries and dead letters.
+    public mutating func register<Handler: EventHandler>(_ handler: Handler) {
+        let type = Handler.Payload.type
+        entries[type.description] = { body, attempt, redelivered, logger in
+            let event: EventEnvelope<Handler.Payload>
+            do {
+                event = try WireJSON.decoder().decode(EventEnvelope<Handler.Payload>.self, from: body)
+            } catch {
+                throw DecodingFailure(error)
+            }
+            guard event.type == type.name, event.version == type.version else {
+                throw JobFailure.invalid("envelope says \(event.typeName) but the message type is \(type)")
+            }
+            var logger = logger
+            logger[metadataKey: "event.id"] = "\(event.id)"
+            logger[metadataKey: "tenant.id"] = "\(event.tenantID)"
+            try await handler.handle(event, context: JobContext(attempt: attempt, redelivered: redelivered, logger: logger))
         }
     }
 

@@ -47,7 +47,8 @@ struct JobTypeTests {
     }
 
     @Test func routesAndTopologyNames() {
-        #expect(JobCatalog.routes == [.embed: ["embed"], .llm: ["memorize"], .proactive: []])
+        #expect(JobCatalog.routes == [.embed: ["embed"], .llm: ["memorize", "summarize"], .proactive: ["webhook", "consolidate"]])
+        #expect(Topology().subscriptions == [.proactive: ["memory.created"]])
         let topology = Topology()
         #expect(topology.jobsExchange == "memgrid.jobs")
         #expect(topology.eventsExchange == "memgrid.events")

@@ -12,10 +12,18 @@ public enum EventCatalog {
     /// A tenant's LLM spend crossed its budget's alert threshold or limit.
     public static let budgetAlert = EventType(name: "budget.alert", version: 1)
 
-    public static let all: [EventType] = [jobCompleted, jobDeadLettered, embeddingCompleted, memoryCreated, budgetAlert]
+    /// A scheduled reminder came due (proactive agent).
+    public static let proactiveReminder = EventType(name: "proactive.reminder", version: 1)
+
+    public static let all: [EventType] = [
+        jobCompleted, jobDeadLettered, embeddingCompleted, memoryCreated, budgetAlert, proactiveReminder,
+    ]
 
     /// The payload type of each event type, in the order of `all`.
     public static var payloads: [any EventPayload.Type] {
-        [JobCompleted.self, JobDeadLettered.self, EmbeddingCompleted.self, MemoryCreated.self, BudgetAlert.self]
+        [
+            JobCompleted.self, JobDeadLettered.self, EmbeddingCompleted.self, MemoryCreated.self, BudgetAlert.self,
+            ProactiveReminder.self,
+        ]
     }
 }

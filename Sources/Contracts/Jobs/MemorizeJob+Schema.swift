@@ -17,6 +17,7 @@ extension MemorizeJob {
                     .described("The stored conversation or document these messages come from."),
                 "occurred_at": JSONSchema.timestamp().nullable()
                     .described("When the conversation happened; absent = when processed."),
+                "time_zone": JSONSchema.identifier("The user's IANA time zone, e.g. Asia/Shanghai; absent = UTC.").nullable(),
             ],
             required: ["user_id", "messages"])
     }

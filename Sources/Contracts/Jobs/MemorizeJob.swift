@@ -12,19 +12,24 @@ public struct MemorizeJob: JobPayload {
     public var resourceID: String?
     /// When the conversation happened; `nil` = when the job is processed.
     public var occurredAt: Date?
+    /// The user's IANA time zone (`Asia/Shanghai`): "tomorrow at 3pm" is read in it.
+    /// `nil` = UTC.
+    public var timeZone: String?
 
     public init(
         userID: String,
         agentID: String? = nil,
         messages: [Message],
         resourceID: String? = nil,
-        occurredAt: Date? = nil
+        occurredAt: Date? = nil,
+        timeZone: String? = nil
     ) {
         self.userID = userID
         self.agentID = agentID
         self.messages = messages
         self.resourceID = resourceID
         self.occurredAt = occurredAt
+        self.timeZone = timeZone
     }
 
     /// One chat message, with OpenAI's role names.
@@ -55,6 +60,8 @@ public struct MemorizeJob: JobPayload {
         try ContractError.check(
             resourceID.map { !$0.isEmpty } ?? true, "resource_id", "must not be empty when present")
         try ContractError.check(!messages.isEmpty, "messages", "must hold at least one message")
+        try ContractError.check(
+            timeZone.map { TimeZone(identifier: $0) != nil } ?? true, "time_zone", "must be an IANA time zone such as Asia/Shanghai")
     }
 
     enum CodingKeys: String, CodingKey {
@@ -63,5 +70,6 @@ public struct MemorizeJob: JobPayload {
         case agentID = "agent_id"
         case resourceID = "resource_id"
         case occurredAt = "occurred_at"
+        case timeZone = "time_zone"
     }
 }

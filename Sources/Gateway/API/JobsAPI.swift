@@ -17,9 +17,10 @@ struct JobsAPI: Sendable {
         var messages: [MemorizeJob.Message]
         var resourceID: String?
         var occurredAt: Date?
+        var timeZone: String?
 
         static let shape = JSONShape.object([
-            "user_id": .value, "agent_id": .value, "resource_id": .value, "occurred_at": .value,
+            "user_id": .value, "agent_id": .value, "resource_id": .value, "occurred_at": .value, "time_zone": .value,
             "messages": .array(.object(["role": .value, "content": .value, "created_at": .value])),
         ])
 
@@ -29,6 +30,7 @@ struct JobsAPI: Sendable {
             case agentID = "agent_id"
             case resourceID = "resource_id"
             case occurredAt = "occurred_at"
+            case timeZone = "time_zone"
         }
     }
 
@@ -102,7 +104,7 @@ struct JobsAPI: Sendable {
         try await Self.requireBudget(tenantID: tenantID, budgets: budgets, logger: context.logger)
         let payload = MemorizeJob(
             userID: body.userID, agentID: body.agentID, messages: body.messages, resourceID: body.resourceID,
-            occurredAt: body.occurredAt)
+            occurredAt: body.occurredAt, timeZone: body.timeZone)
         let id = try await submitter.submit(
             payload, tenantID: tenantID, userID: body.userID, idempotencyKey: request.headers[.init("Idempotency-Key")!],
             logger: context.logger)
@@ -127,6 +129,9 @@ struct JobsAPI: Sendable {
         try IDRules.check(body.userID, param: "user_id")
         if let agentID = body.agentID { try IDRules.check(agentID, param: "agent_id") }
         if let resourceID = body.resourceID { try IDRules.check(resourceID, param: "resource_id") }
+        if let zone = body.timeZone, TimeZone(identifier: zone) == nil {
+            throw APIError.invalid("time_zone must be an IANA time zone such as Asia/Shanghai", param: "time_zone")
+        }
         guard (1...maxMessages).contains(body.messages.count) else {
             throw APIError.invalid("messages must hold 1 to \(maxMessages) messages", param: "messages")
         }

@@ -17,7 +17,8 @@ enum MemoryExtraction: Sendable {
         let reference = job.payload.occurredAt ?? job.createdAt
         switch self {
         case .rules(let extractor):
-            return (extractor.extract(job.payload.messages, reference: reference, timeZone: .gmt), "rules")
+            let zone = job.payload.timeZone.flatMap(TimeZone.init(identifier:)) ?? .gmt
+            return (extractor.extract(job.payload.messages, reference: reference, timeZone: zone), "rules")
         case .llm(let extractor):
             return try await extractor.extract(job, reference: reference, context: context)
         }

@@ -46,6 +46,10 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase("memory.created.v1", Samples.memoryCreated),
         GoldenCase("memory.created.v1.minimal", full: false, Samples.memoryCreatedMinimal),
         GoldenCase("budget.alert.v1", Samples.budgetAlert),
+        GoldenCase("summarize.v1", Samples.summarize),
+        GoldenCase("webhook.v1", Samples.webhook),
+        GoldenCase("consolidate.v1", Samples.consolidate),
+        GoldenCase("proactive.reminder.v1", Samples.proactiveReminder),
     ]
 
     var schema: JSONSchema { WireSchemas.schema(named: schemaName) }

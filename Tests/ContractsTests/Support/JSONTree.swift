@@ -59,6 +59,8 @@ enum JSONTree {
         case is String: "string"
         case is [String: Any]: "object"
         case is [Any]: "array"
+        // JSONSerialization gives booleans as NSNumber too; their ObjC type is `c` (char).
+        case let number as NSNumber where String(cString: number.objCType) == "c": "boolean"
         case let number as NSNumber: Double(number.int64Value) == number.doubleValue ? "integer" : "number"
         default: "unknown"
         }

@@ -44,7 +44,8 @@ enum Samples {
                 .init(role: .assistant, content: "Noted! How do you like Berlin?"),
             ],
             resourceID: "conv-9f1",
-            occurredAt: date("2026-03-14T09:25:00.000Z")))
+            occurredAt: date("2026-03-14T09:25:00.000Z"),
+            timeZone: "Europe/Berlin"))
 
     static let memorizeMinimal = JobEnvelope(
         id: "01JQ8Z7X4M2V9K3T6R5B1N0C8F",
@@ -102,4 +103,43 @@ enum Samples {
         correlationID: memorizeJobID,
         trace: trace,
         payload: BudgetAlert(period: "month", periodStart: "2026-03-01", limitUSD: 50, spentUSD: 40.125, threshold: 0.8))
+
+    static let summarize = JobEnvelope(
+        id: "summarize:5f1c0a9e2b7d4c3a8e6f1b2d:1773480424001:0",
+        tenantID: tenant,
+        createdAt: date("2026-03-14T09:27:04.001Z"),
+        trace: trace,
+        payload: SummarizeJob(userID: "user-123", categories: ["health", "schedule"]))
+
+    static let consolidate = JobEnvelope(
+        id: "consolidate:2026-03-14T09:00:00Z:tenant-acme:user-123",
+        tenantID: tenant,
+        createdAt: date("2026-03-14T09:00:00.250Z"),
+        trace: trace,
+        payload: ConsolidateJob(userID: "user-123", threshold: 0.92))
+
+    static let proactiveReminder = EventEnvelope(
+        id: "mem-7:reminder:proactive.reminder",
+        tenantID: tenant,
+        occurredAt: date("2026-03-15T07:00:00.412Z"),
+        correlationID: memorizeJobID,
+        trace: trace,
+        payload: ProactiveReminder(
+            reminderID: "mem-7:reminder", userID: "user-123", agentID: "agent-support", memoryID: "mem-7",
+            text: "Has a dentist appointment on 2026-03-15 at 15:00", dueAt: date("2026-03-15T07:00:00.000Z"),
+            eventAt: date("2026-03-15T07:00:00.000Z"), firedAt: date("2026-03-15T07:00:00.412Z"), late: false,
+            timeZone: "Asia/Shanghai"))
+
+    static let webhook = JobEnvelope(
+        id: "mem-7:reminder:proactive.reminder:webhook",
+        tenantID: tenant,
+        createdAt: date("2026-03-15T07:00:00.412Z"),
+        trace: trace,
+        payload: WebhookJob(event: .object([
+            "id": .string("mem-7:reminder:proactive.reminder"), "type": .string("proactive.reminder"), "version": .number(1),
+            "tenant_id": .string(tenant), "occurred_at": .string("2026-03-15T07:00:00.412Z"),
+            "correlation_id": .string(memorizeJobID),
+            "trace": .object(["traceparent": .string(trace.traceparent), "tracestate": .string("memgrid=gw")]),
+            "payload": .object(["reminder_id": .string("mem-7:reminder"), "user_id": .string("user-123")]),
+        ])))
 }
