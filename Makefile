@@ -9,7 +9,7 @@ N ?= 200000
 # (on 2 busy cores a parallel run starves their clocks).
 FAULT_TESTS := BrokerFaultTests|RateLimiterSharingTests|ChatClientTests|ChatRouterTests
 
-.PHONY: help build build-release run test migrate bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm
+.PHONY: help build build-release run test migrate bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive
 help:
 	@echo "make run          stack up, migrate, build, run gateway + 3 workers in the foreground"
 	@echo "make test         stack up, build, run every test against the real servers"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench-embed-pipeline  texts/s through queue, cache and pgvector vs the raw encoder"
 	@echo "make bench-gateway  wrk: cached /v1/embeddings and /v1/retrieve over GATEWAY_N=100000 memories, recall@10"
 	@echo "make bench-llm    LLM_N=10000 chat calls through one LLM worker against a fake provider (500 ms answers)"
+	@echo "make bench-proactive  PROACTIVE_N=100000 reminders due at once, fired by 3 proactive-worker replicas"
 	@echo "make migrate      apply database migrations"
 	@echo "stack: stack-up stack-down stack-status stack-reset stack-env"
 
@@ -57,6 +58,9 @@ bench-gateway: stack-up build-release
 
 bench-llm: stack-up build-release
 	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench llm --count $(or $(LLM_N),10000)
+
+bench-proactive: stack-up build-release
+	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench proactive --count $(or $(PROACTIVE_N),100000)
 
 # Deployment files (Dockerfile, compose/, k8s/): rendered and schema-checked, no engine needed.
 .PHONY: deploy-check k8s-render k8s-validate compose-config image image-closure image-smoke
