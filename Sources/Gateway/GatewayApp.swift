@@ -110,6 +110,7 @@ public enum GatewayApp {
         MemoriesAPI(memories: memories, submitter: submitter, maxBody: maxBody).register(on: api)
         ChatAPI(rpc: rpc, topology: topology, timeout: configuration.chatTimeout, maxBody: maxBody).register(on: api)
         UsageAPI(usage: UsageRepository(client: postgres), budgets: BudgetRepository(client: postgres)).register(on: api)
+        CategoriesAPI(categories: CategoryRepository(client: postgres)).register(on: api)
 
         var app = Application(
             router: router,

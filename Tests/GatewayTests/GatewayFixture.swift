@@ -40,6 +40,8 @@ final class GatewayFixture: Sendable {
         environment["MEMGRID_GATEWAY_PORT"] = String(port)
         environment["MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE"] = "0"
         environment["MEMGRID_MODEL_DIR"] = TestModel.directory.path
+        environment["MEMGRID_SUMMARY_DEBOUNCE_MS"] = "100"
+        environment["MEMGRID_PROACTIVE_POLL_MS"] = "50"
         environment.merge(overrides) { $1 }
         let reader = EnvironmentReader(environment)
         gateway = try GatewayApp.build(
@@ -54,6 +56,10 @@ final class GatewayFixture: Sendable {
             workers.append(try LLMWorkerApp.build(
                 configuration: llm, llm: try LLMWorkerApp.Configuration(environment: reader), registry: PrometheusCollectorRegistry(),
                 logger: logger))
+            let proactive = try WorkerProcessConfiguration(queue: .proactive, environment: reader, defaultOperationsPort: 0)
+            workers.append(try ProactiveWorkerApp.build(
+                configuration: proactive, proactive: try ProactiveWorkerApp.Configuration(environment: reader),
+                registry: PrometheusCollectorRegistry(), logger: logger))
         }
         self.workers = workers
         tasks = ([gateway.group] + workers.map(\.group)).map { group in Task { try await group.run() } }

@@ -99,10 +99,31 @@ struct LLMGatewayTests {
         #expect(memories.data.map { $0["text"] as? String } == ["Lives in Lyon"])
     }
 
+    @Test func categorySummariesAreWrittenByTheLLM() async throws {
+        let fixture = try await Self.system.value
+        let key = try await fixture.key(tenant: "llm-summary-tenant")
+        let job = try await GatewayAPITests.memorize("I live in Lyon.", user: "lou", key: key, on: fixture)
+        let created = (job["result"] as? [String: Any])?["created"] as? [String]
+        var found: [String: [String: Any]] = [:]
+        let summarized = try await TestBroker.eventually(timeout: .seconds(30)) {
+            found = try await CategorySummaryTests.categories("lou", key: key, on: fixture)
+            return found["location"]?["summary"] is String
+        }
+        #expect(summarized, "\(found)")
+        #expect(found["location"]?["summary"] as? String == Self.answer)
+        #expect(found["location"]?["summary_item_ids"] as? [String] == created)
+        let itemID = try #require(created?.first)
+        let prompts = Self.fake.requests.filter { $0.messages.last?.content.contains(itemID) == true }
+        #expect(prompts.count == 1)
+        #expect(prompts.first?.messages.first?.content.contains("Category: location") == true)
+        #expect(prompts.first?.messages.last?.content.contains("Lives in Lyon") == true)
+    }
+
     @Test func anAnswerThatStaysInvalidDeadLettersTheJob() async throws {
         let fixture = try await Self.system.value
         let key = try await fixture.key(tenant: "garble-tenant")
-        let before = Self.fake.requestCount
+        func garbled() -> Int { Self.fake.requests.filter { $0.messages.contains { $0.content.contains("GARBLE") } }.count }
+        let before = garbled()
         let reply = try await fixture.request(
             "POST", "/v1/memorize", key: key, json: ["user_id": "gus", "messages": [["role": "user", "content": "GARBLE me"]]])
         #expect(reply.status == 202)
@@ -115,7 +136,7 @@ struct LLMGatewayTests {
         #expect(ended, "\(job)")
         #expect((job["error"] as? String)?.contains("invalid_llm_output") == true)
         // The first answer and two repair rounds.
-        #expect(Self.fake.requestCount - before == 3)
+        #expect(garbled() - before == 3)
     }
 
     @Test func aSpentBudgetAlertsOnceThenRefusesNewWork() async throws {

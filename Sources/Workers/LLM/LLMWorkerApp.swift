@@ -86,6 +86,9 @@ public enum LLMWorkerApp {
         ) { publisher in
             var jobs = JobRouter()
             jobs.register(MemorizeJobHandler(database: database, extraction: extraction, publisher: publisher, topology: topology))
+            jobs.register(SummarizeJobHandler(
+                categories: CategoryRepository(client: database),
+                writer: router.map { .llm(router: $0, model: llm.extractionModel, metering: metering) } ?? .offline))
             return jobs
         }
     }

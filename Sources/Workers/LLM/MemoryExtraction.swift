@@ -41,24 +41,14 @@ struct LLMExtractor: Sendable {
     func extract(
         _ job: JobEnvelope<MemorizeJob>, reference: Date, context: JobContext
     ) async throws -> (memories: [ExtractedMemory], extractor: String) {
-        do {
-            try await metering.budgets.check(tenantID: job.tenantID)
-        } catch let exceeded as BudgetGuard.Exceeded {
-            throw JobFailure.permanent(exceeded.description)
-        }
-        let meter = metering.meter(tenantID: job.tenantID, jobID: job.id, purpose: "memorize")
         var messages = MemoryExtractionPrompt.messages(for: job.payload.messages, reference: reference)
         var problem = ""
         for _ in 0...maxRepairs {
             let request = ChatRequest(
                 model: model, messages: messages, temperature: 0,
                 responseFormat: structuredOutput ? MemoryExtractionPrompt.responseFormat : .init(type: "json_object"))
-            let routed: RoutedCompletion
-            do {
-                routed = try await router.complete(request, meter: meter)
-            } catch let error as LLMError where [.rejected, .unknownModel, .noProvider].contains(error.code) {
-                throw JobFailure.permanent("llm_\(error.code): \(error.message)")
-            }
+            let routed = try await metering.complete(
+                request, router: router, tenantID: job.tenantID, jobID: job.id, purpose: "memorize")
             do {
                 let memories = try MemoryExtractionOutput.parse(routed.completion.text)
                 return (memories, "llm:\(routed.model):\(MemoryExtractionPrompt.version)")
