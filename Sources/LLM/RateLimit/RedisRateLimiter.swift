@@ -6,11 +6,14 @@ import Synchronization
 /// Admits LLM calls under each provider's limits: RPM and TPM token buckets shared by every
 /// replica through Redis, and a cap on the calls in flight in this process.
 ///
-/// A call first takes a concurrency slot, then its share of both buckets; waiters queue in
-/// order, and when the buckets are empty only the longest waiter per provider asks again, so
-/// a crowd of waiters costs one Redis round trip per refill, not one each. When Redis fails
-/// the buckets fall back to this process (same algorithm and limits) and Redis is retried
-/// about once a second, so an outage costs each call at most one client timeout.
+/// A call first takes a concurrency slot, then its share of both buckets. The buckets are
+/// not asked per call: the replica leases blocks of capacity from them (`QuotaLease`, at
+/// most a tenth of a limit, used for at most a second) and grants calls from its lease
+/// without a round trip. When the lease runs out, one refill per provider asks Redis for
+/// the next block while the calls that need it wait in order (`SharedQuota`); token usage
+/// beyond or below the estimates is settled with that same call. When Redis fails the
+/// buckets fall back to this process (same algorithm and limits) and Redis is retried about
+/// once a second, so an outage costs a refill at most one client timeout.
 ///
 /// ```swift
 /// let limiter = RedisRateLimiter(redis: redis, logger: logger)
@@ -22,9 +25,7 @@ public final class RedisRateLimiter: CallAdmission {
     /// One provider's in-process state, created on its first call.
     private final class Provider: Sendable {
         let slots = AsyncSemaphore()
-        /// Held by the caller that is waiting for the buckets to refill; the others queue here.
-        let line = AsyncSemaphore()
-        let local = Mutex(LocalTokenBuckets())
+        let quota = SharedQuota()
         let waits: CoreMetrics.Timer
 
         init(name: String, factory: any MetricsFactory) {
@@ -33,8 +34,6 @@ public final class RedisRateLimiter: CallAdmission {
                 preferredDisplayUnit: .seconds, factory: factory)
         }
     }
-
-    private enum Source { case redis, local }
 
     /// `finish` may be called more than once; only the first call releases and corrects.
     private final class FirstCall: Sendable {
@@ -91,7 +90,7 @@ public final class RedisRateLimiter: CallAdmission {
         guard try await provider.slots.acquire(limit: limits.maxConcurrency, deadline: deadline) else {
             throw Self.timeout(limits, maxWait)
         }
-        let source: Source?
+        let source: SharedQuota.Source?
         do {
             source = limits.rpm == nil && limits.tpm == nil
                 ? nil
@@ -102,11 +101,11 @@ public final class RedisRateLimiter: CallAdmission {
         }
 
         let finish = FirstCall()
-        return CallPermit { [self] actualTokens in
+        return CallPermit { actualTokens in
             guard finish.claim() else { return }
             provider.slots.release()
             guard let source, let actualTokens, limits.tpm != nil, actualTokens != tokens else { return }
-            await correct(limits, by: actualTokens - tokens, in: source, provider: provider)
+            provider.quota.correct(tokens: actualTokens - tokens, in: source, limits: limits)
         }
     }
 
@@ -116,59 +115,12 @@ public final class RedisRateLimiter: CallAdmission {
     private func takeBuckets(
         _ limits: ProviderLimits, tokens: Int, provider: Provider,
         deadline: ContinuousClock.Instant, maxWait: Duration
-    ) async throws -> Source {
-        // Nobody waiting ahead: ask straight away (the common, uncongested case).
-        if provider.line.isIdle {
-            let (wait, source) = try await take(limits, tokens: tokens, provider: provider)
-            if wait == .zero { return source }
-        }
-        guard try await provider.line.acquire(limit: 1, deadline: deadline) else {
-            throw Self.timeout(limits, maxWait)
-        }
-        defer { provider.line.release() }
-        while true {
-            let (wait, source) = try await take(limits, tokens: tokens, provider: provider)
-            if wait == .zero { return source }
-            let ready = ContinuousClock.now + wait
-            guard ready <= deadline else { throw Self.timeout(limits, maxWait) }
-            // Jitter, so the heads of every replica's line do not ask Redis at the same instant.
-            let jitter = min(wait * Double.random(in: 0..<0.1), .milliseconds(100))
-            try await Task.sleep(until: min(ready + jitter, deadline), clock: .continuous)
-        }
-    }
-
-    /// One ask: Redis when it is healthy (or due for a retry), else this process's buckets.
-    private func take(_ limits: ProviderLimits, tokens: Int, provider: Provider) async throws -> (Duration, Source) {
-        if let shared, shouldTryRedis() {
-            do {
-                let wait = try await shared.take(limits, tokens: tokens)
-                redisSucceeded()
-                return (wait, .redis)
-            } catch let error as RedisClient.Error {
-                redisFailed(error)
-            }
-        }
-        if shared != nil { fallbacks.increment() }
-        let wait = provider.local.withLock { $0.take(limits, tokens: tokens, now: .now) }
-        return (wait, .local)
-    }
-
-    /// Charges the difference between the actual and the estimated tokens where the estimate
-    /// was charged. Skipped while Redis is down: a late correction is not worth a timeout.
-    private func correct(_ limits: ProviderLimits, by tokens: Int, in source: Source, provider: Provider) async {
-        switch source {
-        case .local:
-            provider.local.withLock { $0.adjust(limits, tokens: tokens, now: .now) }
-        case .redis:
-            guard let shared, case .up = health.withLock({ $0 }) else { return }
-            do {
-                try await shared.adjust(limits, tokens: tokens)
-            } catch let error as RedisClient.Error {
-                redisFailed(error)
-            } catch {
-                // Cancelled: the correction is lost, the next refill makes up for it.
-            }
-        }
+    ) async throws -> SharedQuota.Source {
+        let need = QuotaAmount(requests: limits.rpm == nil ? 0 : 1, tokens: limits.tpm == nil ? 0 : tokens)
+        guard let source = try await provider.quota.take(
+            need, limits: limits, deadline: deadline, lender: shared == nil ? nil : self)
+        else { throw Self.timeout(limits, maxWait) }
+        return source
     }
 
     private func provider(named name: String) -> Provider {
@@ -215,6 +167,37 @@ public final class RedisRateLimiter: CallAdmission {
             return true
         }
         if wasDown { logger.info("Redis available again; LLM rate limits shared") }
+    }
+}
+
+extension RedisRateLimiter: QuotaLender {
+    var isOut: Bool {
+        health.withLock { health in
+            guard case .down(let retryAt) = health else { return false }
+            return ContinuousClock.now < retryAt
+        }
+    }
+
+    func mayAsk() -> Bool {
+        shared != nil && shouldTryRedis()
+    }
+
+    func lease(_ limits: ProviderLimits, need: QuotaAmount, want: QuotaAmount, returning: QuotaAmount) async -> RedisTokenBuckets.Lease? {
+        guard let shared else { return nil }
+        do {
+            let lease = try await shared.lease(limits, need: need, want: want, returning: returning)
+            redisSucceeded()
+            return lease
+        } catch let error as RedisClient.Error {
+            redisFailed(error)
+            return nil
+        } catch {
+            return nil
+        }
+    }
+
+    func grantedLocally() {
+        fallbacks.increment()
     }
 }
 

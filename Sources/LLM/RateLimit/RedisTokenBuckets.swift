@@ -1,7 +1,8 @@
 import Cache
 import Synchronization
 
-/// Every provider's RPM and TPM buckets in Redis, shared by all replicas. One Lua script
+/// Every provider's RPM and TPM buckets in Redis, shared by all replicas, which lease blocks
+/// of capacity from them (`QuotaLease`). One Lua script settles what a replica gives back,
 /// refills, checks and deducts both buckets atomically on Redis' clock, so replicas with
 /// skewed clocks agree. `LocalTokenBuckets` is the same algorithm in process.
 final class RedisTokenBuckets: Sendable {
@@ -15,22 +16,23 @@ final class RedisTokenBuckets: Sendable {
         self.keyPrefix = keyPrefix
     }
 
-    /// Deducts one request and `tokens` and returns `.zero` when both buckets have room;
-    /// otherwise deducts nothing and returns how long until both would.
-    func take(_ limits: ProviderLimits, tokens: Int) async throws -> Duration {
-        .milliseconds(try await run(limits, requests: 1, tokens: tokens, force: false))
+    /// What one lease call got: a block of capacity, or (when not even `need` was there) the
+    /// time until it would be.
+    struct Lease: Sendable {
+        var granted: QuotaAmount
+        var wait: Duration
     }
 
-    /// Charges `tokens` more to the TPM bucket (fewer when negative), below zero if need be.
-    func adjust(_ limits: ProviderLimits, tokens: Int) async throws {
-        _ = try await run(limits, requests: 0, tokens: tokens, force: true)
-    }
-
-    private func run(_ limits: ProviderLimits, requests: Int, tokens: Int, force: Bool) async throws -> Int64 {
+    /// In one atomic step: gives `returning` back (a negative token count charges them),
+    /// then grants between `need` and `want` (as much as the buckets hold), or nothing and
+    /// the time until `need` would fit.
+    func lease(_ limits: ProviderLimits, need: QuotaAmount, want: QuotaAmount, returning: QuotaAmount) async throws -> Lease {
         let keys = [RedisArgument("\(keyPrefix):\(limits.provider)")]
         let arguments = [
             RedisArgument(limits.rpm ?? 0), RedisArgument(limits.tpm ?? 0),
-            RedisArgument(requests), RedisArgument(tokens), RedisArgument(force ? 1 : 0),
+            RedisArgument(need.requests), RedisArgument(need.tokens),
+            RedisArgument(want.requests), RedisArgument(want.tokens),
+            RedisArgument(returning.requests), RedisArgument(returning.tokens),
         ]
         let reply: RedisValue
         do {
@@ -39,10 +41,13 @@ final class RedisTokenBuckets: Sendable {
             scriptSHA.withLock { $0 = nil }
             reply = try await redis.evalsha(try await loadedSHA(), keys: keys, arguments: arguments)
         }
-        guard case .integer(let milliseconds) = reply else {
-            throw RedisClient.Error(code: .unexpectedReply, message: "the rate-limit script did not return an integer")
+        guard case .array(let values) = reply, values.count == 3,
+              case .integer(let requests) = values[0], case .integer(let tokens) = values[1],
+              case .integer(let milliseconds) = values[2]
+        else {
+            throw RedisClient.Error(code: .unexpectedReply, message: "the rate-limit script did not return three integers")
         }
-        return milliseconds
+        return Lease(granted: QuotaAmount(requests: Int(requests), tokens: Int(tokens)), wait: .milliseconds(milliseconds))
     }
 
     /// Concurrent first callers may each load the script: harmless, the SHA1 is the same.
@@ -54,14 +59,16 @@ final class RedisTokenBuckets: Sendable {
     }
 
     /// KEYS[1]: one provider's buckets, a hash {r = requests left, t = tokens left, ts = ms}.
-    /// ARGV: rpm, tpm (0 = no such bucket), requests, tokens, force (1 = a correction:
-    /// deduct even below zero, or refund when negative). Returns 0 once deducted, else the ms
-    /// until both buckets would have room.
+    /// ARGV: rpm, tpm (0 = no such bucket), the requests and tokens needed, wanted and given
+    /// back. Returns {requests granted, tokens granted, ms to wait}: a grant of at least the
+    /// need and at most the want, or nothing and the ms until the need would fit.
     static let script = """
         local rpm, tpm = tonumber(ARGV[1]), tonumber(ARGV[2])
-        local requests, tokens = tonumber(ARGV[3]), tonumber(ARGV[4])
-        if rpm == 0 then requests = 0 end
-        if tpm == 0 then tokens = 0 end
+        local needR, needT = tonumber(ARGV[3]), tonumber(ARGV[4])
+        local wantR, wantT = tonumber(ARGV[5]), tonumber(ARGV[6])
+        local backR, backT = tonumber(ARGV[7]), tonumber(ARGV[8])
+        if rpm == 0 then needR, wantR, backR = 0, 0, 0 end
+        if tpm == 0 then needT, wantT, backT = 0, 0, 0 end
         local time = redis.call('TIME')
         local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
         local stored = redis.call('HMGET', KEYS[1], 'r', 't', 'ts')
@@ -70,21 +77,25 @@ final class RedisTokenBuckets: Sendable {
         local function level(value, capacity)
           return math.min(capacity, (tonumber(value) or capacity) + elapsed * capacity / 60000)
         end
-        local r, t = level(stored[1], rpm), level(stored[2], tpm)
-        if ARGV[5] ~= '1' then
-          local wait = 0
-          if r < requests then wait = (requests - r) * 60000 / rpm end
-          if t < tokens then wait = math.max(wait, (tokens - t) * 60000 / tpm) end
-          -- Capped at an hour so a huge debt stays a sane integer; a caller still waiting asks again.
-          if wait > 0 then return math.ceil(math.min(wait, 3600000)) end
+        -- What comes back was taken earlier and not used; more tokens than a bucket holds
+        -- never come back. A negative token count is usage beyond the estimates: charged.
+        local r = math.min(rpm, level(stored[1], rpm) + backR)
+        local t = math.min(tpm, level(stored[2], tpm) + backT)
+        local grantR, grantT, wait = 0, 0, 0
+        if r < needR then wait = (needR - r) * 60000 / rpm end
+        if t < needT then wait = math.max(wait, (needT - t) * 60000 / tpm) end
+        if wait == 0 then
+          grantR = math.max(needR, math.min(wantR, math.floor(r)))
+          grantT = math.max(needT, math.min(wantT, math.floor(t)))
+          r, t = r - grantR, t - grantT
         end
-        r, t = r - requests, math.min(tpm, t - tokens)
         -- Full buckets equal a missing key, so keep the state only until both are full again.
         local untilFull = 0
         if rpm > 0 then untilFull = (rpm - r) * 60000 / rpm end
         if tpm > 0 then untilFull = math.max(untilFull, (tpm - t) * 60000 / tpm) end
         redis.call('HSET', KEYS[1], 'r', r, 't', t, 'ts', now)
         redis.call('PEXPIRE', KEYS[1], math.ceil(math.min(untilFull, 3600000)) + 60000)
-        return 0
+        -- Capped at an hour so a huge debt stays a sane integer; a caller still waiting asks again.
+        return {grantR, grantT, math.ceil(math.min(wait, 3600000))}
         """
 }

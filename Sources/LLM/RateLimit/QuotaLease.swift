@@ -1,0 +1,109 @@
+/// Requests and tokens, as a call needs them or a lease holds them. A bucket the provider
+/// does not limit counts zero.
+struct QuotaAmount: Sendable, Hashable {
+    var requests: Int
+    var tokens: Int
+
+    static let zero = QuotaAmount(requests: 0, tokens: 0)
+
+    static func + (lhs: QuotaAmount, rhs: QuotaAmount) -> QuotaAmount {
+        QuotaAmount(requests: lhs.requests + rhs.requests, tokens: lhs.tokens + rhs.tokens)
+    }
+}
+
+/// A block of capacity this process took from the shared buckets in one Redis call, granted
+/// to calls locally until it runs out or expires.
+///
+/// A lease is used for at most `lifetime` after Redis granted it, so all replicas together
+/// never grant more in any window than the shared buckets allowed in that window stretched
+/// by `lifetime`. Whatever is left when the next lease is taken (unused capacity, expired or
+/// not, and the token corrections of finished calls) goes back to Redis in that same call.
+struct QuotaLease {
+    /// How long a lease may be granted from.
+    static let lifetime = Duration.seconds(1)
+    /// A lease holds at most this share of a per-minute limit (or one call's need, if more),
+    /// so replicas sharing a low limit each hold only a little of it.
+    static let largestShare = 10
+
+    /// Left to grant. `tokens` drops below zero when calls used more than their estimates.
+    private(set) var balance = QuotaAmount.zero
+    private var expiresAt: ContinuousClock.Instant?
+    private var demand = Demand()
+
+    /// Takes `need` from the lease when it is still valid and holds enough.
+    mutating func take(_ need: QuotaAmount, now: ContinuousClock.Instant) -> Bool {
+        guard let expiresAt, now < expiresAt,
+              balance.requests >= need.requests, balance.tokens >= need.tokens
+        else { return false }
+        balance.requests -= need.requests
+        balance.tokens -= need.tokens
+        demand.record(need, now: now)
+        return true
+    }
+
+    /// A finished call's actual minus estimated tokens: charged (or refunded, when negative)
+    /// to the balance, and so to Redis with the next lease call.
+    mutating func correct(tokens: Int) {
+        balance.tokens -= tokens
+    }
+
+    /// Empties the lease; returns what goes back to the shared buckets.
+    mutating func surrender() -> QuotaAmount {
+        defer {
+            balance = .zero
+            expiresAt = nil
+        }
+        return balance
+    }
+
+    /// Adds a block Redis granted; the lease is valid for `lifetime` from now.
+    mutating func stock(_ granted: QuotaAmount, now: ContinuousClock.Instant) {
+        balance = balance + granted
+        expiresAt = now + Self.lifetime
+    }
+
+    /// The block to ask for when `queued` waits (its head needing `need`): what is queued
+    /// plus what was granted over about the last `lifetime`, at most a tenth of the limit.
+    func blockSize(need: QuotaAmount, queued: QuotaAmount, limits: ProviderLimits, now: ContinuousClock.Instant) -> QuotaAmount {
+        let recent = demand.recent(now: now)
+        func size(_ need: Int, _ wanted: Int, limit: Int?) -> Int {
+            guard let limit else { return 0 }
+            return min(max(need, wanted), max(need, limit / Self.largestShare))
+        }
+        return QuotaAmount(
+            requests: size(need.requests, queued.requests + recent.requests, limit: limits.rpm),
+            tokens: size(need.tokens, queued.tokens + recent.tokens, limit: limits.tpm))
+    }
+}
+
+extension QuotaLease {
+    /// What the lease granted in the current and the previous `lifetime`-long window.
+    private struct Demand {
+        private var windowStart: ContinuousClock.Instant?
+        private var current = QuotaAmount.zero
+        private var previous = QuotaAmount.zero
+
+        mutating func record(_ amount: QuotaAmount, now: ContinuousClock.Instant) {
+            roll(now: now)
+            current = current + amount
+        }
+
+        func recent(now: ContinuousClock.Instant) -> QuotaAmount {
+            var copy = self
+            copy.roll(now: now)
+            return copy.current + copy.previous
+        }
+
+        private mutating func roll(now: ContinuousClock.Instant) {
+            guard let start = windowStart else {
+                windowStart = now
+                return
+            }
+            let elapsed = now - start
+            guard elapsed >= QuotaLease.lifetime else { return }
+            previous = elapsed < QuotaLease.lifetime * 2 ? current : .zero
+            current = .zero
+            windowStart = now
+        }
+    }
+}
