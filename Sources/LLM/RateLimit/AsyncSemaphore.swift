@@ -22,11 +22,6 @@ final class AsyncSemaphore: Sendable {
     private let state = Mutex(State())
     private let nextWaiterID = Atomic<UInt64>(0)
 
-    /// Nobody holds a slot or waits for one.
-    var isIdle: Bool {
-        state.withLock { $0.held == 0 && $0.waiters.isEmpty }
-    }
-
     /// Takes a slot, waiting at most until `deadline`. Returns false when none came free in
     /// time; throws `CancellationError` when the task is cancelled while waiting.
     func acquire(limit: Int, deadline: ContinuousClock.Instant) async throws -> Bool {
