@@ -16,7 +16,8 @@ import Workers
 /// `make bench-llm`: chat calls through one in-process LLM worker replica (RPC queue →
 /// budget check → Redis rate limiter → provider → metering → reply) against a fake
 /// provider that answers after a fixed delay, and the same calls straight at the fake
-/// with AsyncHTTPClient as the baseline.
+/// with AsyncHTTPClient as the baseline. The RPC client runs in a child process (this
+/// command again, with `--client-run`), so the peak RSS measured here is the worker's.
 struct BenchLLMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llm",
@@ -37,9 +38,13 @@ struct BenchLLMCommand: AsyncParsableCommand {
     @Option(help: "The fake provider executable (default: memgrid-fake-llm beside this one).")
     var fakeServer: String?
 
+    @Option(help: .hidden)
+    var clientRun: String?
+
     func run() async throws {
         var logger = Logger(label: "memgrid.bench")
         logger.logLevel = .warning
+        if let clientRun { return try await runClient(run: clientRun, logger: logger) }
         let fake = try FakeProviderProcess(
             executable: fakeServer ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
                 .appendingPathComponent("memgrid-fake-llm").path,
@@ -78,14 +83,42 @@ struct BenchLLMCommand: AsyncParsableCommand {
         let worker = Task { try await parts.group.run() }
         while !(await parts.readiness.evaluate().allSatisfy { $0.ready }) { try await Task.sleep(for: .milliseconds(50)) }
 
-        let topology = declaration.topology
+        // From here on the peak RSS is the worker's: the baseline's client ran before, and
+        // the RPC client runs in a child process.
+        Self.resetPeakRSS()
+        let client = try await ClientProcess.run(
+            executable: CommandLine.arguments[0],
+            arguments: ["bench", "llm", "--count", String(count), "--client-run", String(run)],
+            environment: values)
+        let elapsed = client.elapsed
+        let failures = client.failures
+        let rss = Self.peakRSSMegabytes()
+
+        await parts.group.triggerGracefulShutdown()
+        _ = try? await worker.value
+        try? await admin.deleteQueues([declaration.topology.replyQueue(instance: "bench-\(run)")])
+        try? await database.drop()
+
+        let rate = Double(count) / elapsed.seconds
+        let overhead = observer.percentiles()
+        print("worker: \(count) calls in \(String(format: "%.2f", elapsed.seconds)) s, \(failures) failed; ratio to baseline \(String(format: "%.2f", rate / baseline))")
+        print("bench-llm: \(Int(rate)) jobs/s, \(observer.peak) in flight peak, rss \(rss) MB worker (client process \(client.rss) MB), overhead p50 \(String(format: "%.3f", overhead.p50)) ms p99 \(String(format: "%.3f", overhead.p99)) ms")
+    }
+
+    /// The child process: sends the chat calls over RPC, prints `client: <failed> <seconds> <peak RSS MB>`.
+    private func runClient(run: String, logger: Logger) async throws {
+        let configuration = try WorkerProcessConfiguration(
+            queue: .llm, environment: EnvironmentReader(ProcessInfo.processInfo.environment), defaultOperationsPort: 0)
+        let topology = configuration.process.declaration.topology
+        let publisher = Publisher(configuration: configuration.process.broker, logger: logger)
+        publisher.start()
         let rpc = RPCClient(
             configuration: configuration.process.broker, replyQueue: topology.replyQueue(instance: "bench-\(run)"),
-            publisher: parts.publisher, logger: logger)
+            publisher: publisher, logger: logger)
         let replies = Task { await rpc.run() }
         while !rpc.status.isConnected { try await Task.sleep(for: .milliseconds(20)) }
         let body = try WireJSON.encoder().encode(ChatCall(
-            tenantID: tenant,
+            tenantID: "bench-\(run)",
             request: ChatRequest(model: "bench-model", messages: [ChatMessage(role: "user", content: "Say hello in five words.")])))
         let message = OutgoingMessage(
             exchange: "", routingKey: topology.rpcQueue(.llm), body: body, properties: MessageProperties(type: ChatCall.type))
@@ -101,19 +134,10 @@ struct BenchLLMCommand: AsyncParsableCommand {
             return try await group.reduce(0) { $0 + ($1 ? 0 : 1) }
         }
         let elapsed = ContinuousClock.now - start
-        let rss = Self.peakRSSMegabytes()
-
+        print("client: \(failures) \(elapsed.seconds) \(Self.peakRSSMegabytes())")
         await rpc.close()
         await replies.value
-        await parts.group.triggerGracefulShutdown()
-        _ = try? await worker.value
-        try? await admin.deleteQueues([topology.replyQueue(instance: "bench-\(run)")])
-        try? await database.drop()
-
-        let rate = Double(count) / elapsed.seconds
-        let overhead = observer.percentiles()
-        print("worker: \(count) calls in \(String(format: "%.2f", elapsed.seconds)) s, \(failures) failed; ratio to baseline \(String(format: "%.2f", rate / baseline))")
-        print("bench-llm: \(Int(rate)) jobs/s, \(observer.peak) in flight peak, rss \(rss) MB, overhead p50 \(String(format: "%.3f", overhead.p50)) ms p99 \(String(format: "%.3f", overhead.p99)) ms")
+        await publisher.close()
     }
 
     /// The same number of calls straight at the fake, all at once.
@@ -151,7 +175,12 @@ struct BenchLLMCommand: AsyncParsableCommand {
         _ = try await response.body.collect(upTo: 1 << 20)
     }
 
-    /// This process's peak resident set (VmHWM): the worker and the benchmark's own client.
+    /// Starts the peak resident set (VmHWM) over from the current one.
+    static func resetPeakRSS() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    /// This process's peak resident set (VmHWM).
     static func peakRSSMegabytes() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
@@ -181,6 +210,47 @@ private final class OverheadObserver: LLMWorkerApp.Observer {
             sorted[min(sorted.count - 1, Int(Double(sorted.count) * quantile))] / .milliseconds(1)
         }
         return (at(0.5), at(0.99))
+    }
+}
+
+/// The benchmark's RPC client as a child process; its result line read once it exits.
+private enum ClientProcess {
+    struct Result {
+        var failures: Int
+        var elapsed: Duration
+        var rss: Int
+    }
+
+    static func run(executable: String, arguments: [String], environment: [String: String]) async throws -> Result {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("memgrid-bench-llm-client-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: output.path, contents: nil) else {
+            throw ValidationError("cannot create \(output.path)")
+        }
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        // Waits for the exit without holding a thread of the cooperative pool.
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        guard status == 0,
+              let line = text.split(separator: "\n").last(where: { $0.hasPrefix("client: ") }),
+              case let words = line.split(separator: " "), words.count == 4,
+              let failures = Int(words[1]), let seconds = Double(words[2]), let rss = Int(words[3])
+        else {
+            throw ValidationError("the bench client exited with status \(status): \(text)")
+        }
+        return Result(failures: failures, elapsed: .seconds(seconds), rss: rss)
     }
 }
 
