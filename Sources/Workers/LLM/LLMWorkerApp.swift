@@ -93,13 +93,3 @@ public enum LLMWorkerApp {
         }
     }
 }
-
-/// Shuts the provider HTTP client down when the process stops.
-struct HTTPClientService: Service {
-    let client: HTTPClient
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        try await client.shutdown()
-    }
-}
