@@ -148,8 +148,10 @@ let package = Package(
         .target(
             name: "Workers",
             dependencies: [
-                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Memory", "LLM",
+                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Memory", "LLM", "ProviderHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -260,6 +262,9 @@ let package = Package(
                 "Workers", "WorkerRuntime", "Embeddings", "Cache", "Storage", "Messaging", "Contracts", "TestSupport", "LLM", "FakeOpenAI",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

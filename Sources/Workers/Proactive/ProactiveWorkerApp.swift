@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Contracts
 public import Foundation
 public import Logging
@@ -29,6 +30,8 @@ public enum ProactiveWorkerApp {
         public var reminderMaxAttempts: Int
         /// How often the loops look for due work when the last look found none.
         public var pollInterval: Duration
+        /// How long one webhook request may take before it counts as failed (and is retried).
+        public var webhookTimeout: Duration
 
         public init(environment: EnvironmentReader) throws {
             summaryDebounce = try environment.milliseconds("MEMGRID_SUMMARY_DEBOUNCE_MS", default: .seconds(30))
@@ -39,6 +42,7 @@ public enum ProactiveWorkerApp {
             reminderBatch = try environment.int("MEMGRID_REMINDER_BATCH", default: 500, range: 1...10_000)
             reminderMaxAttempts = try environment.int("MEMGRID_REMINDER_MAX_ATTEMPTS", default: 10, range: 1...1000)
             pollInterval = try environment.milliseconds("MEMGRID_PROACTIVE_POLL_MS", default: .seconds(1))
+            webhookTimeout = try environment.milliseconds("MEMGRID_WEBHOOK_TIMEOUT_MS", default: .seconds(10))
         }
     }
 
@@ -58,14 +62,18 @@ public enum ProactiveWorkerApp {
         let summaries = SummaryScheduler(
             refreshes: SummaryRefreshRepository(client: database), publisher: publisher, topology: topology,
             configuration: proactive, clock: clock, logger: logger)
+        let http = HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: WebhookDelivery.httpClientConfiguration(timeout: proactive.webhookTimeout))
         return WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger,
-            dependencies: [database, firer, summaries], publisher: publisher
+            dependencies: [database, HTTPClientService(client: http), firer, summaries], publisher: publisher
         ) { _ in
             var jobs = JobRouter()
             jobs.register(MemoryCreatedHandler(
                 memories: MemoryRepository(client: database), reminders: reminders,
                 refreshes: SummaryRefreshRepository(client: database), configuration: proactive, clock: clock))
+            jobs.register(WebhookDelivery(
+                webhooks: WebhookRepository(client: database), http: http, timeout: proactive.webhookTimeout, clock: clock))
             return jobs
         }
     }
