@@ -111,6 +111,8 @@ public enum GatewayApp {
         ChatAPI(rpc: rpc, topology: topology, timeout: configuration.chatTimeout, maxBody: maxBody).register(on: api)
         UsageAPI(usage: UsageRepository(client: postgres), budgets: BudgetRepository(client: postgres)).register(on: api)
         CategoriesAPI(categories: CategoryRepository(client: postgres)).register(on: api)
+        WebhookAPI(webhooks: WebhookRepository(client: postgres), maxBody: maxBody).register(on: api)
+        RemindersAPI(reminders: ReminderRepository(client: postgres)).register(on: api)
 
         var app = Application(
             router: router,

@@ -15,4 +15,14 @@ public struct GatewayContext: RequestContext {
         guard let principal else { throw APIError.unauthenticated("missing API key") }
         return principal.tenantID
     }
+
+    /// The caller's tenant, when its key carries `scope` (`memgrid keys create --scope admin`);
+    /// otherwise `403 insufficient_scope`.
+    func tenantID(requiring scope: String) throws -> String {
+        let tenantID = try tenantID()
+        guard principal?.scopes.contains(scope) == true else {
+            throw APIError.forbidden("this route needs a key with the '\(scope)' scope (memgrid keys create --scope \(scope))")
+        }
+        return tenantID
+    }
 }

@@ -1,0 +1,122 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Logging
+import Storage
+
+/// The tenant's webhook, where the proactive agent POSTs signed events
+/// (docs/proactive.md): `GET`, `PUT` and `DELETE /v1/webhook`.
+///
+/// A tenant-wide setting, so every route needs a key with the `admin` scope: an ordinary
+/// key (one per app or backend) must not be able to redirect the tenant's events or read
+/// where they go. The secret is shown once, in the `PUT` answer; `GET` never returns it.
+struct WebhookAPI: Sendable {
+    static let scope = "admin"
+    static let maxURLLength = 2048
+    static let secretLength = 16...256
+    static let secretPrefix = "whsec_"
+
+    struct PutBody: RequestBody {
+        var url: String
+        var secret: String?
+
+        static let shape = JSONShape.object(["url": .value, "secret": .value])
+    }
+
+    struct View: Encodable {
+        var object = "webhook"
+        var url: String
+        /// Only in the `PUT` answer.
+        var secret: String?
+        var createdAt: Date
+        var updatedAt: Date
+
+        init(_ webhook: WebhookRepository.Webhook, showingSecret: Bool) {
+            url = webhook.url
+            secret = showingSecret ? webhook.secret : nil
+            createdAt = webhook.createdAt
+            updatedAt = webhook.updatedAt
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case object, url, secret
+            case createdAt = "created_at"
+            case updatedAt = "updated_at"
+        }
+    }
+
+    struct Deleted: Encodable {
+        var object = "webhook.deleted"
+        var deleted = true
+    }
+
+    let webhooks: WebhookRepository
+    let maxBody: Int
+
+    func register(on router: RouterGroup<GatewayContext>) {
+        router.get("/webhook", use: get)
+        router.put("/webhook", use: put)
+        router.delete("/webhook", use: delete)
+    }
+
+    func get(_ request: Request, context: GatewayContext) async throws -> Response {
+        let tenantID = try context.tenantID(requiring: Self.scope)
+        guard let webhook = try await webhooks.get(tenantID: tenantID, logger: context.logger) else { throw Self.notFound }
+        return try .json(View(webhook, showingSecret: false))
+    }
+
+    func put(_ request: Request, context: GatewayContext) async throws -> Response {
+        let tenantID = try context.tenantID(requiring: Self.scope)
+        let body = try await JSONBody.decode(PutBody.self, from: request, limit: maxBody)
+        try Self.checkURL(body.url)
+        if let secret = body.secret { try Self.checkSecret(secret) }
+        let webhook = try await webhooks.set(
+            tenantID: tenantID, url: body.url, secret: body.secret ?? Self.generateSecret(), logger: context.logger)
+        context.logger.info("webhook set", metadata: ["webhook.host": "\(URL(string: webhook.url)?.host ?? "")"])
+        return try .json(View(webhook, showingSecret: true))
+    }
+
+    func delete(_ request: Request, context: GatewayContext) async throws -> Response {
+        let tenantID = try context.tenantID(requiring: Self.scope)
+        guard try await webhooks.remove(tenantID: tenantID, logger: context.logger) else { throw Self.notFound }
+        return try .json(Deleted())
+    }
+
+    private static let notFound = APIError.notFound("this tenant has no webhook; set one with PUT /v1/webhook", code: "webhook_not_found")
+
+    /// An absolute `http` or `https` URL with a host, at most `maxURLLength` characters,
+    /// without whitespace or control characters.
+    static func checkURL(_ text: String) throws {
+        let invalid = APIError.invalid(
+            "url must be an absolute http:// or https:// URL with a host, at most \(maxURLLength) characters", param: "url")
+        guard (1...maxURLLength).contains(text.utf8.count),
+              !text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }),
+              let components = URLComponents(string: text),
+              let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = components.host, !host.isEmpty
+        else { throw invalid }
+    }
+
+    /// 16 to 256 printable ASCII characters: it keys an HMAC on both sides, so it must
+    /// survive copying between systems unchanged.
+    static func checkSecret(_ secret: String) throws {
+        guard secretLength.contains(secret.utf8.count), secret.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+            throw APIError.invalid(
+                "secret must be \(secretLength.lowerBound) to \(secretLength.upperBound) printable ASCII characters without spaces",
+                param: "secret")
+        }
+    }
+
+    /// `whsec_` and 32 random bytes in hex.
+    static func generateSecret() -> String {
+        let key = SymmetricKey(size: .bits256)
+        let hex = key.withUnsafeBytes { bytes in bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+        return secretPrefix + hex
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
