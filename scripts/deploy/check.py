@@ -52,7 +52,7 @@ ALLOWED_EGRESS = {
     "gateway": {5671, 5672, 6379, 5432},
     "embedding-worker": {5671, 5672, 6379, 5432},
     "llm-worker": {5671, 5672, 6379, 5432, 443},
-    "proactive-worker": {5671, 5672, 6379, 5432},
+    "proactive-worker": {5671, 5672, 6379, 5432, 443},
     "migrate": {5432},
 }
 
