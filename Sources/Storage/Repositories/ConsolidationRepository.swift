@@ -1,0 +1,236 @@
+public import Foundation
+public import Logging
+public import PostgresNIO
+
+/// Maintenance of memory items: merging a user's near-duplicates and expiring types with
+/// a time to live.
+///
+/// Merging works on the vectors of the active embedding space (the one searches use).
+/// Two items are duplicates when they share tenant, user, agent and type and their
+/// cosine similarity is at least the threshold; duplicates are grouped transitively
+/// (connected components) and each group collapses into its oldest item.
+public struct ConsolidationRepository: Sendable {
+    /// What one consolidation did.
+    public struct Outcome: Sendable, Equatable {
+        /// Groups collapsed (one surviving item each).
+        public var groups: Int
+        /// Items merged into a survivor and deleted.
+        public var merged: Int
+
+        public init(groups: Int = 0, merged: Int = 0) {
+            self.groups = groups
+            self.merged = merged
+        }
+    }
+
+    public let client: PostgresClient
+
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    /// The space searches use; nil until an embedding worker registered one.
+    public func activeSpace(logger: Logger) async throws -> String? {
+        for try await id in try await client.query("SELECT id FROM embedding_spaces WHERE active", logger: logger)
+            .decode(String.self)
+        {
+            return id
+        }
+        return nil
+    }
+
+    /// Merges the user's near-duplicate items in one transaction: each group's oldest
+    /// item (by `created_at`, then id) keeps its text and vector, gets the sum of the
+    /// reinforcement counts and the union of the categories; sources, reminders and
+    /// category-summary references move to it; the others and their vectors (in every
+    /// space) are deleted. Items without a vector in `spaceID` are left alone. Running it
+    /// again finds nothing to merge. Concurrent runs for one user are serialized.
+    public func consolidate(
+        tenantID: String, userID: String, spaceID: String, threshold: Double, logger: Logger
+    ) async throws -> Outcome {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("""
+                SELECT pg_advisory_xact_lock(hashtext('memgrid.consolidate:' || \(tenantID)), hashtext(\(userID)))
+                """, logger: logger)
+            // Every pair once (a.id < b.id); NaN distances (zero vectors) never compare ≥.
+            let pairRows = try await connection.query("""
+                SELECT a.id, b.id
+                FROM memory_items a
+                JOIN embeddings ea ON ea.space_id = \(spaceID) AND ea.tenant_id = \(tenantID)
+                     AND ea.target_kind = 'memory_item' AND ea.target_id = a.id
+                JOIN memory_items b ON b.tenant_id = a.tenant_id AND b.user_id = a.user_id AND b.type = a.type
+                     AND b.agent_id IS NOT DISTINCT FROM a.agent_id AND b.id > a.id
+                JOIN embeddings eb ON eb.space_id = \(spaceID) AND eb.tenant_id = \(tenantID)
+                     AND eb.target_kind = 'memory_item' AND eb.target_id = b.id
+                WHERE a.tenant_id = \(tenantID) AND a.user_id = \(userID)
+                  AND 1 - (ea.embedding <=> eb.embedding) >= \(threshold)
+                """, logger: logger)
+            var pairs: [(String, String)] = []
+            for try await pair in pairRows.decode((String, String).self) { pairs.append(pair) }
+            guard !pairs.isEmpty else { return Outcome() }
+
+            // Lock the members, then group what is still there.
+            let candidates = Array(Set(pairs.flatMap { [$0.0, $0.1] })).sorted()
+            let memberRows = try await connection.query("""
+                SELECT id, reinforcement_count, categories, happened_at, created_at FROM memory_items
+                WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND id = ANY(\(candidates))
+                ORDER BY id FOR UPDATE
+                """, logger: logger)
+            var members: [String: Member] = [:]
+            for try await (id, count, categories, happenedAt, createdAt)
+                in memberRows.decode((String, Int, [String], Date?, Date).self)
+            {
+                members[id] = Member(id: id, count: count, categories: categories, happenedAt: happenedAt, createdAt: createdAt)
+            }
+            let groups = Self.groups(pairs.filter { members[$0.0] != nil && members[$0.1] != nil })
+            let merges = groups.map { ids in Merge(ids.compactMap { members[$0] }) }
+            guard !merges.isEmpty else { return Outcome() }
+            try await apply(merges, tenantID: tenantID, userID: userID, on: connection, logger: logger)
+            return Outcome(groups: merges.count, merged: merges.reduce(0) { $0 + $1.merged.count })
+        }
+    }
+
+    /// Deletes items of `type` whose newest time (`greatest(happened_at, updated_at)`) is
+    /// before `cutoff`, with their vectors in every space, up to `limit` per call; drops
+    /// them from category-summary references. Returns how many it deleted. Rows locked by
+    /// another transaction are skipped (taken next time).
+    public func expire(type: String, before cutoff: Date, limit: Int, logger: Logger) async throws -> Int {
+        try await client.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query("""
+                DELETE FROM memory_items m
+                USING (
+                    SELECT id FROM memory_items
+                    WHERE type = \(type) AND greatest(happened_at, updated_at) < \(cutoff)
+                    LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                ) expired
+                WHERE m.id = expired.id
+                RETURNING m.id, m.tenant_id, m.user_id
+                """, logger: logger)
+            var ids: [String] = []
+            var tenants: [String] = []
+            var users: [String] = []
+            for try await (id, tenant, user) in rows.decode((String, String, String).self) {
+                ids.append(id)
+                tenants.append(tenant)
+                users.append(user)
+            }
+            guard !ids.isEmpty else { return 0 }
+            try await Self.deleteVectors(ids: ids, tenantIDs: tenants, on: connection, logger: logger)
+            try await connection.query("""
+                WITH gone AS (SELECT * FROM unnest(\(ids), \(tenants), \(users)) AS g(id, tenant_id, user_id))
+                UPDATE memory_categories c
+                SET summary_item_ids = ARRAY(
+                    SELECT x FROM unnest(c.summary_item_ids) WITH ORDINALITY AS u(x, n)
+                    WHERE x NOT IN (SELECT id FROM gone) ORDER BY n)
+                FROM (SELECT DISTINCT tenant_id, user_id FROM gone) touched
+                WHERE c.tenant_id = touched.tenant_id AND c.user_id = touched.user_id
+                  AND c.summary_item_ids && \(ids)
+                """, logger: logger)
+            return ids.count
+        }
+    }
+
+    // MARK: - Merging
+
+    struct Member: Sendable {
+        var id: String
+        var count: Int
+        var categories: [String]
+        var happenedAt: Date?
+        var createdAt: Date
+    }
+
+    /// One group: the survivor and what it absorbs.
+    struct Merge: Sendable {
+        var survivor: Member
+        var merged: [Member]
+
+        init(_ members: [Member]) {
+            let ordered = members.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+            survivor = ordered[0]
+            merged = Array(ordered.dropFirst())
+        }
+
+        var count: Int { merged.reduce(survivor.count) { $0 + $1.count } }
+        var categories: [String] { Array(Set(merged.flatMap(\.categories) + survivor.categories)).sorted() }
+        /// The survivor's, else the oldest merged item's that has one.
+        var happenedAt: Date? { survivor.happenedAt ?? merged.lazy.compactMap(\.happenedAt).first }
+    }
+
+    /// Connected components of the pair graph (union-find), each sorted, groups by their
+    /// first id; only groups of two or more.
+    package static func groups(_ pairs: [(String, String)]) -> [[String]] {
+        var parent: [String: String] = [:]
+        func root(_ id: String) -> String {
+            var node = id
+            while let next = parent[node], next != node { node = next }
+            var walk = id
+            while let next = parent[walk], next != node {
+                parent[walk] = node
+                walk = next
+            }
+            return node
+        }
+        for (a, b) in pairs {
+            if parent[a] == nil { parent[a] = a }
+            if parent[b] == nil { parent[b] = b }
+            let (ra, rb) = (root(a), root(b))
+            if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+        }
+        var components: [String: [String]] = [:]
+        for id in parent.keys { components[root(id), default: []].append(id) }
+        return components.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+    }
+
+    private func apply(
+        _ merges: [Merge], tenantID: String, userID: String, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let old = merges.flatMap { $0.merged.map(\.id) }
+        let new = merges.flatMap { merge in merge.merged.map { _ in merge.survivor.id } }
+        try await connection.query("""
+            UPDATE memory_items m
+            SET reinforcement_count = u.count, categories = u.categories::text[],
+                happened_at = nullif(u.happened, '')::timestamptz, updated_at = now()
+            FROM unnest(\(merges.map(\.survivor.id)), \(merges.map(\.count)), \(merges.map { MemoryRepository.arrayLiteral($0.categories) }),
+                        \(merges.map { $0.happenedAt.map(MemoryRepository.timestampText) ?? "" })) AS u(id, count, categories, happened)
+            WHERE m.id = u.id AND m.tenant_id = \(tenantID)
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO memory_item_sources (item_id, job_id, created_at)
+            SELECT map.new_id, s.job_id, s.created_at
+            FROM memory_item_sources s JOIN unnest(\(old), \(new)) AS map(old_id, new_id) ON s.item_id = map.old_id
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+        try await connection.query("""
+            UPDATE reminders r SET memory_id = map.new_id, updated_at = now()
+            FROM unnest(\(old), \(new)) AS map(old_id, new_id)
+            WHERE r.memory_id = map.old_id AND r.tenant_id = \(tenantID)
+            """, logger: logger)
+        // Each merged id becomes its survivor's, keeping the first place either held.
+        try await connection.query("""
+            UPDATE memory_categories c
+            SET summary_item_ids = ARRAY(
+                SELECT id FROM (
+                    SELECT coalesce(map.new_id, u.id) AS id, min(u.n) AS n
+                    FROM unnest(c.summary_item_ids) WITH ORDINALITY AS u(id, n)
+                    LEFT JOIN unnest(\(old), \(new)) AS map(old_id, new_id) ON map.old_id = u.id
+                    GROUP BY 1
+                ) ids ORDER BY n)
+            WHERE c.tenant_id = \(tenantID) AND c.user_id = \(userID) AND c.summary_item_ids && \(old)
+            """, logger: logger)
+        try await Self.deleteVectors(ids: old, tenantIDs: old.map { _ in tenantID }, on: connection, logger: logger)
+        try await connection.query(
+            "DELETE FROM memory_items WHERE tenant_id = \(tenantID) AND id = ANY(\(old))", logger: logger)
+    }
+
+    /// Deletes the vectors of memory items in every space (one index probe per space and item).
+    private static func deleteVectors(
+        ids: [String], tenantIDs: [String], on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query("""
+            DELETE FROM embeddings e
+            USING embedding_spaces s, unnest(\(tenantIDs), \(ids)) AS d(tenant_id, id)
+            WHERE e.space_id = s.id AND e.tenant_id = d.tenant_id AND e.target_kind = 'memory_item' AND e.target_id = d.id
+            """, logger: logger)
+    }
+}
