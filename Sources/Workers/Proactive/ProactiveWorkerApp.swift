@@ -32,6 +32,8 @@ public enum ProactiveWorkerApp {
         public var pollInterval: Duration
         /// How long one webhook request may take before it counts as failed (and is retried).
         public var webhookTimeout: Duration
+        /// Consolidation and expiry (see `MaintenanceScheduler`).
+        public var maintenance: Maintenance
 
         public init(environment: EnvironmentReader) throws {
             summaryDebounce = try environment.milliseconds("MEMGRID_SUMMARY_DEBOUNCE_MS", default: .seconds(30))
@@ -43,6 +45,7 @@ public enum ProactiveWorkerApp {
             reminderMaxAttempts = try environment.int("MEMGRID_REMINDER_MAX_ATTEMPTS", default: 10, range: 1...1000)
             pollInterval = try environment.milliseconds("MEMGRID_PROACTIVE_POLL_MS", default: .seconds(1))
             webhookTimeout = try environment.milliseconds("MEMGRID_WEBHOOK_TIMEOUT_MS", default: .seconds(10))
+            maintenance = try Maintenance(environment: environment)
         }
     }
 
@@ -64,9 +67,13 @@ public enum ProactiveWorkerApp {
             configuration: proactive, clock: clock, logger: logger)
         let http = HTTPClient(
             eventLoopGroupProvider: .singleton, configuration: WebhookDelivery.httpClientConfiguration(timeout: proactive.webhookTimeout))
+        let consolidation = ConsolidationRepository(client: database)
+        let maintenance = MaintenanceScheduler(
+            runs: MaintenanceRepository(client: database), consolidation: consolidation, publisher: publisher,
+            topology: topology, configuration: proactive.maintenance, clock: clock, owner: instance, logger: logger)
         return WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger,
-            dependencies: [database, HTTPClientService(client: http), firer, summaries], publisher: publisher
+            dependencies: [database, HTTPClientService(client: http), firer, summaries, maintenance], publisher: publisher
         ) { _ in
             var jobs = JobRouter()
             jobs.register(MemoryCreatedHandler(
@@ -74,6 +81,7 @@ public enum ProactiveWorkerApp {
                 refreshes: SummaryRefreshRepository(client: database), configuration: proactive, clock: clock))
             jobs.register(WebhookDelivery(
                 webhooks: WebhookRepository(client: database), http: http, timeout: proactive.webhookTimeout, clock: clock))
+            jobs.register(ConsolidateJobHandler(consolidation: consolidation, threshold: proactive.maintenance.threshold))
             return jobs
         }
     }
