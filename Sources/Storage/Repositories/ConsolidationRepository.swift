@@ -52,7 +52,8 @@ public struct ConsolidationRepository: Sendable {
             try await connection.query("""
                 SELECT pg_advisory_xact_lock(hashtext('memgrid.consolidate:' || \(tenantID)), hashtext(\(userID)))
                 """, logger: logger)
-            // Every pair once (a.id < b.id); NaN distances (zero vectors) never compare ≥.
+            // Every pair once (a.id < b.id). Compared as a distance: a zero vector's NaN
+            // distance sorts above every number in PostgreSQL, so it never passes.
             let pairRows = try await connection.query("""
                 SELECT a.id, b.id
                 FROM memory_items a
@@ -63,7 +64,7 @@ public struct ConsolidationRepository: Sendable {
                 JOIN embeddings eb ON eb.space_id = \(spaceID) AND eb.tenant_id = \(tenantID)
                      AND eb.target_kind = 'memory_item' AND eb.target_id = b.id
                 WHERE a.tenant_id = \(tenantID) AND a.user_id = \(userID)
-                  AND 1 - (ea.embedding <=> eb.embedding) >= \(threshold)
+                  AND (ea.embedding <=> eb.embedding) <= 1 - \(threshold)::float8
                 """, logger: logger)
             var pairs: [(String, String)] = []
             for try await pair in pairRows.decode((String, String).self) { pairs.append(pair) }
