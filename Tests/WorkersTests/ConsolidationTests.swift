@@ -12,14 +12,6 @@ import TestSupport
 import WorkerRuntime
 @testable import Workers
 
-/// A clock tests set by hand.
-final class ManualClock: WallClock {
-    private let current: Mutex<Date>
-    init(_ date: Date) { current = Mutex(date) }
-    func now() -> Date { current.withLock { $0 } }
-    func set(_ date: Date) { current.withLock { $0 = date } }
-}
-
 /// A scratch database with tenant `t1` and an active 4-dimensional embedding space, and
 /// helpers to plant memories whose vectors (and so similarities) are exact.
 struct ConsolidationFixture: Sendable {

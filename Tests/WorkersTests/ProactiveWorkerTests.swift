@@ -18,6 +18,7 @@ final class ManualClock: WallClock {
     init(_ start: Date) { current = Mutex(start) }
     func now() -> Date { current.withLock { $0 } }
     func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    func set(_ date: Date) { current.withLock { $0 = date } }
 }
 
 /// Proactive worker replicas, in-process, on one scratch database and a fresh topology,
