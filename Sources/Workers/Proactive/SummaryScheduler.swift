@@ -46,7 +46,7 @@ final class SummaryScheduler: Service, Sendable {
     func publishDue() async throws -> Int {
         let now = clock.now()
         return try await refreshes.takeDue(now: now, limit: Self.batch, logger: logger) { due in
-            try await publisher.publish(try due.flatMap { try Self.jobs(for: $0, at: now) }.map {
+            try await publisher.publish(try due.flatMap { Self.jobs(for: $0, at: now) }.map {
                 try OutgoingMessage.job($0, topology: topology)
             })
         }
