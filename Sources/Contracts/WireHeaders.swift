@@ -13,6 +13,12 @@ public enum WireHeader {
     public static let originalRoutingKey = "x-memgrid-original-routing-key"
     /// RFC 3339 time the message was dead-lettered.
     public static let deadLetteredAt = "x-memgrid-dead-lettered-at"
+    /// Set on replayed dead letters (`memgrid dlq replay`): how often the job was
+    /// replayed. Integer; absent means never.
+    public static let replays = "x-memgrid-replays"
+    /// Set by `memgrid dlq` on the messages it puts back into a dead-letter queue while
+    /// browsing it: the id of that pass. Meaningless to anyone else.
+    public static let deadLetterPass = "x-memgrid-dlq-pass"
 }
 
 /// Why a message ended in a dead-letter queue.

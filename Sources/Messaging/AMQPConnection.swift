@@ -121,17 +121,35 @@ final class AMQPConnection {
 
     /// basic.get: one message or nil when the queue is empty.
     func get(_ queue: String, autoAck: Bool) throws(BrokerError) -> Delivery? {
+        guard let message = try getRetained(queue, autoAck: autoAck) else { return nil }
+        return Delivery(
+            body: message.body, properties: message.properties, exchange: message.exchange, routingKey: message.routingKey,
+            redelivered: message.redelivered, deliveryTag: message.deliveryTag, generation: 0)
+    }
+
+    /// basic.get keeping the message's C properties and body, so it can be published
+    /// again byte for byte (`RetainedMessage`). Nil when the queue is empty.
+    func getRetained(_ queue: String, autoAck: Bool) throws(BrokerError) -> RetainedMessage? {
         let arena = CArena()
         let reply = amqp_basic_get(state, channel, arena.bytes(queue), autoAck ? 1 : 0)
         try check(reply, "basic.get \(queue)")
         guard reply.reply.id == AMQP_BASIC_GET_OK_METHOD,
               let ok = reply.reply.decoded?.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee
         else { return nil }
-        let (properties, body) = try readContent()
-        return Delivery(
-            body: body, properties: properties,
+        return try readRetainedContent(
             exchange: String(amqpBytes: ok.exchange), routingKey: String(amqpBytes: ok.routing_key),
-            redelivered: ok.redelivered != 0, deliveryTag: ok.delivery_tag, generation: 0)
+            redelivered: ok.redelivered != 0, deliveryTag: ok.delivery_tag)
+    }
+
+    /// Reads the content that follows a deliver or get-ok method, kept as received. Copy
+    /// the method's fields first: reading may reuse the buffers they point into.
+    func readRetainedContent(
+        exchange: String, routingKey: String, redelivered: Bool, deliveryTag: UInt64
+    ) throws(BrokerError) -> RetainedMessage {
+        var message = amqp_message_t()
+        try check(amqp_read_message(state, channel, &message, 0), "read message", code: .connectionLost)
+        return RetainedMessage(
+            message: message, exchange: exchange, routingKey: routingKey, redelivered: redelivered, deliveryTag: deliveryTag)
     }
 
     // MARK: - Asynchronous methods (no reply)
@@ -140,12 +158,30 @@ final class AMQPConnection {
         let arena = CArena()
         var properties = message.properties.raw(in: arena)
         let status = message.body.withUnsafeBytes { body in
-            amqp_basic_publish(
-                state, channel, arena.bytes(message.exchange), arena.bytes(message.routingKey),
-                message.mandatory ? 1 : 0, 0, &properties,
-                amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
+            basicPublish(
+                exchange: message.exchange, routingKey: message.routingKey, mandatory: message.mandatory,
+                properties: &properties,
+                body: amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
         }
         try check(status, "basic.publish")
+    }
+
+    /// Publishes C properties and body as they are; both only need to stay valid for
+    /// the call (librabbitmq writes the frames before returning).
+    func publish(
+        exchange: String, routingKey: String, mandatory: Bool, properties: inout amqp_basic_properties_t, body: amqp_bytes_t
+    ) throws(BrokerError) {
+        try check(
+            basicPublish(exchange: exchange, routingKey: routingKey, mandatory: mandatory, properties: &properties, body: body),
+            "basic.publish")
+    }
+
+    private func basicPublish(
+        exchange: String, routingKey: String, mandatory: Bool, properties: inout amqp_basic_properties_t, body: amqp_bytes_t
+    ) -> Int32 {
+        let arena = CArena()
+        return amqp_basic_publish(
+            state, channel, arena.bytes(exchange), arena.bytes(routingKey), mandatory ? 1 : 0, 0, &properties, body)
     }
 
     func ack(_ tag: UInt64, multiple: Bool = false) throws(BrokerError) {
@@ -221,11 +257,18 @@ final class AMQPConnection {
         case AMQP_RESPONSE_SERVER_EXCEPTION:
             // The broker closed the channel or connection: this connection is done.
             isOpen = false
-            throw BrokerError(code, "\(operation): \(Self.describeServerClose(reply.reply))")
+            let locked = Self.channelCloseCode(reply.reply) == UInt16(AMQP_RESOURCE_LOCKED)
+            throw BrokerError(locked ? .resourceLocked : code, "\(operation): \(Self.describeServerClose(reply.reply))")
         default:
             isOpen = false
             throw BrokerError(.protocolError, "\(operation): no reply")
         }
+    }
+
+    /// The reply code of a `channel.close`, if `method` is one.
+    static func channelCloseCode(_ method: amqp_method_t) -> UInt16? {
+        guard method.id == MEMGRID_CHANNEL_CLOSE else { return nil }
+        return method.decoded?.assumingMemoryBound(to: amqp_channel_close_t.self).pointee.reply_code
     }
 
     static func describeServerClose(_ method: amqp_method_t) -> String {

@@ -23,6 +23,8 @@ public struct BrokerError: Error, CustomStringConvertible, Sendable {
         public static let protocolError = Code(name: "protocol_error")
         /// No RPC reply arrived before the caller's deadline.
         public static let replyTimeout = Code(name: "reply_timeout")
+        /// An exclusive queue (a lock) is held by another connection.
+        public static let resourceLocked = Code(name: "resource_locked")
     }
 
     public let code: Code

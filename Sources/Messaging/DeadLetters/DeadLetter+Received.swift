@@ -1,0 +1,60 @@
+import Contracts
+import Foundation
+
+extension DeadLetter {
+    /// Reads a message taken from `queue`'s dead-letter queue. memgrid's headers win
+    /// over the broker's `x-death` entry; the envelope wins over properties for the
+    /// tenant, since that is the tenant the handler acts for.
+    init(_ message: RetainedMessage, queue: JobQueue, deadLetterQueue: String, includeBody: Bool) {
+        let headers = message.properties.headers
+        let death = message.lastDeath
+        let envelope = try? JSONDecoder().decode(EnvelopeFields.self, from: message.body)
+        func string(_ key: String) -> String? { headers[key]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
+
+        self.init(queue: queue, deadLetterQueue: deadLetterQueue)
+        messageID = message.properties.messageID ?? envelope?.id
+        type = message.properties.type ?? envelope?.typeName
+        tenantID = envelope?.tenantID ?? string(WireHeader.tenant)
+        reason = string(WireHeader.deadLetterReason) ?? death?.reason
+            ?? string("x-last-death-reason") ?? string("x-first-death-reason")
+        error = string(WireHeader.error)
+        originalExchange = headers[WireHeader.originalExchange]?.stringValue ?? death?.exchange
+            ?? string("x-first-death-exchange")
+        originalRoutingKey = string(WireHeader.originalRoutingKey) ?? death?.routingKey
+        attempt = headers[WireHeader.attempt]?.intValue.map { Int(clamping: $0) }
+        deadLetteredAt = string(WireHeader.deadLetteredAt).flatMap(WireJSON.parse) ?? death?.time
+        replays = Int(clamping: headers[WireHeader.replays]?.intValue ?? 0)
+        bodyBytes = message.bodySize
+        body = includeBody ? message.body : nil
+    }
+
+    /// The fields of a job or event envelope that identify it, read leniently: a
+    /// malformed body just leaves them empty.
+    private struct EnvelopeFields: Decodable {
+        var id: String?
+        /// Jobs: `kind`; events: `type`.
+        var kind: String?
+        var type: String?
+        var version: Int?
+        var tenantID: String?
+
+        var typeName: String? {
+            guard let name = kind ?? type, let version else { return nil }
+            return "\(name).v\(version)"
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, kind, type, version
+            case tenantID = "tenant_id"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try? container.decodeIfPresent(String.self, forKey: .id)
+            kind = try? container.decodeIfPresent(String.self, forKey: .kind)
+            type = try? container.decodeIfPresent(String.self, forKey: .type)
+            version = try? container.decodeIfPresent(Int.self, forKey: .version)
+            tenantID = try? container.decodeIfPresent(String.self, forKey: .tenantID)
+        }
+    }
+}
