@@ -82,12 +82,31 @@ public struct JobRepository: Sendable {
             """, logger: logger)
     }
 
+    /// A dead-lettered job runs again only when it was replayed (`memgrid dlq replay`,
+    /// or any other way an operator moved it back), so that counts as running too.
     public func markRunning(id: String, attempt: Int, logger: Logger) async throws {
         try await client.query("""
             UPDATE jobs SET status = 'running', attempts = greatest(attempts, \(attempt)),
                 started_at = coalesce(started_at, now()), updated_at = now()
-            WHERE id = \(id) AND status IN ('queued', 'running', 'failed')
+            WHERE id = \(id) AND status IN ('queued', 'running', 'failed', 'dead_lettered')
             """, logger: logger)
+    }
+
+    /// Dead-lettered jobs that were replayed are queued again. Only rows dead-lettered
+    /// before `before` (when the replay began) change: a row a worker has since picked
+    /// up, or dead-lettered anew, already tells the newer story.
+    /// - Returns: how many rows changed (jobs without a row are skipped).
+    @discardableResult
+    public func markRequeued(ids: [String], deadLetteredBefore before: Date, logger: Logger) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let rows = try await client.query("""
+            UPDATE jobs SET status = 'queued', finished_at = NULL, updated_at = now()
+            WHERE id = ANY(\(ids)) AND status = 'dead_lettered' AND finished_at <= \(before)
+            RETURNING id
+            """, logger: logger)
+        var count = 0
+        for try await _ in rows.decode(String.self) { count += 1 }
+        return count
     }
 
     /// Stores a job's result summary (JSON) inside the handler's transaction, so it
