@@ -113,6 +113,9 @@ public enum GatewayApp {
         CategoriesAPI(categories: CategoryRepository(client: postgres)).register(on: api)
         WebhookAPI(webhooks: WebhookRepository(client: postgres), maxBody: maxBody).register(on: api)
         RemindersAPI(reminders: ReminderRepository(client: postgres)).register(on: api)
+        DeadLetterAPI(
+            deadLetters: DeadLetterQueue(configuration: process.broker, topology: topology), jobs: jobs, maxBody: maxBody
+        ).register(on: api)
 
         var app = Application(
             router: router,

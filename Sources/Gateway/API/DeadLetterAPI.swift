@@ -1,0 +1,224 @@
+import Contracts
+import Foundation
+import Hummingbird
+import Logging
+import Messaging
+import Storage
+
+/// The tenant's dead letters (docs/api.md §6d): `GET /v1/admin/dead-letters`,
+/// `GET /v1/admin/dead-letters/{message_id}`, `POST /v1/admin/dead-letters/replay` and
+/// `POST /v1/admin/dead-letters/purge`.
+///
+/// Admin scope, and tenant-wide like every admin route: a key sees, replays and purges
+/// only the dead letters of its own tenant (the envelope's `tenant_id`, else the
+/// `x-memgrid-tenant` header). A dead letter with no tenant (a malformed body without
+/// the header) is for operators, through `memgrid dlq`.
+struct DeadLetterAPI: Sendable {
+    static let scope = "admin"
+    static let defaultListLimit = 100
+    static let maxListLimit = 1000
+    static let maxActionLimit = 100_000
+    static let maxMessageIDs = 1000
+    /// Ten years: an age beyond that is a mistake.
+    static let maxAgeSeconds = 315_360_000
+
+    /// The body of `replay` and `purge`.
+    struct SelectionBody: RequestBody {
+        var queue: String?
+        var reason: String?
+        var tenant: String?
+        var olderThan: Int?
+        var newerThan: Int?
+        var messageIDs: [String]?
+        var limit: Int?
+        var all: Bool?
+
+        static let shape = JSONShape.object([
+            "queue": .value, "reason": .value, "tenant": .value, "older_than": .value, "newer_than": .value,
+            "message_ids": .array(.value), "limit": .value, "all": .value,
+        ])
+
+        enum CodingKeys: String, CodingKey {
+            case queue, reason, tenant, limit, all
+            case olderThan = "older_than"
+            case newerThan = "newer_than"
+            case messageIDs = "message_ids"
+        }
+    }
+
+    /// Validated selection: which DLQs, which messages, how many.
+    struct Selection {
+        var queues: [JobQueue]?
+        var filter: DeadLetterFilter
+        var limit: Int?
+    }
+
+    let deadLetters: DeadLetterQueue
+    let jobs: JobRepository
+    let maxBody: Int
+
+    func register(on router: RouterGroup<GatewayContext>) {
+        router.get("/admin/dead-letters", use: list)
+        router.get("/admin/dead-letters/{message_id}", use: show)
+        router.post("/admin/dead-letters/replay", use: replay)
+        router.post("/admin/dead-letters/purge", use: purge)
+    }
+
+    /// `GET /v1/admin/dead-letters?queue=&reason=&tenant=&older_than=&newer_than=&limit=`
+    func list(_ request: Request, context: GatewayContext) async throws -> Response {
+        let tenantID = try context.tenantID(requiring: Self.scope)
+        let query = request.uri.queryParameters
+        let selection = try selection(
+            queue: query.get("queue"), reason: query.get("reason"), tenant: query.get("tenant"),
+            olderThan: try query.get("older_than").map { try Self.seconds($0, param: "older_than") },
+            newerThan: try query.get("newer_than").map { try Self.seconds($0, param: "newer_than") },
+            messageIDs: nil,
+            limit: try query.get("limit").map { try Self.integer($0, param: "limit", in: 1...Self.maxListLimit) }
+                ?? Self.defaultListLimit,
+            callerTenant: tenantID)
+        let report = try await broker(context, changing: false) {
+            try await deadLetters.list(queues: selection.queues, filter: selection.filter, limit: selection.limit)
+        }
+        return try .json(report)
+    }
+
+    /// `GET /v1/admin/dead-letters/{message_id}`: the first dead letter with this id,
+    /// body included.
+    func show(_ request: Request, context: GatewayContext) async throws -> Response {
+        let tenantID = try context.tenantID(requiring: Self.scope)
+        let id = try context.parameters.require("message_id")
+        let report = try await broker(context, changing: false) {
+            try await deadLetters.list(
+                filter: DeadLetterFilter(messageIDs: [id], tenantID: tenantID), limit: 1, bodies: true)
+        }
+        // Another tenant's dead letter is indistinguishable from a missing one.
+        guard let letter = report.letters.first else {
+            throw APIError.notFound("no dead letter with message id '\(id)'", code: "dead_letter_not_found")
+        }
+        return try .json(letter)
+    }
+
+    /// `POST /v1/admin/dead-letters/replay`: back to where each came from, same message
+    /// id and body; a replayed job's status (`GET /v1/jobs/{id}`) is `queued` again.
+    func replay(_ request: Request, context: GatewayContext) async throws -> Response {
+        let tenantID = try context.tenantID(requiring: Self.scope)
+        let selection = try await actionSelection(request, callerTenant: tenantID)
+        let started = Date()
+        let report = try await broker(context) {
+            try await deadLetters.replay(queues: selection.queues, filter: selection.filter, limit: selection.limit)
+        }
+        context.logger.info(
+            "dead letters replayed",
+            metadata: ["dead_letters.replayed": "\(report.letters.count)", "dead_letters.failed": "\(report.failures.count)"])
+        do {
+            try await jobs.markRequeued(
+                ids: report.letters.compactMap(\.messageID), deadLetteredBefore: started, logger: context.logger)
+        } catch {
+            // The replay stands; only the status pages lag until the workers report.
+            context.logger.warning("could not mark replayed jobs queued", metadata: ["error": "\(error)"])
+        }
+        return try .json(report)
+    }
+
+    /// `POST /v1/admin/dead-letters/purge`: the matching dead letters are gone; the
+    /// others stay as they were.
+    func purge(_ request: Request, context: GatewayContext) async throws -> Response {
+        let tenantID = try context.tenantID(requiring: Self.scope)
+        let selection = try await actionSelection(request, callerTenant: tenantID)
+        let report = try await broker(context) {
+            try await deadLetters.purge(queues: selection.queues, filter: selection.filter, limit: selection.limit)
+        }
+        context.logger.info("dead letters purged", metadata: ["dead_letters.purged": "\(report.letters.count)"])
+        return try .json(report)
+    }
+
+    private func actionSelection(_ request: Request, callerTenant: String) async throws -> Selection {
+        let body = try await JSONBody.decode(SelectionBody.self, from: request, limit: maxBody)
+        if let ids = body.messageIDs {
+            guard (1...Self.maxMessageIDs).contains(ids.count) else {
+                throw APIError.invalid("message_ids must hold 1 to \(Self.maxMessageIDs) ids", param: "message_ids")
+            }
+            for (index, id) in ids.enumerated() { try IDRules.check(id, param: "message_ids[\(index)]") }
+        }
+        if let limit = body.limit, !(1...Self.maxActionLimit).contains(limit) {
+            throw APIError.invalid("limit must be between 1 and \(Self.maxActionLimit)", param: "limit")
+        }
+        for (value, param) in [(body.olderThan, "older_than"), (body.newerThan, "newer_than")] {
+            if let value, !(1...Self.maxAgeSeconds).contains(value) {
+                throw APIError.invalid("\(param) must be a whole number of seconds, 1 to \(Self.maxAgeSeconds)", param: param)
+            }
+        }
+        let selection = try selection(
+            queue: body.queue, reason: body.reason, tenant: body.tenant, olderThan: body.olderThan, newerThan: body.newerThan,
+            messageIDs: body.messageIDs, limit: body.limit, callerTenant: callerTenant)
+        let narrowed = body.queue != nil || body.reason != nil || body.olderThan != nil || body.newerThan != nil
+            || body.messageIDs != nil
+        guard narrowed || body.all == true else {
+            throw APIError.invalid(
+                "name what to act on (queue, reason, older_than, newer_than, message_ids), or send \"all\": true",
+                param: "all", code: "missing_parameter")
+        }
+        return selection
+    }
+
+    /// Checks the filter values and scopes them to the caller's tenant.
+    private func selection(
+        queue: String?, reason: String?, tenant: String?, olderThan: Int?, newerThan: Int?, messageIDs: [String]?,
+        limit: Int?, callerTenant: String
+    ) throws -> Selection {
+        let known = deadLetters.topology.queues
+        let queues = try queue.map { name in
+            guard let queue = known.first(where: { $0.rawValue == name }) else {
+                throw APIError.invalid("queue must be one of \(known.map(\.rawValue).joined(separator: ", "))", param: "queue")
+            }
+            return [queue]
+        }
+        if let reason, !DeadLetter.reasons.contains(reason) {
+            throw APIError.invalid("reason must be one of \(DeadLetter.reasons.joined(separator: ", "))", param: "reason")
+        }
+        if let tenant, tenant != callerTenant {
+            throw APIError.invalid(
+                "tenant must be the key's own tenant: a key sees only its tenant's dead letters", param: "tenant")
+        }
+        if let olderThan, let newerThan, olderThan >= newerThan {
+            throw APIError.invalid("older_than must be less than newer_than, or no dead letter can match", param: "older_than")
+        }
+        let filter = DeadLetterFilter(
+            messageIDs: Set(messageIDs ?? []), reasons: reason.map { [$0] } ?? [], tenantID: callerTenant,
+            olderThan: olderThan.map { .seconds($0) }, newerThan: newerThan.map { .seconds($0) })
+        return Selection(queues: queues, filter: filter, limit: limit)
+    }
+
+    private static func seconds(_ text: String, param: String) throws -> Int {
+        guard let value = Int(text), (1...maxAgeSeconds).contains(value) else {
+            throw APIError.invalid("\(param) must be a whole number of seconds, 1 to \(maxAgeSeconds)", param: param)
+        }
+        return value
+    }
+
+    private static func integer(_ text: String, param: String, in range: ClosedRange<Int>) throws -> Int {
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError.invalid("\(param) must be between \(range.lowerBound) and \(range.upperBound)", param: param)
+        }
+        return value
+    }
+
+    /// Runs a broker operation; a broker failure is a 503. No dead letter is lost by
+    /// one, but a replay or purge may have acted on some before it failed.
+    private func broker<T>(_ context: GatewayContext, changing: Bool = true, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as BrokerError where error.code == .resourceLocked {
+            throw APIError.unavailable(
+                "another dead-letter operation has been running for a while; nothing was done, retry later",
+                code: "dead_letters_busy", retryAfter: 5)
+        } catch let error as BrokerError {
+            context.logger.warning("dead-letter operation failed", metadata: ["error": "\(error)"])
+            throw APIError.unavailable(
+                changing
+                    ? "the broker failed during the operation: some dead letters may have been handled; list them to see what is left"
+                    : "the dead-letter queues cannot be read right now",
+                code: "broker_unavailable", retryAfter: 5)
+        }
+    }
+}
