@@ -7,7 +7,7 @@ STACK := scripts/stack.sh
 N ?= 200000
 # Suites that kill servers or time sub-second timeouts and refills: run alone, after the rest
 # (on 2 busy cores a parallel run starves their clocks).
-FAULT_TESTS := BrokerFaultTests|RateLimiterSharingTests|ChatClientTests|ChatRouterTests
+FAULT_TESTS := BrokerFaultTests|RateLimiterSharingTests|ChatClientTests|ChatRouterTests|RateLimiterLeaseTests|RateLimiterOutageTests|RedisConfigurationTests|RedisResilienceTests
 
 .PHONY: help build build-release run test migrate bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive
 help:
