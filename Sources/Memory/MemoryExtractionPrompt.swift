@@ -1,19 +1,23 @@
 public import Contracts
 public import Foundation
 
-/// The LLM extraction prompt (`Prompts/extract_memories.v1.md`, compiled in) and the JSON
+/// The LLM extraction prompt (`Prompts/extract_memories.v2.md`, compiled in) and the JSON
 /// schema its answer must follow. The version is part of every memorize result, so a
 /// changed prompt is a new file and a new version, never an edit in place.
 public enum MemoryExtractionPrompt {
-    public static let version = "extract_memories.v1"
+    public static let version = "extract_memories.v2"
 
-    /// The system prompt, then the conversation as one user message.
-    public static func messages(for conversation: [MemorizeJob.Message], reference: Date) -> [ChatMessage] {
+    /// The system prompt, then the conversation as one user message. Times are shown in
+    /// the user's zone (nil = not known, UTC) so "tomorrow at 5pm" resolves to their 5pm.
+    public static func messages(for conversation: [MemorizeJob.Message], reference: Date, timeZone: TimeZone?) -> [ChatMessage] {
+        let local = LocalTime(timeZone ?? .gmt)
         let system = template
             .replacingOccurrences(of: "{{categories}}", with: MemoryCategory.allCases.map(\.rawValue).joined(separator: ", "))
-            .replacingOccurrences(of: "{{reference_time}}", with: WireJSON.format(reference))
+            .replacingOccurrences(of: "{{reference_time}}", with: local.timestamp(reference))
+            .replacingOccurrences(of: "{{reference_weekday}}", with: local.weekday(reference))
+            .replacingOccurrences(of: "{{time_zone}}", with: timeZone.map(\.identifier) ?? "UTC; the user's own zone is not known")
         let transcript = conversation.map { message in
-            let time = message.createdAt.map { " (\(WireJSON.format($0)))" } ?? ""
+            let time = message.createdAt.map { " (\(local.timestamp($0)))" } ?? ""
             return "[\(message.role.rawValue)\(time)] \(message.content)"
         }.joined(separator: "\n")
         return [ChatMessage(role: "system", content: system), ChatMessage(role: "user", content: transcript)]
@@ -49,5 +53,23 @@ public enum MemoryExtractionPrompt {
         ]),
     ])
 
-    static let template = String(decoding: PackageResources.extract_memories_v1_md, as: UTF8.self)
+    static let template = String(decoding: PackageResources.extract_memories_v2_md, as: UTF8.self)
+}
+
+/// RFC 3339 with the zone's offset, and the English weekday, of an instant in one zone.
+private struct LocalTime {
+    let stamps: ISO8601DateFormatter
+    let weekdays: DateFormatter
+
+    init(_ zone: TimeZone) {
+        stamps = ISO8601DateFormatter()
+        stamps.timeZone = zone
+        weekdays = DateFormatter()
+        weekdays.locale = Locale(identifier: "en_US_POSIX")
+        weekdays.timeZone = zone
+        weekdays.dateFormat = "EEEE"
+    }
+
+    func timestamp(_ date: Date) -> String { stamps.string(from: date) }
+    func weekday(_ date: Date) -> String { weekdays.string(from: date) }
 }

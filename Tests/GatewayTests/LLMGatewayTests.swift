@@ -91,12 +91,26 @@ struct LLMGatewayTests {
         let first = try await GatewayAPITests.memorize("I live in Lyon.", user: "leo", key: key, on: fixture)
         let result = first["result"] as? [String: Any]
         #expect(first["status"] as? String == "succeeded")
-        #expect(result?["extractor"] as? String == "llm:fake-chat:extract_memories.v1")
+        #expect(result?["extractor"] as? String == "llm:fake-chat:extract_memories.v2")
         #expect((result?["created"] as? [String])?.count == 1)
         let second = try await GatewayAPITests.memorize("Did I say I live in Lyon?", user: "leo", key: key, on: fixture)
         #expect(((second["result"] as? [String: Any])?["reinforced"] as? [String]) == (result?["created"] as? [String]))
         let memories = try await fixture.request("GET", "/v1/memories?user_id=leo", key: key)
         #expect(memories.data.map { $0["text"] as? String } == ["Lives in Lyon"])
+    }
+
+    @Test func theExtractionPromptCarriesTheUsersTimeZone() async throws {
+        let fixture = try await Self.system.value
+        let key = try await fixture.key(tenant: "llm-zone-tenant")
+        let reply = try await fixture.request(
+            "POST", "/v1/memorize", key: key,
+            json: ["user_id": "zoe", "time_zone": "Asia/Shanghai", "occurred_at": "2026-03-14T17:30:00Z",
+                   "messages": [["role": "user", "content": "ZONE: dentist tomorrow at 9am"]]])
+        #expect(reply.status == 202, "\(String(decoding: reply.body, as: UTF8.self))")
+        let job = try await GatewayAPITests.finished(try #require(reply.json["id"] as? String), key: key, on: fixture)
+        #expect(job["status"] as? String == "succeeded")
+        let prompt = Self.fake.requests.first { $0.messages.contains { $0.content.contains("ZONE: dentist") } }
+        #expect(prompt?.messages.first?.content.contains("2026-03-15T01:30:00+08:00, a Sunday, in the user's time zone (Asia/Shanghai)") == true)
     }
 
     @Test func categorySummariesAreWrittenByTheLLM() async throws {

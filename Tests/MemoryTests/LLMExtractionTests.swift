@@ -8,13 +8,28 @@ struct LLMExtractionTests {
     @Test func promptNamesTheVocabularyAndTheReferenceTime() throws {
         let reference = try #require(WireJSON.parse("2026-03-14T09:00:00Z"))
         let messages = MemoryExtractionPrompt.messages(
-            for: [.init(role: .user, content: "I moved to Lyon"), .init(role: .assistant, content: "Nice!")], reference: reference)
+            for: [.init(role: .user, content: "I moved to Lyon"), .init(role: .assistant, content: "Nice!")],
+            reference: reference, timeZone: nil)
         #expect(messages.map(\.role) == ["system", "user"])
-        #expect(messages[0].content.contains("2026-03-14T09:00:00.000Z"))
+        #expect(messages[0].content.contains("2026-03-14T09:00:00Z, a Saturday"))
+        #expect(messages[0].content.contains("UTC; the user's own zone is not known"))
         #expect(messages[0].content.contains("preferences, food, work"))
         #expect(!messages[0].content.contains("{{"))
         #expect(messages[1].content == "[user] I moved to Lyon\n[assistant] Nice!")
         #expect(MemoryExtractionPrompt.responseFormat.jsonSchema?.strict == true)
+    }
+
+    /// Late on Saturday in Shanghai is still Saturday morning in UTC: the model must see
+    /// the user's day and offset, or "tomorrow" lands a day early.
+    @Test func promptShowsTimesInTheUsersZone() throws {
+        let reference = try #require(WireJSON.parse("2026-03-14T17:30:00Z"))
+        let said = try #require(WireJSON.parse("2026-03-14T17:29:00Z"))
+        let messages = MemoryExtractionPrompt.messages(
+            for: [.init(role: .user, content: "Dentist tomorrow at 9am", createdAt: said)],
+            reference: reference, timeZone: TimeZone(identifier: "Asia/Shanghai"))
+        #expect(messages[0].content.contains("2026-03-15T01:30:00+08:00, a Sunday, in the user's time zone (Asia/Shanghai)"))
+        #expect(messages[1].content == "[user (2026-03-15T01:29:00+08:00)] Dentist tomorrow at 9am")
+        #expect(!messages[0].content.contains("{{"))
     }
 
     @Test func readsAValidAnswer() throws {

@@ -12,15 +12,15 @@ enum MemoryExtraction: Sendable {
     case llm(LLMExtractor)
 
     /// The memories, and the extractor's name for the job's result (`rules`,
-    /// `llm:<model>:extract_memories.v1`).
+    /// `llm:<model>:extract_memories.v2`).
     func extract(_ job: JobEnvelope<MemorizeJob>, context: JobContext) async throws -> (memories: [ExtractedMemory], extractor: String) {
         let reference = job.payload.occurredAt ?? job.createdAt
+        let zone = job.payload.timeZone.flatMap(TimeZone.init(identifier:))
         switch self {
         case .rules(let extractor):
-            let zone = job.payload.timeZone.flatMap(TimeZone.init(identifier:)) ?? .gmt
-            return (extractor.extract(job.payload.messages, reference: reference, timeZone: zone), "rules")
+            return (extractor.extract(job.payload.messages, reference: reference, timeZone: zone ?? .gmt), "rules")
         case .llm(let extractor):
-            return try await extractor.extract(job, reference: reference, context: context)
+            return try await extractor.extract(job, reference: reference, timeZone: zone, context: context)
         }
     }
 }
@@ -39,9 +39,9 @@ struct LLMExtractor: Sendable {
     var maxRepairs = 2
 
     func extract(
-        _ job: JobEnvelope<MemorizeJob>, reference: Date, context: JobContext
+        _ job: JobEnvelope<MemorizeJob>, reference: Date, timeZone: TimeZone?, context: JobContext
     ) async throws -> (memories: [ExtractedMemory], extractor: String) {
-        var messages = MemoryExtractionPrompt.messages(for: job.payload.messages, reference: reference)
+        var messages = MemoryExtractionPrompt.messages(for: job.payload.messages, reference: reference, timeZone: timeZone)
         var problem = ""
         for _ in 0...maxRepairs {
             let request = ChatRequest(
