@@ -29,6 +29,7 @@ final class ProactiveFixture: Sendable {
     let logger = Logger(label: "test.proactive-worker")
     let clock = ManualClock(Date(timeIntervalSince1970: 1_773_480_000))  // 2026-03-14T09:20:00Z
     let remindersQueue: String
+    let environment: [String: String]
     let configuration: WorkerProcessConfiguration
     let proactive: ProactiveWorkerApp.Configuration
 
@@ -43,6 +44,7 @@ final class ProactiveFixture: Sendable {
         environment["MEMGRID_RETRY_BASE_DELAY_MS"] = "20"
         environment["MEMGRID_PROACTIVE_POLL_MS"] = "50"
         environment.merge(overrides) { $1 }
+        self.environment = environment
         let reader = EnvironmentReader(environment)
         configuration = try WorkerProcessConfiguration(queue: .proactive, environment: reader, defaultOperationsPort: 0)
         proactive = try ProactiveWorkerApp.Configuration(environment: reader)
@@ -61,6 +63,15 @@ final class ProactiveFixture: Sendable {
             clock: clock, instance: name)
         let group = parts.group
         return (parts, Task { try await group.run() })
+    }
+
+    /// A replica as its own `memgrid-proactive-worker` process, on the system clock.
+    func launch() throws -> Process {
+        let process = Process()
+        process.executableURL = TestBroker.repositoryRoot.appendingPathComponent(".build/debug/memgrid-proactive-worker")
+        process.environment = environment
+        try process.run()
+        return process
     }
 
     func waitUntilReady(_ replica: (parts: WorkerProcess.Parts, task: Task<Void, any Error>)) async throws {
@@ -173,6 +184,48 @@ struct ProactiveWorkerTests {
         #expect(Set(events.map(\.payload.reminderID)) == Set(ids))
         #expect(zombieClosed.isEmpty, "the dead replica can no longer close what it lost")
         #expect(attempts == 2)
+    }
+
+    @Test("a replica process killed with SIGKILL while firing: its claims expire and every reminder still fires, once per id")
+    func killNineWhileFiring() async throws {
+        let fixture = try await ProactiveFixture(
+            environment: ["MEMGRID_REMINDER_LEASE_MS": "2000", "MEMGRID_REMINDER_BATCH": "500"])
+        let total = 5000
+        try await fixture.schedule(total, dueAt: Date().addingTimeInterval(-1))
+        let victim = try fixture.launch()
+        // Kill it the moment it holds claimed, unmarked rows while others are already fired.
+        let caught = try await TestBroker.eventually(timeout: .seconds(60), interval: .milliseconds(1)) {
+            try await fixture.count("""
+                SELECT (count(*) FILTER (WHERE state = 'firing') > 0 AND count(*) FILTER (WHERE state = 'fired') > 0)::int
+                FROM reminders
+                """) == 1
+        }
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        let orphaned = try await fixture.count("SELECT count(*)::int FROM reminders WHERE state = 'firing'")
+        let firedBefore = try await fixture.count("SELECT count(*)::int FROM reminders WHERE state = 'fired'")
+
+        // The survivor's clock is past the dead process's leases.
+        fixture.clock.set(Date().addingTimeInterval(5))
+        let survivor = try fixture.start("survivor")
+        let events = try await fixture.reminderEvents(atLeast: total)
+        _ = try await TestBroker.eventually(timeout: .seconds(30)) {
+            try await fixture.count("SELECT count(*)::int FROM reminders WHERE state <> 'fired'") == 0
+        }
+        let retaken = try await fixture.count("SELECT count(*)::int FROM reminders WHERE attempts = 2")
+        let late = try await TestBroker.admin.drain(fixture.remindersQueue, limit: 2 * total)
+        await fixture.stop([survivor])
+        await fixture.tearDown()
+
+        #expect(caught, "the victim never had reminders in flight")
+        #expect(victim.terminationReason == .uncaughtSignal)
+        #expect(orphaned > 0 && firedBefore < total, "killed while firing: \(orphaned) claimed, \(firedBefore) fired")
+        #expect(Set(events.map(\.payload.reminderID)).count == total)
+        #expect(retaken == orphaned, "exactly the dead process's claims were taken over")
+        // Only a claim published before the kill but not yet marked is published again,
+        // under the same event id.
+        let republished = events.count + late.count - total
+        #expect(republished <= orphaned)
     }
 
     @Test("reminders missed during an outage fire on recovery, marked late")

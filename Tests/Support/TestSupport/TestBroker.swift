@@ -36,14 +36,14 @@ public enum TestBroker {
         try? await admin.deleteExchanges([topology.jobsExchange, topology.eventsExchange, topology.deadLetterExchange])
     }
 
-    /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+    /// Polls `condition` every `interval` until it holds or `timeout` passes; returns whether it held.
     public static func eventually(
-        timeout: Duration = .seconds(30), _ condition: () async throws -> Bool
+        timeout: Duration = .seconds(30), interval: Duration = .milliseconds(50), _ condition: () async throws -> Bool
     ) async rethrows -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
+            try? await Task.sleep(for: interval)
         }
         return try await condition()
     }
