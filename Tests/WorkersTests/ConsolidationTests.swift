@@ -150,6 +150,42 @@ struct ConsolidationTests {
         }
     }
 
+    @Test("merged duplicates of one event remind once: per event time one reminder stays, a fired one first")
+    func duplicateEventsRemindOnce() async throws {
+        try await ConsolidationFixture.with { fixture, client in
+            let a = try await fixture.plant("dentist on March 3 at 3pm", vector: [1, 0, 0, 0], type: "event", job: "j1", client: client)
+            let b = try await fixture.plant("dentist appointment March 3, 15:00", vector: [0.99, 0.141, 0, 0], type: "event", job: "j2", client: client)
+            try await fixture.execute("""
+                UPDATE memory_items SET created_at = CASE id WHEN \(a) THEN timestamptz '2026-01-01' ELSE timestamptz '2026-01-02' END
+                """, client: client)
+            let march3 = Date(timeIntervalSince1970: 1_772_550_000)
+            let march9 = march3.addingTimeInterval(6 * 86_400)
+            let reminders = ReminderRepository(client: client)
+            // Same event twice (a's first), a second event only b knows, and a third event a's
+            // reminder already fired for while b's is still waiting.
+            try await reminders.schedule([
+                .init(id: "a-mar3", tenantID: "t1", userID: "u1", memoryID: a, text: "dentist", dueAt: march3, eventAt: march3),
+                .init(id: "b-mar3", tenantID: "t1", userID: "u1", memoryID: b, text: "dentist", dueAt: march3, eventAt: march3),
+                .init(id: "b-mar9", tenantID: "t1", userID: "u1", memoryID: b, text: "check-up", dueAt: march9, eventAt: march9),
+                .init(id: "b-past", tenantID: "t1", userID: "u1", memoryID: b, text: "cleaning", dueAt: march9, eventAt: march3.addingTimeInterval(-86_400)),
+            ], logger: fixture.logger)
+            try await reminders.schedule([
+                .init(id: "a-past", tenantID: "t1", userID: "u1", memoryID: a, text: "cleaning", dueAt: march3, eventAt: march3.addingTimeInterval(-86_400)),
+            ], logger: fixture.logger)
+            try await fixture.execute("UPDATE reminders SET state = 'fired', fired_at = now() WHERE id = 'a-past'", client: client)
+
+            let outcome = try await ConsolidationRepository(client: client).consolidate(
+                tenantID: "t1", userID: "u1", spaceID: ConsolidationFixture.space, threshold: 0.95, logger: fixture.logger)
+            #expect(outcome == .init(groups: 1, merged: 1))
+            let states = try await fixture.strings(
+                "SELECT id || ' ' || memory_id || ' ' || state || coalesce(' ' || last_error, '') FROM reminders ORDER BY id", client: client)
+            #expect(states == [
+                "a-mar3 \(a) scheduled", "a-past \(a) fired", "b-mar3 \(a) cancelled duplicate of a-mar3", "b-mar9 \(a) scheduled",
+                "b-past \(a) cancelled duplicate of a-past",
+            ])
+        }
+    }
+
     @Test("the threshold decides: below it nothing merges")
     func thresholdDecides() async throws {
         try await ConsolidationFixture.with { fixture, client in

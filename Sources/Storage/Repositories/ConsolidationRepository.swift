@@ -42,7 +42,8 @@ public struct ConsolidationRepository: Sendable {
     /// Merges the user's near-duplicate items in one transaction: each group's oldest
     /// item (by `created_at`, then id) keeps its text and vector, gets the sum of the
     /// reinforcement counts and the union of the categories; sources, reminders and
-    /// category-summary references move to it; the others and their vectors (in every
+    /// category-summary references move to it (reminders of one event collapse to one);
+    /// the others and their vectors (in every
     /// space) are deleted. Items without a vector in `spaceID` are left alone. Running it
     /// again finds nothing to merge. Concurrent runs for one user are serialized.
     public func consolidate(
@@ -206,6 +207,21 @@ public struct ConsolidationRepository: Sendable {
             UPDATE reminders r SET memory_id = map.new_id, updated_at = now()
             FROM unnest(\(old), \(new)) AS map(old_id, new_id)
             WHERE r.memory_id = map.old_id AND r.tenant_id = \(tenantID)
+            """, logger: logger)
+        // The duplicates were one event: the user is reminded of it once. Per survivor and
+        // event time, one reminder stays (a fired one if any, else the oldest); the other
+        // scheduled ones are cancelled, naming it.
+        try await connection.query("""
+            UPDATE reminders r
+            SET state = 'cancelled', last_error = 'duplicate of ' || d.keep_id, updated_at = now()
+            FROM (
+                SELECT id, state, first_value(id) OVER (
+                    PARTITION BY memory_id, event_at ORDER BY state IN ('fired', 'firing') DESC, created_at, id) AS keep_id
+                FROM reminders
+                WHERE tenant_id = \(tenantID) AND memory_id = ANY(\(merges.map(\.survivor.id)))
+                  AND event_at IS NOT NULL AND state IN ('scheduled', 'firing', 'fired')
+            ) d
+            WHERE r.id = d.id AND d.id <> d.keep_id AND d.state = 'scheduled'
             """, logger: logger)
         // Each merged id becomes its survivor's, keeping the first place either held.
         try await connection.query("""
