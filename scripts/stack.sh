@@ -59,8 +59,9 @@ PG_SOCK="$PG_DIR/run"
 PG_USER=memgrid   # database superuser, and (when we are root) the OS user running postgres
 PG_DB=memgrid
 
-# wrk: the HTTP load generator of `make bench-gateway`.
-APT_PACKAGES=(rabbitmq-server redis-server librabbitmq-dev libhiredis-dev libdnnl-dev wrk)
+# wrk: the HTTP load generator of `make bench-gateway`; socat and openssl: the TLS
+# terminator and test certificates of BrokerTLSTests.
+APT_PACKAGES=(rabbitmq-server redis-server librabbitmq-dev libhiredis-dev libdnnl-dev wrk socat openssl)
 
 IS_ROOT=0
 [[ $(id -u) -eq 0 ]] && IS_ROOT=1

@@ -14,9 +14,7 @@ final class AMQPConnection {
         }
         // From here on a throw runs deinit, which destroys the state.
         self.state = state
-        guard let socket = amqp_tcp_socket_new(state) else {
-            throw BrokerError(.connectionFailed, "amqp_tcp_socket_new failed")
-        }
+        let socket = try Self.socket(state, tls: configuration.tls)
         var timeout = timeval(configuration.connectTimeout)
         let status = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
         guard status == AMQP_STATUS_OK.rawValue else {
@@ -33,6 +31,33 @@ final class AMQPConnection {
         amqp_channel_open(state, channel)
         try check(amqp_get_rpc_reply(state), "channel.open", code: .connectionFailed)
         isOpen = true
+    }
+
+    /// A plain TCP socket, or a TLS one set up to verify the broker against the CA bundle.
+    private static func socket(_ state: amqp_connection_state_t, tls: BrokerConfiguration.TLS?) throws(BrokerError) -> OpaquePointer {
+        guard let tls else {
+            guard let socket = amqp_tcp_socket_new(state) else { throw BrokerError(.connectionFailed, "amqp_tcp_socket_new failed") }
+            return socket
+        }
+        guard let socket = amqp_ssl_socket_new(state) else { throw BrokerError(.connectionFailed, "amqp_ssl_socket_new failed") }
+        amqp_ssl_socket_set_verify_peer(socket, tls.verifyPeer ? 1 : 0)
+        amqp_ssl_socket_set_verify_hostname(socket, tls.verifyPeer ? 1 : 0)
+        let caFile = tls.caFile ?? BrokerConfiguration.TLS.systemBundle
+        if tls.verifyPeer || tls.caFile != nil {
+            let status = amqp_ssl_socket_set_cacert(socket, caFile)
+            guard status == AMQP_STATUS_OK.rawValue else {
+                throw BrokerError(.invalidConfiguration, "TLS CA file \(caFile): \(String(cString: amqp_error_string2(status)))")
+            }
+        }
+        if let client = tls.clientCertificate {
+            let status = amqp_ssl_socket_set_key(socket, client.certificateFile, client.keyFile)
+            guard status == AMQP_STATUS_OK.rawValue else {
+                throw BrokerError(
+                    .invalidConfiguration,
+                    "TLS client certificate \(client.certificateFile): \(String(cString: amqp_error_string2(status)))")
+            }
+        }
+        return socket
     }
 
     deinit {

@@ -16,6 +16,7 @@ public struct ProcessConfiguration: Sendable {
         broker = try BrokerConfiguration(url: environment.string("MEMGRID_AMQP_URL", default: "amqp://guest:guest@127.0.0.1:35672/"))
         broker.heartbeat = .seconds(try environment.int("MEMGRID_AMQP_HEARTBEAT_SECONDS", default: 10, range: 1...600))
         broker.publishTimeout = try environment.milliseconds("MEMGRID_PUBLISH_TIMEOUT_MS", default: .seconds(30))
+        broker.tls = try Self.brokerTLS(broker.tls, environment: environment)
         let topology = Topology(
             prefix: environment.string("MEMGRID_TOPOLOGY_PREFIX", default: "memgrid"),
             retryLevels: try environment.int("MEMGRID_RETRY_MAX_ATTEMPTS", default: 5, range: 1...50))
@@ -29,6 +30,29 @@ public struct ProcessConfiguration: Sendable {
         postgresURL = environment.string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid")
         redisURL = environment.string("MEMGRID_REDIS_URL", default: "redis://127.0.0.1:36379")
     }
+
+    /// The `amqps://` URL turns TLS on; these settings refine it. Set without it they are an
+    /// error, not a silently plain connection the operator believes encrypted.
+    static func brokerTLS(_ tls: BrokerConfiguration.TLS?, environment: EnvironmentReader) throws -> BrokerConfiguration.TLS? {
+        let keys = ["MEMGRID_AMQP_CA_FILE", "MEMGRID_AMQP_TLS_VERIFY", "MEMGRID_AMQP_CERT_FILE", "MEMGRID_AMQP_KEY_FILE"]
+        guard var tls else {
+            if let key = keys.first(where: { environment.optionalString($0) != nil }) {
+                throw EnvironmentReader.Error(key: key, message: "is set but MEMGRID_AMQP_URL is not amqps://")
+            }
+            return nil
+        }
+        tls.caFile = environment.optionalString("MEMGRID_AMQP_CA_FILE")
+        tls.verifyPeer = try environment.choice("MEMGRID_AMQP_TLS_VERIFY", default: Verify.on) == .on
+        switch (environment.optionalString("MEMGRID_AMQP_CERT_FILE"), environment.optionalString("MEMGRID_AMQP_KEY_FILE")) {
+        case (nil, nil): break
+        case (let certificate?, let key?): tls.clientCertificate = .init(certificateFile: certificate, keyFile: key)
+        case (nil, _): throw EnvironmentReader.Error(key: "MEMGRID_AMQP_CERT_FILE", message: "is needed with MEMGRID_AMQP_KEY_FILE")
+        case (_, nil): throw EnvironmentReader.Error(key: "MEMGRID_AMQP_KEY_FILE", message: "is needed with MEMGRID_AMQP_CERT_FILE")
+        }
+        return tls
+    }
+
+    private enum Verify: String { case on = "true", off = "false" }
 }
 
 /// Settings of a queue worker process.

@@ -3,6 +3,7 @@
 
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
+#include <amqp_ssl_socket.h>
 #include <amqp_framing.h>
 
 /// amqp_login is variadic (SASL arguments), which Swift cannot call: PLAIN login here.

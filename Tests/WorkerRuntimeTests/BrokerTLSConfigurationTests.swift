@@ -1,0 +1,35 @@
+import Foundation
+import Messaging
+import Testing
+import WorkerRuntime
+
+@Suite("Broker TLS settings")
+struct BrokerTLSConfigurationTests {
+    @Test("amqps:// turns TLS on (port 5671 by default); TLS settings without it are refused")
+    func amqpsURLAndSettings() throws {
+        let plain = try BrokerConfiguration(url: "amqp://u:p@broker/")
+        #expect(plain.tls == nil && plain.port == 5672)
+        let secure = try BrokerConfiguration(url: "amqps://u:p@broker/")
+        #expect(secure.tls == .init() && secure.port == 5671)
+        #expect(secure.redactedDescription == "amqps://u@broker:5671/")
+
+        func process(_ environment: [String: String]) throws -> BrokerConfiguration {
+            try ProcessConfiguration(environment: EnvironmentReader(environment), defaultOperationsPort: 0).broker
+        }
+        let tls = try process([
+            "MEMGRID_AMQP_URL": "amqps://u:p@broker/", "MEMGRID_AMQP_CA_FILE": "/ca.pem",
+            "MEMGRID_AMQP_CERT_FILE": "/client.pem", "MEMGRID_AMQP_KEY_FILE": "/client.key",
+        ]).tls
+        #expect(tls == .init(caFile: "/ca.pem", clientCertificate: .init(certificateFile: "/client.pem", keyFile: "/client.key")))
+        #expect(try process(["MEMGRID_AMQP_URL": "amqps://u:p@broker/", "MEMGRID_AMQP_TLS_VERIFY": "false"]).tls?.verifyPeer == false)
+        #expect(throws: EnvironmentReader.Error.self) {
+            try process(["MEMGRID_AMQP_URL": "amqp://u:p@broker/", "MEMGRID_AMQP_CA_FILE": "/ca.pem"])
+        }
+        #expect(throws: EnvironmentReader.Error.self) {
+            try process(["MEMGRID_AMQP_URL": "amqps://u:p@broker/", "MEMGRID_AMQP_KEY_FILE": "/client.key"])
+        }
+        #expect(throws: EnvironmentReader.Error.self) {
+            try process(["MEMGRID_AMQP_URL": "amqps://u:p@broker/", "MEMGRID_AMQP_TLS_VERIFY": "maybe"])
+        }
+    }
+}
