@@ -60,8 +60,9 @@ PG_USER=memgrid   # database superuser, and (when we are root) the OS user runni
 PG_DB=memgrid
 
 # wrk: the HTTP load generator of `make bench-gateway`; socat and openssl: the TLS
-# terminator and test certificates of BrokerTLSTests.
-APT_PACKAGES=(rabbitmq-server redis-server librabbitmq-dev libhiredis-dev libdnnl-dev wrk socat openssl)
+# terminator and test certificates of BrokerTLSTests; chromium: the dashboard test
+# renders the page headless (Tests/GatewayTests/DashboardTests.swift).
+APT_PACKAGES=(rabbitmq-server redis-server librabbitmq-dev libhiredis-dev libdnnl-dev wrk socat openssl chromium)
 
 IS_ROOT=0
 [[ $(id -u) -eq 0 ]] && IS_ROOT=1

@@ -34,6 +34,9 @@ public enum GatewayApp {
         public var modelDirectory: URL
         /// HNSW candidate list size for searches: higher = better recall, slower.
         public var efSearch: Int
+        /// How often the dashboard samples queues and heartbeats, and how far back it keeps them.
+        public var dashboardInterval: Duration
+        public var dashboardWindow: Duration
 
         public init(environment: EnvironmentReader) throws {
             process = try ProcessConfiguration(environment: environment, defaultOperationsPort: 8080)
@@ -47,6 +50,10 @@ public enum GatewayApp {
             keyCacheTTL = .seconds(try environment.int("MEMGRID_GATEWAY_KEY_CACHE_SECONDS", default: 30, range: 0...3600))
             modelDirectory = URL(fileURLWithPath: environment.string("MEMGRID_MODEL_DIR", default: LocalEmbedder.defaultModelPath))
             efSearch = try environment.int("MEMGRID_HNSW_EF_SEARCH", default: 100, range: 1...1000)
+            dashboardInterval = .milliseconds(
+                try environment.int("MEMGRID_DASHBOARD_SAMPLE_MS", default: 5000, range: 100...3_600_000))
+            dashboardWindow = .seconds(
+                try environment.int("MEMGRID_DASHBOARD_WINDOW_SECONDS", default: 900, range: 60...86_400))
         }
     }
 
@@ -90,6 +97,14 @@ public enum GatewayApp {
             cache: EmbeddingCache(client: redis, ttl: nil, metrics: factory, logger: logger), rpc: rpc, topology: topology,
             timeout: configuration.rpcTimeout, tokenizer: tokenizer)
 
+        let sampler = DashboardSampler(
+            configuration: .init(interval: configuration.dashboardInterval, window: configuration.dashboardWindow),
+            broker: BrokerAdmin(configuration: process.broker), topology: topology,
+            heartbeats: HeartbeatStore(redis: redis, prefix: topology.prefix), logger: logger)
+        let heartbeat = HeartbeatService(
+            configuration: .init(role: "gateway", queue: nil, prefix: topology.prefix, interval: process.heartbeatInterval),
+            redis: redis, readiness: readiness, registry: registry, logger: logger)
+
         let router = Router(context: GatewayContext.self)
         router.add(middleware: HTTPMetricsMiddleware(series: .init(factory: factory)))
         router.add(middleware: EdgeMiddleware())
@@ -116,6 +131,8 @@ public enum GatewayApp {
         DeadLetterAPI(
             deadLetters: DeadLetterQueue(configuration: process.broker, topology: topology), jobs: jobs, maxBody: maxBody
         ).register(on: api)
+        DashboardAPI(sampler: sampler, usage: UsageRepository(client: postgres), budgets: BudgetRepository(client: postgres))
+            .register(page: router, data: api)
 
         var app = Application(
             router: router,
@@ -132,7 +149,7 @@ public enum GatewayApp {
                 services: [
                     .init(service: postgres), .init(service: RedisService(client: redis)),
                     .init(service: PublisherService(publisher)), .init(service: RPCClientService(client: rpc)),
-                    .init(service: app),
+                    .init(service: heartbeat), .init(service: sampler), .init(service: app),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

@@ -11,6 +11,8 @@ public struct ProcessConfiguration: Sendable {
     public var operationsPort: Int
     public var postgresURL: String
     public var redisURL: String
+    /// How often the process writes its heartbeat to Redis (docs/dashboard.md); 0 = never.
+    public var heartbeatInterval: Duration
 
     public init(environment: EnvironmentReader, defaultOperationsPort: Int) throws {
         broker = try BrokerConfiguration(url: environment.string("MEMGRID_AMQP_URL", default: "amqp://guest:guest@127.0.0.1:35672/"))
@@ -29,6 +31,7 @@ public struct ProcessConfiguration: Sendable {
         operationsPort = try environment.int("MEMGRID_OPS_PORT", default: defaultOperationsPort, range: 0...65535)
         postgresURL = environment.string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid")
         redisURL = environment.string("MEMGRID_REDIS_URL", default: "redis://127.0.0.1:36379")
+        heartbeatInterval = try environment.milliseconds("MEMGRID_HEARTBEAT_INTERVAL_MS", default: .seconds(5))
     }
 
     /// The `amqps://` URL turns TLS on; these settings refine it. Set without it they are an

@@ -1,3 +1,4 @@
+public import Cache
 import Contracts
 public import Logging
 public import Messaging
@@ -24,6 +25,8 @@ public enum WorkerProcess {
     ///   - observer: told about each job's progress (job status rows).
     ///   - publisher: the process's publisher, when the caller needed it before
     ///     (`makePublisher`); a new one otherwise.
+    ///   - redis: the process's Redis client, already among `dependencies`, for the
+    ///     heartbeats; without one the process opens its own.
     ///   - makeRouter: the handlers, given the process's publisher.
     public static func build(
         configuration: WorkerProcessConfiguration,
@@ -33,8 +36,9 @@ public enum WorkerProcess {
         rpc: RPCServer.Handler? = nil,
         observer: (any JobObserver)? = nil,
         publisher: Publisher? = nil,
+        redis: RedisClient? = nil,
         makeRouter: (Publisher) -> JobRouter
-    ) -> Parts {
+    ) throws -> Parts {
         let process = configuration.process
         let worker = configuration.worker
         let publisher = publisher ?? makePublisher(configuration: configuration, logger: logger)
@@ -60,6 +64,20 @@ public enum WorkerProcess {
             consumers.append(RPCServer(consumer: rpcConsumer, publisher: publisher, logger: logger, handler: rpc))
             readiness.add("broker_rpc_consumer") { rpcConsumer.status.isConnected }
         }
+        var dependencies = dependencies
+        let heartbeatRedis: RedisClient
+        if let redis {
+            heartbeatRedis = redis
+        } else {
+            heartbeatRedis = RedisClient(configuration: try RedisClient.Configuration(url: process.redisURL), logger: logger)
+            dependencies.append(RedisService(client: heartbeatRedis))
+        }
+        // After its Redis client, so it stops before the client closes.
+        dependencies.append(HeartbeatService(
+            configuration: .init(
+                role: "\(worker.queue.rawValue)-worker", queue: worker.queue.rawValue, prefix: worker.topology.prefix,
+                interval: process.heartbeatInterval),
+            redis: heartbeatRedis, readiness: readiness, registry: registry, logger: logger))
         let server = OperationsServer.application(
             host: process.operationsHost, port: process.operationsPort, readiness: readiness,
             registry: registry, logger: logger)

@@ -16,7 +16,7 @@ public enum WorkerMain {
         label: String, queue: JobQueue, defaultOperationsPort: Int, defaultConcurrency: Int = 32,
         build: (WorkerProcessConfiguration, EnvironmentReader, PrometheusCollectorRegistry, Logger) throws -> WorkerProcess.Parts
             = { configuration, _, registry, logger in
-                WorkerProcess.build(configuration: configuration, registry: registry, logger: logger) { _ in JobRouter() }
+                try WorkerProcess.build(configuration: configuration, registry: registry, logger: logger) { _ in JobRouter() }
             }
     ) async throws {
         let environment = EnvironmentReader()

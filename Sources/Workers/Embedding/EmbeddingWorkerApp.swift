@@ -74,11 +74,11 @@ public enum EmbeddingWorkerApp {
         let batcher = EmbeddingBatcher(
             configuration: embedding.batcher, embedder: embedder, cache: cache,
             repository: EmbeddingRepository(client: database), metrics: factory, logger: logger)
-        let parts = WorkerProcess.build(
+        let parts = try WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger,
             dependencies: [database, RedisService(client: redis), batcher],
             rpc: { request, _ in await EmbedQueryResponder(batcher: batcher).answer(request) },
-            observer: JobStatusObserver(repository: JobRepository(client: database), logger: logger)
+            observer: JobStatusObserver(repository: JobRepository(client: database), logger: logger), redis: redis
         ) { publisher in
             var router = JobRouter()
             router.register(EmbedJobHandler(batcher: batcher, publisher: publisher, topology: process.declaration.topology))

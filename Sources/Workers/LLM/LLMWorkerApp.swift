@@ -61,7 +61,8 @@ public enum LLMWorkerApp {
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: llm.providers.httpClientConfiguration)
             dependencies.append(HTTPClientService(client: http))
             router = ChatRouter(
-                configuration: llm.providers, httpClient: http, admission: RedisRateLimiter(redis: redis, logger: logger), logger: logger)
+                configuration: llm.providers, httpClient: http, admission: RedisRateLimiter(redis: redis, logger: logger), logger: logger,
+                metricsFactory: PrometheusMetricsFactory(registry: registry))
         }
         logger.info("LLM providers", metadata: [
             "llm.providers": "\(llm.providers.providers.map(\.name).joined(separator: ","))",
@@ -78,11 +79,11 @@ public enum LLMWorkerApp {
         let extraction: MemoryExtraction = router.map { router in
             .llm(LLMExtractor(router: router, model: llm.extractionModel, structuredOutput: llm.structuredOutput, metering: metering))
         } ?? .rules(RuleBasedExtractor())
-        return WorkerProcess.build(
+        return try WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger, dependencies: dependencies,
             rpc: { request, replies in await responder.answer(request, replies: replies) },
             observer: JobStatusObserver(repository: JobRepository(client: database), logger: logger),
-            publisher: publisher
+            publisher: publisher, redis: redis
         ) { publisher in
             var jobs = JobRouter()
             jobs.register(MemorizeJobHandler(database: database, extraction: extraction, publisher: publisher, topology: topology))

@@ -71,7 +71,7 @@ public enum ProactiveWorkerApp {
         let maintenance = MaintenanceScheduler(
             runs: MaintenanceRepository(client: database), consolidation: consolidation, publisher: publisher,
             topology: topology, configuration: proactive.maintenance, clock: clock, owner: instance, logger: logger)
-        return WorkerProcess.build(
+        return try WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger,
             dependencies: [database, HTTPClientService(client: http), firer, summaries, maintenance], publisher: publisher
         ) { _ in

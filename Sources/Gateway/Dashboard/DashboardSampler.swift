@@ -1,0 +1,89 @@
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import ServiceLifecycle
+import Synchronization
+import WorkerRuntime
+
+/// Samples every queue's depth (work, retry and dead-letter queues, over one short broker
+/// connection) and every process's heartbeat every `interval` into a `DashboardHistory`.
+/// A source that cannot be read leaves a gap, logged once until it answers again.
+final class DashboardSampler: Service, Sendable {
+    struct Configuration: Sendable {
+        var interval: Duration
+        var window: Duration
+
+        var capacity: Int { Int((window / interval).rounded(.up)) }
+    }
+
+    let configuration: Configuration
+    private let broker: BrokerAdmin
+    private let topology: Topology
+    private let heartbeats: HeartbeatStore
+    private let history: Mutex<DashboardHistory>
+    private let failing = Mutex<Set<String>>([])
+    private let logger: Logger
+
+    init(configuration: Configuration, broker: BrokerAdmin, topology: Topology, heartbeats: HeartbeatStore, logger: Logger) {
+        self.configuration = configuration
+        self.broker = broker
+        self.topology = topology
+        self.heartbeats = heartbeats
+        self.history = Mutex(DashboardHistory(capacity: configuration.capacity))
+        self.logger = logger
+    }
+
+    var snapshot: DashboardHistory { history.withLock { $0 } }
+
+    /// The queues it samples, in topology order.
+    var queueNames: [String] { topology.queues.map(\.rawValue) }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.sample()
+                try? await Task.sleep(for: self.configuration.interval)
+            }
+        }
+    }
+
+    func sample() async {
+        async let depths = report("broker") { try await self.depths() }
+        async let beats = report("redis") { try await self.heartbeats.readAll() }
+        let sample = (await depths, await beats ?? [])
+        history.withLock { $0.record(time: Date(), depths: sample.0, heartbeats: sample.1) }
+    }
+
+    private func depths() async throws -> [String: DashboardHistory.Depth] {
+        let retryQueues = { (queue: JobQueue) in (1...self.topology.retryLevels).map { self.topology.retryQueue(queue, level: $0) } }
+        let names = topology.queues.flatMap { [topology.workQueue($0), topology.deadLetterQueue($0)] + retryQueues($0) }
+        let counts = try await broker.queueDepths(names)
+        return Dictionary(uniqueKeysWithValues: topology.queues.map { queue in
+            let work = counts[topology.workQueue(queue)]
+            return (queue.rawValue, DashboardHistory.Depth(
+                ready: work?.messages ?? 0,
+                retrying: retryQueues(queue).reduce(0) { $0 + (counts[$1]?.messages ?? 0) },
+                deadLettered: counts[topology.deadLetterQueue(queue)]?.messages ?? 0,
+                consumers: work?.consumers ?? 0))
+        })
+    }
+
+    /// The source's answer, or nil; the first failure in a row is logged.
+    private func report<T: Sendable>(_ source: String, _ read: @Sendable () async throws -> T) async -> T? {
+        do {
+            let value = try await read()
+            if failing.withLock({ $0.remove(source) }) != nil { logger.info("dashboard sampling resumed", metadata: ["source": "\(source)"]) }
+            return value
+        } catch {
+            if failing.withLock({ $0.insert(source).inserted }) {
+                logger.warning("dashboard sample incomplete", metadata: ["source": "\(source)", "error": "\(error)"])
+            }
+            return nil
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

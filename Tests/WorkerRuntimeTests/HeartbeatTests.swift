@@ -1,0 +1,98 @@
+import Cache
+import Contracts
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import Testing
+import TestSupport
+@testable import WorkerRuntime
+
+/// Heartbeats against the real Redis (docs/dashboard.md): each test writes under its own prefix.
+@Suite("Heartbeats", .serialized)
+struct HeartbeatTests {
+    static let redisURL = ProcessInfo.processInfo.environment["MEMGRID_REDIS_URL"] ?? "redis://127.0.0.1:36379"
+    let logger = Logger(label: "test.heartbeat")
+
+    func makeService(redis: RedisClient, prefix: String, readiness: Readiness, registry: PrometheusCollectorRegistry) -> HeartbeatService {
+        HeartbeatService(
+            configuration: .init(role: "embed-worker", queue: "embed", instance: "host-a:42", prefix: prefix, interval: .milliseconds(200)),
+            redis: redis, readiness: readiness, registry: registry, logger: logger)
+    }
+
+    @Test("a beat carries role, readiness and the registry's counters, and expires after three missed intervals")
+    func appearsAndExpires() async throws {
+        let redis = RedisClient(configuration: try .init(url: Self.redisURL))
+        let prefix = "test-hb-\(UUID().uuidString.prefix(8))"
+        let registry = PrometheusCollectorRegistry()
+        let factory = PrometheusMetricsFactory(registry: registry)
+        let metrics = WorkerMetrics(queue: "embed", factory: factory)
+        metrics.consumed.increment(by: 3)
+        metrics.deadLettered[DeadLetterReason.malformed.rawValue]?.increment()
+        metrics.deadLettered[DeadLetterReason.invalid.rawValue]?.increment(by: 2)
+        Counter(label: "memgrid_not_in_heartbeats_total", factory: factory).increment()
+        let readiness = Readiness()
+        readiness.add("broker") { true }
+        readiness.add("model_warm") { false }
+        let service = makeService(redis: redis, prefix: prefix, readiness: readiness, registry: registry)
+        let store = HeartbeatStore(redis: redis, prefix: prefix)
+
+        let running = Task { try await service.run() }
+        var beats: [Heartbeat] = []
+        let appeared = try await TestBroker.eventually(timeout: .seconds(5)) {
+            beats = try await store.readAll()
+            return !beats.isEmpty
+        }
+        #expect(appeared)
+        let beat = try #require(beats.first)
+        #expect(beats.count == 1)
+        #expect(beat.role == "embed-worker" && beat.instance == "host-a:42" && beat.queue == "embed")
+        #expect(beat.ready == false)
+        #expect(beat.checks == ["broker": true, "model_warm": false])
+        #expect(beat.counters[Heartbeat.Counter.consumed] == 3)
+        #expect(beat.counters[Heartbeat.Counter.deadLettered] == 3, "summed over the reason label")
+        #expect(beat.counters[Heartbeat.Counter.acked] == 0)
+        #expect(beat.counters["memgrid_not_in_heartbeats_total"] == nil)
+
+        // Later beats carry later counts.
+        metrics.consumed.increment()
+        let advanced = try await TestBroker.eventually(timeout: .seconds(5)) {
+            try await store.readAll().first?.counters[Heartbeat.Counter.consumed] == 4
+        }
+        #expect(advanced)
+
+        running.cancel()
+        _ = try? await running.value
+        let stoppedAt = ContinuousClock.now
+        #expect(try await store.readAll().count == 1, "still there right after the last beat")
+        let gone = try await TestBroker.eventually(timeout: .seconds(5)) { try await store.readAll().isEmpty }
+        #expect(gone)
+        #expect(ContinuousClock.now - stoppedAt >= .milliseconds(300), "kept for about three intervals (600 ms), not dropped at once")
+        _ = try await redis.del([store.indexKey])
+        await redis.shutdown()
+    }
+
+    @Test("with Redis down the beats are skipped without failing, and resume when it is back")
+    func redisDown() async throws {
+        let server = try PrivateRedisServer()
+        server.crash()
+        let redis = RedisClient(configuration: try .init(url: "redis://127.0.0.1:\(server.port)"))
+        let readiness = Readiness()
+        readiness.add("broker") { true }
+        let service = makeService(redis: redis, prefix: "test-hb", readiness: readiness, registry: PrometheusCollectorRegistry())
+        let running = Task { try await service.run() }
+        // A few beats fail meanwhile.
+        try await Task.sleep(for: .milliseconds(700))
+
+        try server.start()
+        let store = HeartbeatStore(redis: redis, prefix: "test-hb")
+        let resumed = await TestBroker.eventually(timeout: .seconds(10)) {
+            (try? await store.readAll().first?.ready) == true
+        }
+        #expect(resumed)
+        running.cancel()
+        try await running.value
+        await redis.shutdown()
+        server.crash()
+    }
+}
