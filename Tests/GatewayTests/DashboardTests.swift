@@ -76,6 +76,7 @@ struct DashboardTests {
     @Test func eachTenantSeesOnlyItsOwnSpend() async throws {
         let fixture = try await Self.system.value
         let (ours, theirs) = ("dash-spend-a", "dash-spend-b")
+        let (ourKey, theirKey) = (try await Self.adminKey(fixture, tenant: ours), try await Self.adminKey(fixture, tenant: theirs))
         try await fixture.database.withClient(url: fixture.database.url) { client in
             let usage = UsageRepository(client: client)
             func call(_ tenant: String, _ cost: Double) -> UsageRepository.Call {
@@ -87,12 +88,12 @@ struct DashboardTests {
             _ = try await BudgetRepository(client: client).set(tenantID: ours, period: .month, limitUSD: 2, logger: fixture.logger)
             _ = try await BudgetRepository(client: client).set(tenantID: theirs, period: .day, limitUSD: 10, logger: fixture.logger)
         }
-        let spend = try await Self.dashboard(fixture, key: try await Self.adminKey(fixture, tenant: ours))["spend"] as? [String: Any] ?? [:]
+        let spend = try await Self.dashboard(fixture, key: ourKey)["spend"] as? [String: Any] ?? [:]
         #expect(spend["tenant"] as? String == ours)
         #expect(spend["month_to_date_usd"] as? Double == 0.5)
         let budgets = spend["budgets"] as? [[String: Any]] ?? []
         #expect(budgets.map { "\($0["period"] ?? "") \($0["spent_usd"] ?? "") \($0["limit_usd"] ?? "")" } == ["month 0.5 2"])
-        let other = try await Self.dashboard(fixture, key: try await Self.adminKey(fixture, tenant: theirs))["spend"] as? [String: Any] ?? [:]
+        let other = try await Self.dashboard(fixture, key: theirKey)["spend"] as? [String: Any] ?? [:]
         #expect(other["month_to_date_usd"] as? Double == 7)
         #expect((other["budgets"] as? [[String: Any]])?.map { $0["period"] as? String } == ["day"])
     }

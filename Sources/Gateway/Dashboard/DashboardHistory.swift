@@ -31,7 +31,7 @@ struct DashboardHistory: Sendable {
 
     let capacity: Int
     private(set) var samples: [Sample] = []
-    /// Each instance's last distinct beat and the rates it gave.
+    /// Each sender's (`Heartbeat.id`) last distinct beat and the rates it gave.
     private var last: [String: (beat: Heartbeat, rates: Rates)] = [:]
 
     init(capacity: Int) {
@@ -44,7 +44,7 @@ struct DashboardHistory: Sendable {
         var seen: [String: (beat: Heartbeat, rates: Rates)] = [:]
         for beat in heartbeats {
             let instanceRates = rates(of: beat)
-            seen[beat.instance] = (beat, instanceRates)
+            seen[beat.id] = (beat, instanceRates)
             totals.merge(instanceRates, uniquingKeysWith: +)
             if let queue = beat.queue { queueRates[queue, default: [:]].merge(instanceRates, uniquingKeysWith: +) }
         }
@@ -57,7 +57,7 @@ struct DashboardHistory: Sendable {
     /// beat read twice keeps its rates). A restarted instance counts from zero again: its
     /// counters are taken as the increase since it started.
     private func rates(of beat: Heartbeat) -> Rates {
-        guard let previous = last[beat.instance] else { return [:] }
+        guard let previous = last[beat.id] else { return [:] }
         guard beat.sentAt > previous.beat.sentAt else { return previous.rates }
         let restarted = beat.startedAt != previous.beat.startedAt
             || beat.counters.contains { name, value in value < previous.beat.counters[name] ?? 0 }

@@ -54,6 +54,9 @@ public struct Heartbeat: Codable, Sendable, Equatable {
         public static let llmCost = "memgrid_llm_cost_usd_total"
     }
 
+    /// Names the beat's sender: unique even when one process runs several roles (tests do).
+    public var id: String { "\(role)/\(instance)" }
+
     /// This process's instance name.
     public static func localInstance() -> String {
         "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"

@@ -1,7 +1,7 @@
 public import Cache
 public import Foundation
 
-/// Heartbeats in Redis: one key per instance (`<prefix>:heartbeat:<instance>`) that
+/// Heartbeats in Redis: one key per sender (`<prefix>:heartbeat:<role>/<instance>`) that
 /// expires after `ttl`, and a sorted set `<prefix>:heartbeats` indexing them by expiry,
 /// so reading them never scans the keyspace (which holds the embedding cache).
 public struct HeartbeatStore: Sendable {
@@ -15,22 +15,22 @@ public struct HeartbeatStore: Sendable {
 
     var indexKey: String { "\(prefix):heartbeats" }
 
-    func key(_ instance: String) -> String { "\(prefix):heartbeat:\(instance)" }
+    func key(_ id: String) -> String { "\(prefix):heartbeat:\(id)" }
 
     /// Stores the beat for `ttl`, in one round trip.
     public func write(_ heartbeat: Heartbeat, ttl: Duration) async throws {
         let body = try Self.encoder.encode(heartbeat)
         let expiry = heartbeat.sentAt.addingTimeInterval(ttl.seconds)
         let replies = try await redis.pipeline([
-            ["SET", key(heartbeat.instance).redisArgument, RedisArgument(Array(body)), "PX", RedisArgument(ttl.milliseconds)],
-            ["ZADD", indexKey.redisArgument, RedisArgument(String(expiry.timeIntervalSince1970 * 1000)), heartbeat.instance.redisArgument],
+            ["SET", key(heartbeat.id).redisArgument, RedisArgument(Array(body)), "PX", RedisArgument(ttl.milliseconds)],
+            ["ZADD", indexKey.redisArgument, RedisArgument(String(expiry.timeIntervalSince1970 * 1000)), heartbeat.id.redisArgument],
         ])
         if let error = replies.compactMap(\.errorMessage).first {
             throw RedisClient.Error(code: .server, message: error)
         }
     }
 
-    /// Every live heartbeat, by instance. Index entries whose key expired long ago
+    /// Every live heartbeat, by role and instance. Index entries whose key expired long ago
     /// (`staleAfter`, generous for clock skew between hosts) are dropped on the way.
     public func readAll(now: Date = Date(), staleAfter: Duration = .seconds(600)) async throws -> [Heartbeat] {
         let cutoff = now.addingTimeInterval(-staleAfter.seconds).timeIntervalSince1970 * 1000
@@ -38,8 +38,8 @@ public struct HeartbeatStore: Sendable {
             ["ZREMRANGEBYSCORE", indexKey.redisArgument, "-inf", RedisArgument(String(cutoff))],
             ["ZRANGE", indexKey.redisArgument, "0", "-1"],
         ])
-        let instances = replies.last?.array?.compactMap(\.string) ?? []
-        let bodies = try await redis.mget(instances.map(key))
+        let ids = replies.last?.array?.compactMap(\.string) ?? []
+        let bodies = try await redis.mget(ids.map(key))
         return bodies.compactMap { body in body.flatMap { try? Self.decoder.decode(Heartbeat.self, from: Data($0)) } }
             .sorted { ($0.role, $0.instance) < ($1.role, $1.instance) }
     }
