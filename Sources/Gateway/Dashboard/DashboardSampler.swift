@@ -73,11 +73,11 @@ final class DashboardSampler: Service, Sendable {
     private func report<T: Sendable>(_ source: String, _ read: @Sendable () async throws -> T) async -> T? {
         do {
             let value = try await read()
-            if failing.withLock({ $0.remove(source) }) != nil { logger.info("dashboard sampling resumed", metadata: ["source": "\(source)"]) }
+            if failing.withLock({ $0.remove(source) }) != nil { logger.info("dashboard sampling resumed", metadata: ["dashboard.source": "\(source)"]) }
             return value
         } catch {
             if failing.withLock({ $0.insert(source).inserted }) {
-                logger.warning("dashboard sample incomplete", metadata: ["source": "\(source)", "error": "\(error)"])
+                logger.warning("dashboard sample incomplete", metadata: ["dashboard.source": "\(source)", "error": "\(error)"])
             }
             return nil
         }
