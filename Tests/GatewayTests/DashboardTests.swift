@@ -159,7 +159,11 @@ struct DashboardTests {
             let series = data["series"] as? [String: [Any]] ?? [:]
             let queues = data["queues"] as? [[String: Any]] ?? []
             func peak(_ name: String) -> Double { (series[name] ?? []).compactMap { $0 as? Double }.max() ?? 0 }
-            return peak("embeddings_per_second") > 0 && peak("llm_calls_per_second") > 0 && peak("cache_hit_ratio") > 0
+            // Every line needs two samples (rates need two beats; the first broker sample may
+            // come before the workers declared their queues).
+            let lines = Array(series.values) + queues.flatMap { ($0["series"] as? [String: [Any]] ?? [:]).values }
+            let drawable = lines.allSatisfy { $0.compactMap { $0 as? Double }.count >= 2 }
+            return drawable && peak("embeddings_per_second") > 0 && peak("llm_calls_per_second") > 0 && peak("cache_hit_ratio") > 0
                 && queues.contains { $0["queue"] as? String == "embed" && ($0["dead_lettered"] as? Int ?? 0) >= 1 }
         }
         #expect(sampled, "\(data)")

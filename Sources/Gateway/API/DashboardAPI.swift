@@ -94,8 +94,8 @@ struct DashboardAPI: Sendable {
         let history = sampler.snapshot
         let samples = history.samples
         return try .json(Body(
-            generatedAt: now, sampleIntervalSeconds: sampler.configuration.interval.seconds,
-            windowSeconds: sampler.configuration.window.seconds,
+            generatedAt: now, sampleIntervalSeconds: sampler.configuration.interval.timeInterval,
+            windowSeconds: sampler.configuration.window.timeInterval,
             times: samples.map(\.time.timeIntervalSince1970),
             queues: Self.queues(samples, names: sampler.queueNames),
             series: Self.totals(samples),

@@ -83,7 +83,3 @@ final class DashboardSampler: Service, Sendable {
         }
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
