@@ -9,7 +9,7 @@ N ?= 200000
 # (on 2 busy cores a parallel run starves their clocks).
 FAULT_TESTS := BrokerFaultTests|RateLimiterSharingTests|ChatClientTests|ChatRouterTests|RateLimiterLeaseTests|RateLimiterOutageTests|RedisConfigurationTests|RedisResilienceTests
 
-.PHONY: help build build-release run test migrate bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive
+.PHONY: help build build-release run test migrate chaos bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive
 help:
 	@echo "make run          stack up, migrate, build, run gateway + 3 workers in the foreground"
 	@echo "make test         stack up, build, run every test against the real servers"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench-gateway  wrk: cached /v1/embeddings and /v1/retrieve over GATEWAY_N=100000 memories, recall@10"
 	@echo "make bench-llm    LLM_N=10000 chat calls through one LLM worker against a fake provider (500 ms answers)"
 	@echo "make bench-proactive  PROACTIVE_N=100000 reminders due at once, fired by 3 proactive-worker replicas"
+	@echo "make chaos        N=100000 texts backfilled while workers, RabbitMQ, PostgreSQL and Redis fail (private stack)"
 	@echo "make migrate      apply database migrations"
 	@echo "stack: stack-up stack-down stack-status stack-reset stack-env"
 
@@ -36,6 +37,10 @@ test: stack-up
 	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --skip '$(FAULT_TESTS)'
 	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --filter '$(FAULT_TESTS)'
 	scripts/deploy/check.sh
+
+# Its own stack (.stack-chaos, other ports): the development servers are never touched.
+chaos: build-release
+	N=$(or $(CHAOS_N),100000) scripts/chaos.sh
 
 migrate: stack-up build
 	eval "$$($(STACK) env)" && .build/debug/memgrid migrate

@@ -10,12 +10,15 @@
 #   scripts/stack.sh rabbitmqctl ARGS   rabbitmqctl against our node
 #   scripts/stack.sh psql ARGS          psql 18 (from the venv) against the memgrid db
 #   scripts/stack.sh reset              down + delete .stack/
+#   scripts/stack.sh stop|start SERVER  one server: rabbitmq, redis or postgres (fault tests)
 #
 # Progress messages go to stderr; only `env`/`up` print the export lines on stdout,
 # so `eval "$(scripts/stack.sh up)"` works too.
 #
 # Settings (environment; the values used by the last `up` are remembered in
 # .stack/ports.env, explicit environment variables win over them):
+#   MEMGRID_STACK_DIR         (<repo>/.stack)  where a stack keeps its state: a second
+#                                      stack (e.g. `make chaos`) uses its own dir and ports
 #   MEMGRID_STACK_AMQP_PORT   (35672)  AMQP listener
 #   MEMGRID_STACK_REDIS_PORT  (36379)
 #   MEMGRID_STACK_PG_PORT     (35432)
@@ -31,7 +34,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SELF="$ROOT/scripts/stack.sh"
-STACK_DIR="$ROOT/.stack"
+STACK_DIR=${MEMGRID_STACK_DIR:-$ROOT/.stack}
 VENV="$ROOT/.venv"
 LOG_DIR="$STACK_DIR/log"
 
@@ -522,7 +525,7 @@ cmd_env() {
     printf 'export MEMGRID_AMQP_URL=%s\n' "$(shq "amqp://guest:guest@127.0.0.1:$AMQP_PORT/")"
     printf 'export MEMGRID_REDIS_URL=%s\n' "$(shq "redis://127.0.0.1:$REDIS_PORT")"
     printf 'export MEMGRID_POSTGRES_URL=%s\n' "$(shq "postgres://$PG_USER@127.0.0.1:$PG_PORT/$PG_DB")"
-    printf 'export MEMGRID_RABBITMQCTL=%s\n' "$(shq "$(printf '%q' "$SELF") rabbitmqctl")"
+    printf 'export MEMGRID_RABBITMQCTL=%s\n' "$(shq "MEMGRID_STACK_DIR=$(printf '%q' "$STACK_DIR") $(printf '%q' "$SELF") rabbitmqctl")"
     local md
     if md=$(model_dir); then
         printf 'export MEMGRID_MODEL_DIR=%s\n' "$(shq "$md")"
@@ -592,6 +595,15 @@ main() {
             ;;
         psql) exec "$(pg_bin)/psql" -X -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" "$@" ;;
         reset) cmd_reset ;;
+        start | stop)
+            take_lock
+            case "${1:-}" in
+                rabbitmq) if [[ $cmd == start ]]; then rmq_up; else rmq_down; fi ;;
+                redis) if [[ $cmd == start ]]; then redis_up; else redis_down; fi ;;
+                postgres) if [[ $cmd == start ]]; then pg_up; else pg_down; fi ;;
+                *) usage ;;
+            esac
+            ;;
         -h | --help | help) usage ;;
         *) usage ;;
     esac
