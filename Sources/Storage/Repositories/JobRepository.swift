@@ -116,6 +116,12 @@ public struct JobRepository: Sendable {
             "UPDATE jobs SET result = \(resultJSON)::jsonb, updated_at = now() WHERE id = \(id)", logger: logger)
     }
 
+    /// Stores a job's result summary (JSON) outside a transaction.
+    public func recordResult(id: String, resultJSON: String, logger: Logger) async throws {
+        try await client.query(
+            "UPDATE jobs SET result = \(resultJSON)::jsonb, updated_at = now() WHERE id = \(id)", logger: logger)
+    }
+
     public func markSucceeded(id: String, logger: Logger) async throws {
         try await client.query("""
             UPDATE jobs SET status = 'succeeded', error = NULL, updated_at = now(), finished_at = coalesce(finished_at, now())
