@@ -71,6 +71,7 @@ public enum EmbeddingWorkerApp {
             configuration: try DatabaseConfiguration(url: process.postgresURL).client, backgroundLogger: logger)
         let redis = RedisClient(configuration: try RedisClient.Configuration(url: process.redisURL), logger: logger)
         let cache = EmbeddingCache(client: redis, ttl: embedding.cacheTTL, metrics: factory, logger: logger)
+        let jobs = JobRepository(client: database)
         let batcher = EmbeddingBatcher(
             configuration: embedding.batcher, embedder: embedder, cache: cache,
             repository: EmbeddingRepository(client: database), metrics: factory, logger: logger)
@@ -78,10 +79,11 @@ public enum EmbeddingWorkerApp {
             configuration: configuration, registry: registry, logger: logger,
             dependencies: [database, RedisService(client: redis), batcher],
             rpc: { request, _ in await EmbedQueryResponder(batcher: batcher).answer(request) },
-            observer: JobStatusObserver(repository: JobRepository(client: database), logger: logger), redis: redis
+            observer: JobStatusObserver(repository: jobs, logger: logger), redis: redis
         ) { publisher in
             var router = JobRouter()
-            router.register(EmbedJobHandler(batcher: batcher, publisher: publisher, topology: process.declaration.topology))
+            router.register(EmbedJobHandler(
+                batcher: batcher, publisher: publisher, topology: process.declaration.topology, jobs: jobs, logger: logger))
             return router
         }
         parts.readiness.add("model_warm") { batcher.isReady }
