@@ -127,11 +127,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Batch backfills: sources, chunking, checkpoints, backpressure (CLI and gateway).
+        .target(
+            name: "Backfill",
+            dependencies: [
+                "Contracts", "Messaging", "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Per-executable wiring, callable from tests.
         .target(
             name: "Gateway",
             dependencies: [
-                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Memory",
+                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Memory", "Backfill",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -190,7 +202,7 @@ let package = Package(
         .executableTarget(
             name: "memgrid",
             dependencies: [
-                "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Workers", "Gateway", "Memory", "LLM",
+                "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Workers", "Gateway", "Memory", "LLM", "Backfill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -259,7 +271,7 @@ let package = Package(
         .testTarget(
             name: "WorkersTests",
             dependencies: [
-                "Workers", "WorkerRuntime", "Embeddings", "Cache", "Storage", "Messaging", "Contracts", "TestSupport", "LLM", "FakeOpenAI",
+                "Workers", "WorkerRuntime", "Embeddings", "Cache", "Storage", "Messaging", "Contracts", "TestSupport", "LLM", "FakeOpenAI", "Backfill",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -273,7 +285,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Workers", "WorkerRuntime", "Embeddings", "Storage", "Messaging", "Contracts", "TestSupport", "LLM", "FakeOpenAI",
+                "Gateway", "Workers", "WorkerRuntime", "Embeddings", "Storage", "Messaging", "Contracts", "TestSupport", "LLM", "FakeOpenAI", "Backfill",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
