@@ -80,16 +80,10 @@ struct BenchEmbedPipelineCommand: AsyncParsableCommand {
         try? await admin.deleteQueues([events])
         try? await database.drop()
 
-        // Baseline: the raw encoder on fresh texts of the same shape (the cache must not help it).
-        let rawTexts = LocalEmbedder.BenchmarkCorpus(count: count, seed: seed + 1).sentences
-        let rawStart = ContinuousClock.now
-        for batch in stride(from: 0, to: rawTexts.count, by: 256) {
-            _ = try await embedder.embed(Array(rawTexts[batch..<min(batch + 256, rawTexts.count)]))
-        }
-        let raw = ContinuousClock.now - rawStart
+        let raw = try await EmbeddingBench.rawEncoderRate(embedder, count: count, seed: seed + 1)
 
         let pipelineRate = Double(count) / pipeline.seconds
-        let rawRate = Double(count) / raw.seconds
+        let rawRate = raw.rate
         print("pipeline: \(count) texts in \(String(format: "%.1f", pipeline.seconds)) s, \(stored) rows stored")
         print("raw encoder: \(count) texts in \(String(format: "%.1f", raw.seconds)) s")
         print("bench-embed-pipeline: \(Int(pipelineRate)) texts/s through the pipeline, raw encoder \(Int(rawRate)) texts/s, ratio \(String(format: "%.2f", pipelineRate / rawRate))")

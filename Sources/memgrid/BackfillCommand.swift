@@ -1,0 +1,107 @@
+import ArgumentParser
+import Backfill
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import PostgresNIO
+import Storage
+import WorkerRuntime
+
+/// `memgrid backfill`: embeds a JSONL/CSV file or a query's rows into the tenant's
+/// documents through the embed queue, with backpressure, a progress bar and checkpoints
+/// (re-run the same command to resume). See docs/backfill.md.
+struct BackfillCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backfill",
+        abstract: "Embed a JSONL/CSV file or SQL rows (id, text[, user_id, metadata]) into a tenant's documents.",
+        discussion: """
+            Resumable: re-running with the same --id (by default derived from the source) skips finished chunks. \
+            Exit status 0 when every input was embedded, 2 when some were rejected or dead-lettered.
+            """)
+
+    @Option(help: "Tenant the documents belong to (must exist).")
+    var tenant: String
+
+    @Option(help: "Backfill id; re-run with the same id to resume. Default: derived from the source and chunk size.")
+    var id: String?
+
+    @Option(help: "A JSON Lines file: {\"id\", \"text\", \"user_id\"?, \"metadata\"?} per line.")
+    var jsonl: String?
+
+    @Option(help: "A CSV file with a header naming id, text and optionally user_id, metadata.")
+    var csv: String?
+
+    @Option(help: "A query returning the columns id, text and optionally user_id, metadata.")
+    var sql: String?
+
+    @Option(help: "Database the --sql query reads (default: MEMGRID_POSTGRES_URL).")
+    var sourceURL: String?
+
+    @Option(help: "Texts per embed job.")
+    var chunkSize = 256
+
+    @Option(help: "Chunks published but not finished, at most.")
+    var maxInFlight = 8
+
+    @Option(help: "Pause publishing while the embed queue holds more ready messages than this.")
+    var maxQueueDepth = 1000
+
+    @Flag(help: "Validate and count the inputs; publish nothing, write nothing.")
+    var dryRun = false
+
+    @Option(help: "Seconds between progress lines when stderr is not a terminal.")
+    var progressInterval = 10
+
+    func validate() throws {
+        guard [jsonl, csv, sql].compactMap({ $0 }).count == 1 else { throw ValidationError("give exactly one of --jsonl, --csv, --sql") }
+        guard (1...EmbedJob.maxItems).contains(chunkSize) else { throw ValidationError("--chunk-size: 1 to \(EmbedJob.maxItems)") }
+        guard maxInFlight >= 1, maxQueueDepth >= 0 else { throw ValidationError("--max-in-flight ≥ 1, --max-queue-depth ≥ 0") }
+        if let id, !BackfillRunner.isValidID(id) { throw ValidationError("--id: 1 to 128 letters, digits, '-', '_' or '.'") }
+    }
+
+    func run() async throws {
+        let environment = EnvironmentReader()
+        var logger = Logger(label: "memgrid.backfill")
+        logger.logLevel = try environment.choice("MEMGRID_LOG_LEVEL", default: .warning)
+        let process = try ProcessConfiguration(environment: environment, defaultOperationsPort: 0)
+        let sourceURL = self.sourceURL ?? process.postgresURL
+        let summary = try await DatabaseConfiguration.withClient(url: process.postgresURL, logger: logger) { [self] database in
+            if let sql {
+                return try await DatabaseConfiguration.withClient(url: sourceURL, logger: logger) { sourceDatabase in
+                    try await execute(SQLSource(client: sourceDatabase, query: sql, logger: logger), database: database, process: process, logger: logger)
+                }
+            }
+            if let jsonl { return try await execute(JSONLinesSource(url: URL(fileURLWithPath: jsonl)), database: database, process: process, logger: logger) }
+            return try await execute(CSVSource(url: URL(fileURLWithPath: csv!)), database: database, process: process, logger: logger)
+        }
+        if summary.progress.invalid > 0 || summary.progress.deadLettered > 0 { throw ExitCode(2) }
+    }
+
+    private func execute(
+        _ source: some BackfillSource, database: PostgresClient, process: ProcessConfiguration, logger: Logger
+    ) async throws -> BackfillRunner.Summary {
+        let backfillID = id ?? BackfillRunner.defaultID(source: source, chunkSize: chunkSize)
+        let publisher = Publisher(configuration: process.broker, declaration: process.declaration, logger: logger)
+        if !dryRun { publisher.start() }
+        let runner = BackfillRunner(
+            configuration: .init(
+                tenantID: tenant, backfillID: backfillID, chunkSize: chunkSize, maxInFlight: maxInFlight,
+                maxQueueDepth: maxQueueDepth, dryRun: dryRun),
+            repository: BackfillRepository(client: database), publisher: publisher,
+            admin: BrokerAdmin(configuration: process.broker), topology: process.declaration.topology, logger: logger)
+        let printer = BackfillProgressPrinter(interval: .seconds(progressInterval))
+        FileHandle.standardError.write(Data("backfill \(backfillID)\(dryRun ? " (dry run)" : ""): \(source.description)\n".utf8))
+        let summary: BackfillRunner.Summary
+        do {
+            summary = try await runner.run(source: source, onRejection: printer.reject, onProgress: printer.show)
+            await publisher.close()
+        } catch {
+            await publisher.close()
+            if let error = error as? BackfillError { throw ValidationError(error.message) }
+            throw error
+        }
+        print(BackfillProgressPrinter.summaryLine(backfillID: backfillID, summary.progress, dryRun: dryRun))
+        return summary
+    }
+}
