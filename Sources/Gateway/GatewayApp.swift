@@ -133,6 +133,8 @@ public enum GatewayApp {
         ).register(on: api)
         DashboardAPI(sampler: sampler, usage: UsageRepository(client: postgres), budgets: BudgetRepository(client: postgres))
             .register(page: router, data: api)
+        BackfillsAPI(backfills: BackfillRepository(client: postgres), publisher: publisher, topology: topology, maxBody: maxBody)
+            .register(on: api)
 
         var app = Application(
             router: router,
