@@ -9,7 +9,7 @@ N ?= 200000
 # (on 2 busy cores a parallel run starves their clocks).
 FAULT_TESTS := BrokerFaultTests|RateLimiterSharingTests|ChatClientTests|ChatRouterTests|RateLimiterLeaseTests|RateLimiterOutageTests|RedisConfigurationTests|RedisResilienceTests
 
-.PHONY: help build build-release run test migrate chaos bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive
+.PHONY: help build build-release run test migrate chaos bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive bench-backfill
 help:
 	@echo "make run          stack up, migrate, build, run gateway + 3 workers in the foreground"
 	@echo "make test         stack up, build, run every test against the real servers"
@@ -19,7 +19,8 @@ help:
 	@echo "make bench-gateway  wrk: cached /v1/embeddings and /v1/retrieve over GATEWAY_N=100000 memories, recall@10"
 	@echo "make bench-llm    LLM_N=10000 chat calls through one LLM worker against a fake provider (500 ms answers)"
 	@echo "make bench-proactive  PROACTIVE_N=100000 reminders due at once, fired by 3 proactive-worker replicas"
-	@echo "make chaos        N=100000 texts backfilled while workers, RabbitMQ, PostgreSQL and Redis fail (private stack)"
+	@echo "make chaos        CHAOS_N=100000 texts backfilled while workers, RabbitMQ, PostgreSQL and Redis fail (private stack)"
+	@echo "make bench-backfill  N=$(N) texts from a JSONL file through memgrid backfill and 2 embedding workers vs the raw encoder"
 	@echo "make migrate      apply database migrations"
 	@echo "stack: stack-up stack-down stack-status stack-reset stack-env"
 
@@ -66,6 +67,9 @@ bench-llm: stack-up build-release
 
 bench-proactive: stack-up build-release
 	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench proactive --count $(or $(PROACTIVE_N),100000)
+
+bench-backfill: stack-up build-release
+	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench backfill --count $(N)
 
 # Deployment files (Dockerfile, compose/, k8s/): rendered and schema-checked, no engine needed.
 .PHONY: deploy-check k8s-render k8s-validate compose-config image image-closure image-smoke
