@@ -110,7 +110,7 @@ public struct BackfillRunner: Sendable {
         onProgress: (Progress) -> Void = { _ in }
     ) async throws -> Summary {
         precondition((1...EmbedJob.maxItems).contains(configuration.chunkSize), "chunk size out of range")
-        var state = State(configuration: configuration, started: .now)
+        var state = State(started: .now)
         state.progress.total = try await source.estimatedCount()
         var earlier: [Int: BackfillRepository.Chunk] = [:]
         if !configuration.dryRun, let repository {
@@ -179,7 +179,7 @@ public struct BackfillRunner: Sendable {
         var lastDepthCheck: ContinuousClock.Instant?
         let started: ContinuousClock.Instant
 
-        init(configuration: Configuration, started: ContinuousClock.Instant) {
+        init(started: ContinuousClock.Instant) {
             self.started = started
         }
 

@@ -66,9 +66,9 @@ struct BackfillCommand: AsyncParsableCommand {
         logger.logLevel = try environment.choice("MEMGRID_LOG_LEVEL", default: .warning)
         let process = try ProcessConfiguration(environment: environment, defaultOperationsPort: 0)
         let sourceURL = self.sourceURL ?? process.postgresURL
-        let summary = try await DatabaseConfiguration.withClient(url: process.postgresURL, logger: logger) { [self] database in
+        let summary = try await DatabaseConfiguration.withClient(url: process.postgresURL, logger: logger) { [self, logger] database in
             if let sql {
-                return try await DatabaseConfiguration.withClient(url: sourceURL, logger: logger) { sourceDatabase in
+                return try await DatabaseConfiguration.withClient(url: sourceURL, logger: logger) { [logger] sourceDatabase in
                     try await execute(SQLSource(client: sourceDatabase, query: sql, logger: logger), database: database, process: process, logger: logger)
                 }
             }

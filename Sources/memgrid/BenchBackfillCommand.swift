@@ -64,7 +64,7 @@ struct BenchBackfillCommand: AsyncParsableCommand {
             count: workers, configuration: configuration, embedding: embedding, modelDirectory: directory, logger: logger)
 
         let printer = BackfillProgressPrinter(interval: .seconds(10))
-        let summary = try await DatabaseConfiguration.withClient(url: process.postgresURL, logger: logger) { [count, chunkSize, maxInFlight] client in
+        let summary = try await DatabaseConfiguration.withClient(url: process.postgresURL, logger: logger) { [count, chunkSize, maxInFlight, logger] client in
             let runner = BackfillRunner(
                 configuration: .init(tenantID: tenant, backfillID: "bench", chunkSize: chunkSize, maxInFlight: maxInFlight),
                 repository: BackfillRepository(client: client), publisher: running[0].parts.publisher, admin: admin,

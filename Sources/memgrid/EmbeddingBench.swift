@@ -2,6 +2,7 @@ import Embeddings
 import Foundation
 import Logging
 import Prometheus
+import ServiceLifecycle
 import WorkerRuntime
 import Workers
 

@@ -7,6 +7,7 @@ import PostgresNIO
 import Storage
 import Testing
 import TestSupport
+import WorkerRuntime
 
 extension EmbeddingWorkerFixture {
     /// A runner for tenant `t1` on this fixture's database, broker topology and publisher.
@@ -147,9 +148,9 @@ struct BackfillTests {
         let (interrupted, resumed, documents, chunkJobs) = try await fixture.withClient { client in
             // Like Ctrl-C: the run's task is cancelled once 4 of its 12 chunks are published.
             let first = Task {
-                try await fixture.backfill(id: "resumable", chunkSize: 5, client: client).run(source: JSONLinesSource(url: file)) { progress in
-                    if progress.published == 4 { withUnsafeCurrentTask { $0?.cancel() } }
-                }
+                try await fixture.backfill(id: "resumable", chunkSize: 5, client: client).run(
+                    source: JSONLinesSource(url: file),
+                    onProgress: { progress in if progress.published == 4 { withUnsafeCurrentTask { $0?.cancel() } } })
             }
             let interrupted = await first.result
             let resumed = try await fixture.backfill(id: "resumable", chunkSize: 5, client: client).run(source: JSONLinesSource(url: file))

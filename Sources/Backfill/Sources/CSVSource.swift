@@ -36,13 +36,16 @@ public struct CSVSource: BackfillSource {
             case .fields(let fields) where fields.count != names.count:
                 try await body(.invalid(line: line, error: "expected \(names.count) fields, found \(fields.count)"))
             case .fields(let fields):
+                let userID = userColumn.map { fields[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+                let metadataText = metadataColumn.map { fields[$0] } ?? ""
+                let record: BackfillRecord
                 do throws(InputError) {
-                    let userID = userColumn.map { fields[$0] }.flatMap { $0.isEmpty ? nil : $0 }
-                    let metadata = try metadataColumn.map { fields[$0] }.flatMap { $0.isEmpty ? nil : try InputMetadata.parse($0) }
-                    try await body(.item(BackfillItem(id: fields[idColumn], text: fields[textColumn], userID: userID, metadata: metadata), line: line))
+                    let metadata = metadataText.isEmpty ? nil : try InputMetadata.parse(metadataText)
+                    record = .item(BackfillItem(id: fields[idColumn], text: fields[textColumn], userID: userID, metadata: metadata), line: line)
                 } catch {
-                    try await body(.invalid(line: line, error: error.message))
+                    record = .invalid(line: line, error: error.message)
                 }
+                try await body(record)
             }
         }
     }

@@ -18,11 +18,13 @@ public struct JSONLinesSource: BackfillSource {
         var reader = try LineReader(url: url)
         while let line = try reader.next() {
             if line.allSatisfy(\.isWhitespace) { continue }
+            let record: BackfillRecord
             do throws(InputError) {
-                try await body(.item(try Self.item(line), line: reader.lineNumber))
+                record = .item(try Self.item(line), line: reader.lineNumber)
             } catch {
-                try await body(.invalid(line: reader.lineNumber, error: error.message))
+                record = .invalid(line: reader.lineNumber, error: error.message)
             }
+            try await body(record)
         }
     }
 

@@ -44,14 +44,15 @@ public struct SQLSource: BackfillSource {
                 number += 1
                 guard let id else { try await body(.invalid(line: number, error: "id is null")); continue }
                 guard let text else { try await body(.invalid(line: number, error: "text is null")); continue }
+                // A jsonb column arrives as its JSON; a text column holding JSON as a JSON string.
+                let json = metadata.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8), options: [.fragmentsAllowed]) }
+                let record: BackfillRecord
                 do throws(InputError) {
-                    let parsed = try metadata.flatMap { json throws(InputError) in
-                        try InputMetadata.parse(try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed]))
-                    }
-                    try await body(.item(BackfillItem(id: id, text: text, userID: userID, metadata: parsed), line: number))
+                    record = .item(BackfillItem(id: id, text: text, userID: userID, metadata: try InputMetadata.parse(json)), line: number)
                 } catch {
-                    try await body(.invalid(line: number, error: error.message))
+                    record = .invalid(line: number, error: error.message)
                 }
+                try await body(record)
             }
         }
     }
