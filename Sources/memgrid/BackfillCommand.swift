@@ -90,7 +90,7 @@ struct BackfillCommand: AsyncParsableCommand {
                 maxQueueDepth: maxQueueDepth, dryRun: dryRun),
             repository: BackfillRepository(client: database), publisher: publisher,
             admin: BrokerAdmin(configuration: process.broker), topology: process.declaration.topology, logger: logger)
-        let printer = BackfillProgressPrinter(interval: .seconds(progressInterval))
+        let printer = BackfillProgressPrinter(interval: .seconds(progressInterval), dryRun: dryRun)
         FileHandle.standardError.write(Data("backfill \(backfillID)\(dryRun ? " (dry run)" : ""): \(source.description)\n".utf8))
         let summary: BackfillRunner.Summary
         do {

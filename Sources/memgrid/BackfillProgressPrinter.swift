@@ -8,14 +8,16 @@ import Glibc
 /// `interval` otherwise (logs, CI). Rejected inputs are listed (the first 100).
 final class BackfillProgressPrinter: @unchecked Sendable {
     private let interval: Duration
+    private let dryRun: Bool
     private let terminal = isatty(STDERR_FILENO) == 1
     private var lastShown: ContinuousClock.Instant?
     /// Items already done when the run started (by an earlier run): not part of the rate.
     private var doneAtStart: Int?
     private var rejectionsShown = 0
 
-    init(interval: Duration) {
+    init(interval: Duration, dryRun: Bool = false) {
         self.interval = interval
+        self.dryRun = dryRun
     }
 
     func reject(_ rejection: BackfillRejection) {
@@ -33,7 +35,7 @@ final class BackfillProgressPrinter: @unchecked Sendable {
         let due = lastShown.map { now - $0 >= (terminal ? .milliseconds(200) : interval) } ?? true
         guard due || progress.finished else { return }
         lastShown = now
-        let line = Self.describe(progress, doneAtStart: doneAtStart ?? 0)
+        let line = Self.describe(progress, doneAtStart: doneAtStart ?? 0, dryRun: dryRun)
         if terminal {
             write("\r\u{1B}[K" + line + (progress.finished ? "\n" : ""))
         } else {
@@ -42,20 +44,22 @@ final class BackfillProgressPrinter: @unchecked Sendable {
     }
 
     /// `[#####-----]  52.1%  104192/200000  1234 texts/s  ETA 1m18s  in flight 8  queue 120`
-    static func describe(_ progress: BackfillRunner.Progress, doneAtStart: Int) -> String {
+    /// A dry run counts inputs read; a real run counts items embedded.
+    static func describe(_ progress: BackfillRunner.Progress, doneAtStart: Int, dryRun: Bool) -> String {
         let seconds = max(progress.elapsed.seconds, 0.001)
-        let rate = Double(progress.done - doneAtStart) / seconds
+        let done = dryRun ? progress.read : progress.done
+        let rate = Double(done - doneAtStart) / seconds
+        let settled = done + progress.deadLettered + progress.invalid
         var parts: [String] = []
         if let total = progress.total, total > 0 {
-            let share = min(1, Double(progress.done + progress.deadLettered + progress.invalid) / Double(total))
+            let share = min(1, Double(settled) / Double(total))
             let filled = Int(share * 30)
             parts.append("[" + String(repeating: "#", count: filled) + String(repeating: "-", count: 30 - filled) + "]")
             parts.append(String(format: "%5.1f%%", share * 100))
-            parts.append("\(progress.done)/\(total)")
-            let left = total - progress.done - progress.deadLettered - progress.invalid
-            parts.append(rate > 0 && left > 0 ? "ETA \(duration(Double(left) / rate))" : "ETA -")
+            parts.append("\(done)/\(total)")
+            parts.append(rate > 0 && total > settled ? "ETA \(duration(Double(total - settled) / rate))" : "ETA -")
         } else {
-            parts.append("\(progress.done) done")
+            parts.append("\(done) \(dryRun ? "read" : "done")")
         }
         parts.append("\(Int(rate)) texts/s")
         parts.append("in flight \(progress.inFlight)")

@@ -10,8 +10,12 @@ struct LineReader {
     private(set) var lineNumber = 0
 
     init(url: URL) throws {
+        handle = try Self.open(url)
+    }
+
+    private static func open(_ url: URL) throws -> FileHandle {
         do {
-            handle = try FileHandle(forReadingFrom: url)
+            return try FileHandle(forReadingFrom: url)
         } catch {
             throw BackfillError(.invalidSource, "cannot open \(url.path): \(error.localizedDescription)")
         }
@@ -47,7 +51,7 @@ struct LineReader {
 
     /// Lines in the file (the last one may lack a newline): one fast pass over the bytes.
     static func countLines(url: URL) throws -> Int {
-        let handle = try FileHandle(forReadingFrom: url)
+        let handle = try open(url)
         defer { try? handle.close() }
         var lines = 0
         var last: UInt8 = 0x0A
