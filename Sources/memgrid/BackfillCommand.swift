@@ -98,8 +98,7 @@ struct BackfillCommand: AsyncParsableCommand {
             await publisher.close()
         } catch {
             await publisher.close()
-            if let error = error as? BackfillError { throw ValidationError(error.message) }
-            throw error
+            throw error  // a BackfillError's description is its message
         }
         print(BackfillProgressPrinter.summaryLine(backfillID: backfillID, summary.progress, dryRun: dryRun))
         return summary

@@ -61,7 +61,7 @@ struct BackfillTests {
         // Bad lines spread among the good ones, plus a blank line that is skipped.
         for (offset, entry) in bad.enumerated() { lines.insert(entry.0, at: 3 + offset * 4) }
         lines.insert("", at: 10)
-        lines.append(#"{"id": 99, "text": "numeric id", "metadata": {"lang": "en", "rank": 2, "new": true}}"#)
+        lines.append(#"{"id": 99, "text": "numeric id \#(run)", "metadata": {"lang": "en", "rank": 2, "new": true}}"#)
         let file = try temporaryFile(lines, extension: "jsonl")
         defer { try? FileManager.default.removeItem(at: file) }
         let expectedRejections = bad.map { entry in
@@ -88,7 +88,7 @@ struct BackfillTests {
         #expect(summary.progress.cached == 0, "fresh texts cannot come from the cache")
         #expect(again.progress.done == 31 && again.progress.cached == 31, "the same texts again are all cache hits")
         #expect(documents == 31, "exactly one row per valid input")
-        #expect(numeric?.0 == "numeric id")
+        #expect(numeric?.0 == "numeric id \(run)")
         let metadata = try JSONSerialization.jsonObject(with: Data((numeric?.1 ?? "{}").utf8)) as? [String: String]
         #expect(metadata == ["lang": "en", "rank": "2", "new": "true"])
         #expect(progress?.state == "completed")
