@@ -162,6 +162,10 @@ summary_dead=$(sed -n 's/.*dead-lettered \([0-9]*\),.*/\1/p' <<<"$summary")
 printf '\n%-28s %7s   %s\n' "fault" "at" "outcome"
 printf '%s\n' "${FAULTS[@]}"
 printf '\nbackfill runs %s (exit %s): %s\n' "$BACKFILL_RUNS" "$BACKFILL_STATUS" "${summary:-no summary}"
+if ((BACKFILL_RUNS > 1)); then
+    echo "why the backfill CLI stopped before it was resumed:"
+    grep -i 'error' "$WORK/backfill.log" | sort | uniq -c | head -5 || true
+fi
 printf 'documents %s (distinct ids %s), vectors %s (distinct %s), dead-lettered items %s in %s DLQ messages, without a reason %s\n' \
     "$rows" "$distinct" "$vectors" "$vector_targets" "$dead_items" "${dlq_messages:-?}" "$dead_reasons"
 

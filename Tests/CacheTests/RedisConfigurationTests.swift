@@ -54,7 +54,8 @@ struct RedisConfigurationTests {
 
         var configuration = try TestRedis.configuration()
         configuration.poolSize = 1
-        configuration.commandTimeout = .milliseconds(100)
+        // Under the BLPOP's 1 s, but with room for a busy machine's SET and GET.
+        configuration.commandTimeout = .milliseconds(500)
         let client = RedisClient(configuration: configuration, logger: logger)
         let prefix = TestRedis.makePrefix()
         try await client.set(prefix + "k", secret, ttl: .seconds(5))
