@@ -25,10 +25,14 @@ public struct BackfillRunner: Sendable {
         public var dryRun: Bool
         /// Return once every chunk finished (the CLI), or once every chunk is confirmed (the gateway).
         public var waitForCompletion: Bool
+        /// How long the broker or the database may fail before the run gives up: a restart
+        /// of either must not end a backfill of millions.
+        public var outageLimit: Duration
 
         public init(
             tenantID: String, backfillID: String, chunkSize: Int = 256, maxInFlight: Int? = 8, maxQueueDepth: Int? = 1000,
-            pollInterval: Duration = .milliseconds(200), dryRun: Bool = false, waitForCompletion: Bool = true
+            pollInterval: Duration = .milliseconds(200), dryRun: Bool = false, waitForCompletion: Bool = true,
+            outageLimit: Duration = .seconds(300)
         ) {
             self.tenantID = tenantID
             self.backfillID = backfillID
@@ -38,6 +42,7 @@ public struct BackfillRunner: Sendable {
             self.pollInterval = pollInterval
             self.dryRun = dryRun
             self.waitForCompletion = waitForCompletion
+            self.outageLimit = outageLimit
         }
     }
 
@@ -177,6 +182,8 @@ public struct BackfillRunner: Sendable {
         /// Unfinished chunks: job id → items.
         var inFlight: [String: Int] = [:]
         var lastDepthCheck: ContinuousClock.Instant?
+        /// When the broker or database started failing; nil while they answer.
+        var outageSince: ContinuousClock.Instant?
         let started: ContinuousClock.Instant
 
         init(started: ContinuousClock.Instant) {
@@ -225,12 +232,15 @@ public struct BackfillRunner: Sendable {
         try await waitForCapacity(&state, onProgress)
         let job = chunk.job(tenantID: configuration.tenantID, backfillID: configuration.backfillID)
         try job.validate()
-        try await repository.prepare(
-            tenantID: configuration.tenantID, backfillID: configuration.backfillID, chunk: chunk.index, jobID: job.id,
-            jobType: job.typeName, items: chunk.items.count, contentHash: contentHash, logger: logger)
-        try await publisher.publish(.job(job, topology: topology))
-        try await repository.markPublished(
-            tenantID: configuration.tenantID, backfillID: configuration.backfillID, chunk: chunk.index, logger: logger)
+        // All three steps are idempotent (same job id, upserts), so a retry repeats them whole.
+        try await ridingOutages("publishing chunk \(chunk.index)", &state) {
+            try await repository.prepare(
+                tenantID: configuration.tenantID, backfillID: configuration.backfillID, chunk: chunk.index, jobID: job.id,
+                jobType: job.typeName, items: chunk.items.count, contentHash: contentHash, logger: logger)
+            try await publisher.publish(.job(job, topology: topology))
+            try await repository.markPublished(
+                tenantID: configuration.tenantID, backfillID: configuration.backfillID, chunk: chunk.index, logger: logger)
+        }
         state.inFlight[job.id] = chunk.items.count
         state.progress.published += 1
         state.report(onProgress)
@@ -254,7 +264,10 @@ public struct BackfillRunner: Sendable {
 
     private func checkDepth(_ state: inout State) async throws {
         guard let admin else { return }
-        let depth = try await admin.queueDepth(topology.workQueue(.embed)).messages
+        let queue = topology.workQueue(.embed)
+        let depth = try await ridingOutages("reading the embed queue's depth", &state) {
+            try await admin.queueDepth(queue).messages
+        }
         state.lastDepthCheck = .now
         state.progress.queueDepth = depth
         state.progress.peakQueueDepth = max(state.progress.peakQueueDepth, depth)
@@ -263,7 +276,11 @@ public struct BackfillRunner: Sendable {
     /// Moves finished chunks out of flight (from their `jobs` rows).
     private func poll(_ state: inout State, _ onProgress: (Progress) -> Void) async throws {
         guard let repository, !state.inFlight.isEmpty else { return }
-        for finished in try await repository.finished(jobIDs: Array(state.inFlight.keys), logger: logger) {
+        let jobIDs = Array(state.inFlight.keys)
+        let finishedChunks = try await ridingOutages("reading finished chunks", &state) {
+            try await repository.finished(jobIDs: jobIDs, logger: logger)
+        }
+        for finished in finishedChunks {
             guard let items = state.inFlight.removeValue(forKey: finished.jobID) else { continue }
             if finished.deadLettered {
                 state.progress.deadLettered += items
@@ -274,5 +291,35 @@ public struct BackfillRunner: Sendable {
         }
         if admin != nil, configuration.maxQueueDepth != nil { try await checkDepth(&state) }
         state.report(onProgress)
+    }
+
+    /// Runs `step`, retrying it every poll interval while the broker or the database fails
+    /// (a restart, a failover), for up to `outageLimit`; then the last error ends the run,
+    /// which a re-run resumes. Cancellation still ends it at once.
+    private func ridingOutages<T: Sendable>(
+        _ step: String, _ state: inout State, _ body: () async throws -> T
+    ) async throws -> T {
+        while true {
+            do {
+                let value = try await body()
+                if let since = state.outageSince {
+                    logger.notice("backfill continues", metadata: [
+                        "backfill.step": "\(step)", "backfill.outage_seconds": "\((ContinuousClock.now - since).timeInterval)",
+                    ])
+                    state.outageSince = nil
+                }
+                return value
+            } catch where !(error is CancellationError) {
+                let since = state.outageSince ?? .now
+                guard ContinuousClock.now - since < configuration.outageLimit else { throw error }
+                if state.outageSince == nil {
+                    logger.warning("backfill waiting for the broker or the database", metadata: [
+                        "backfill.step": "\(step)", "error": "\(String(reflecting: error).prefix(300))",
+                    ])
+                    state.outageSince = since
+                }
+                try await Task.sleep(for: configuration.pollInterval)
+            }
+        }
     }
 }

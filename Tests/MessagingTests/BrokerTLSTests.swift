@@ -89,16 +89,10 @@ struct TLSTerminator {
             """, in: directory)
         let port = try unusedPort()
         let broker = TestBroker.configuration
-        let socat = Process()
-        socat.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        socat.arguments = [
-            "socat",
-            "OPENSSL-LISTEN:\(port),bind=127.0.0.1,reuseaddr,fork,verify=0,cert=\(directory.path)/server.pem,key=\(directory.path)/server.key",
-            "TCP:\(broker.host):\(broker.port)",
-        ]
-        try socat.run()
-        // SIGKILL: a test process that ran a ServiceGroup ignores SIGTERM, and its children inherit that.
-        defer { kill(socat.processIdentifier, SIGKILL); socat.waitUntilExit() }
+        let socat = try Socat(
+            listen: "OPENSSL-LISTEN:\(port),bind=127.0.0.1,reuseaddr,fork,verify=0,cert=\(directory.path)/server.pem,key=\(directory.path)/server.key",
+            target: "TCP:\(broker.host):\(broker.port)")
+        defer { socat.stop() }
         let terminator = TLSTerminator(directory: directory, port: port)
         let probe = "memgrid-tls-probe-\(UUID().uuidString.prefix(8))"
         let admin = BrokerAdmin(configuration: terminator.configuration(host: "localhost", caFile: terminator.caFile))

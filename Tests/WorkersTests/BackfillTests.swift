@@ -168,6 +168,44 @@ struct BackfillTests {
         #expect(chunkJobs == 12)
     }
 
+    @Test("the broker unreachable for a while: the backfill waits for it and finishes instead of ending")
+    func ridesABrokerOutage() async throws {
+        let fixture = try await EmbeddingWorkerFixture()
+        let task = fixture.run()
+        try await fixture.waitUntilReady()
+        let file = try temporaryFile(validLines(20, run: UUID().uuidString.prefix(8)), extension: "jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        // The runner reads the queue depth through a relay that is not up yet, as if the
+        // broker were restarting.
+        let port = try unusedPort()
+        var relayed = TestBroker.configuration
+        relayed.port = port
+        relayed.connectTimeout = .milliseconds(200)
+        let admin = BrokerAdmin(configuration: relayed)
+
+        let summary = try await fixture.withClient { client in
+            let run = Task {
+                try await BackfillRunner(
+                    configuration: .init(
+                        tenantID: "t1", backfillID: "outage", chunkSize: 5, maxInFlight: 2, maxQueueDepth: 100,
+                        pollInterval: .milliseconds(50), outageLimit: .seconds(60)),
+                    repository: BackfillRepository(client: client), publisher: fixture.parts.publisher, admin: admin,
+                    topology: fixture.topology, logger: fixture.logger
+                ).run(source: JSONLinesSource(url: file))
+            }
+            try await Task.sleep(for: .seconds(1))
+            let broker = TestBroker.configuration
+            let relay = try Socat(listen: "TCP-LISTEN:\(port),bind=127.0.0.1,reuseaddr,fork", target: "TCP:\(broker.host):\(broker.port)")
+            defer { relay.stop() }
+            return try await run.value
+        }
+        let documents = try await fixture.count("SELECT count(*)::int FROM documents WHERE tenant_id = 't1'")
+        await fixture.stop(task)
+
+        #expect(summary.progress.done == 20)
+        #expect(documents == 20)
+    }
+
     @Test("a re-run under the same id with another source or chunk size is refused")
     func otherSourceRefused() async throws {
         let fixture = try await EmbeddingWorkerFixture()
