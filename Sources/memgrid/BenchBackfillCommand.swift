@@ -34,18 +34,9 @@ struct BenchBackfillCommand: AsyncParsableCommand {
     var modelDir: String?
 
     func run() async throws {
-        var logger = Logger(label: "memgrid.bench")
-        logger.logLevel = .warning
-        let run = UUID().uuidString.prefix(8).lowercased()
-        var values = ProcessInfo.processInfo.environment
-        values["MEMGRID_TOPOLOGY_PREFIX"] = "bench-\(run)"
-        values["MEMGRID_OPS_PORT"] = "0"
-        values["MEMGRID_OPS_HOST"] = "127.0.0.1"
-        values["MEMGRID_WORKER_CONCURRENCY"] = values["MEMGRID_WORKER_CONCURRENCY"] ?? "16"
-        let environment = EnvironmentReader(values)
-        let configuration = try WorkerProcessConfiguration(queue: .embed, environment: environment, defaultOperationsPort: 0)
-        let embedding = try EmbeddingWorkerApp.Configuration(environment: environment)
-        let directory = modelDir.map(URL.init(fileURLWithPath:)) ?? embedding.modelDirectory
+        let setup = try BenchEmbeddingSetup(concurrency: 16, modelDir: modelDir)
+        let (run, logger, configuration, embedding, directory) =
+            (setup.run, setup.logger, setup.configuration, setup.embedding, setup.modelDirectory)
         let process = configuration.process
 
         // A fresh corpus, made unique by its index: the cache must start cold.

@@ -27,18 +27,9 @@ struct BenchEmbedPipelineCommand: AsyncParsableCommand {
     var modelDir: String?
 
     func run() async throws {
-        var logger = Logger(label: "memgrid.bench")
-        logger.logLevel = .warning
-        let run = UUID().uuidString.prefix(8).lowercased()
-        var values = ProcessInfo.processInfo.environment
-        values["MEMGRID_TOPOLOGY_PREFIX"] = "bench-\(run)"
-        values["MEMGRID_OPS_PORT"] = "0"
-        values["MEMGRID_OPS_HOST"] = "127.0.0.1"
-        values["MEMGRID_WORKER_CONCURRENCY"] = values["MEMGRID_WORKER_CONCURRENCY"] ?? "64"
-        let environment = EnvironmentReader(values)
-        let configuration = try WorkerProcessConfiguration(queue: .embed, environment: environment, defaultOperationsPort: 0)
-        let embedding = try EmbeddingWorkerApp.Configuration(environment: environment)
-        let directory = modelDir.map(URL.init(fileURLWithPath:)) ?? embedding.modelDirectory
+        let setup = try BenchEmbeddingSetup(concurrency: 64, modelDir: modelDir)
+        let (run, logger, configuration, embedding, directory) =
+            (setup.run, setup.logger, setup.configuration, setup.embedding, setup.modelDirectory)
         let embedder = try LocalEmbedder(modelDirectory: directory, logger: logger)
         let seed = UInt64.random(in: 1...UInt64.max / 2)  // a fresh corpus: the cache must start cold
         let texts = LocalEmbedder.BenchmarkCorpus(count: count, seed: seed).sentences
