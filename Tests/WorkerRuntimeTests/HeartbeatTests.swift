@@ -61,13 +61,14 @@ struct HeartbeatTests {
         }
         #expect(advanced)
 
+        // Each beat's key lives three intervals (600 ms), so a stopped sender vanishes on
+        // its own; read from Redis rather than timed, which a busy machine would skew.
+        let ttl = try await redis.send("PTTL", store.key(beat.id)).integer ?? -2
+        #expect(ttl > 0 && ttl <= 600, "PTTL \(ttl) ms")
         running.cancel()
         _ = try? await running.value
-        let stoppedAt = ContinuousClock.now
-        #expect(try await store.readAll().count == 1, "still there right after the last beat")
         let gone = try await TestBroker.eventually(timeout: .seconds(5)) { try await store.readAll().isEmpty }
         #expect(gone)
-        #expect(ContinuousClock.now - stoppedAt >= .milliseconds(300), "kept for about three intervals (600 ms), not dropped at once")
         _ = try await redis.del([store.indexKey])
         await redis.shutdown()
     }
