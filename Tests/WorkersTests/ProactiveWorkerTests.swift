@@ -193,16 +193,25 @@ struct ProactiveWorkerTests {
         let total = 5000
         try await fixture.schedule(total, dueAt: Date().addingTimeInterval(-1))
         let victim = try fixture.launch()
-        // Kill it the moment it holds claimed, unmarked rows while others are already fired.
+        // Kill it while it holds claimed, unmarked rows and others are already fired. It is
+        // frozen first (SIGSTOP) and its rows counted once its last statement has landed,
+        // so the kill cannot race a mark; if it held none at that instant, it goes on.
+        var orphaned = 0
         let caught = try await TestBroker.eventually(timeout: .seconds(60), interval: .milliseconds(1)) {
-            try await fixture.count("""
+            guard try await fixture.count("""
                 SELECT (count(*) FILTER (WHERE state = 'firing') > 0 AND count(*) FILTER (WHERE state = 'fired') > 0)::int
                 FROM reminders
                 """) == 1
+            else { return false }
+            kill(victim.processIdentifier, SIGSTOP)
+            try await Task.sleep(for: .milliseconds(200))
+            orphaned = try await fixture.count("SELECT count(*)::int FROM reminders WHERE state = 'firing'")
+            if orphaned > 0 { return true }
+            kill(victim.processIdentifier, SIGCONT)
+            return false
         }
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()
-        let orphaned = try await fixture.count("SELECT count(*)::int FROM reminders WHERE state = 'firing'")
         let firedBefore = try await fixture.count("SELECT count(*)::int FROM reminders WHERE state = 'fired'")
 
         // The survivor's clock is past the dead process's leases.
