@@ -16,10 +16,10 @@ struct BackfillChunk {
     /// A digest of the chunk's items, compared on a re-run to notice a changed source.
     var contentHash: String { BackfillItem.digest(items) }
 
-    func job(tenantID: String, backfillID: String) -> JobEnvelope<EmbedJob> {
+    func job(tenantID: String, backfillID: String, space: String?) -> JobEnvelope<EmbedJob> {
         JobEnvelope(
             id: Self.jobID(tenantID: tenantID, backfillID: backfillID, index: index), tenantID: tenantID,
-            payload: EmbedJob(items: items.map(\.embedItem)))
+            payload: EmbedJob(space: space, items: items.map(\.embedItem)))
     }
 }
 

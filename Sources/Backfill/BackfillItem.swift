@@ -2,7 +2,8 @@ public import Contracts
 import Crypto
 import Foundation
 
-/// One input of a backfill: a document to embed under the caller's own id.
+/// One input of a backfill: a document to embed under the caller's own id, or (in a
+/// re-embed) an existing memory item or document.
 public struct BackfillItem: Sendable, Hashable {
     /// At most this many characters of text: the model reads 256 tokens, so a longer
     /// text is almost surely a wrong column, not a document.
@@ -13,13 +14,21 @@ public struct BackfillItem: Sendable, Hashable {
     public var text: String
     public var userID: String?
     public var metadata: [String: String]?
+    /// What the id names: a document for every source but the re-embed one.
+    public var kind: EmbedJob.Target.Kind
 
-    public init(id: String, text: String, userID: String? = nil, metadata: [String: String]? = nil) {
+    public init(
+        id: String, text: String, userID: String? = nil, metadata: [String: String]? = nil, kind: EmbedJob.Target.Kind = .document
+    ) {
         self.id = id
         self.text = text
         self.userID = userID
         self.metadata = metadata
+        self.kind = kind
     }
+
+    /// Unique per target: a memory item and a document may share an id.
+    var key: String { kind == .document ? id : "\(kind.rawValue)\u{0}\(id)" }
 
     /// Why an item cannot be embedded: the field and a message that names it.
     public struct Problem: Sendable, Equatable {
@@ -52,7 +61,7 @@ public struct BackfillItem: Sendable, Hashable {
     public static func digest(_ items: some Sequence<BackfillItem>) -> String {
         var hasher = SHA256()
         for item in items {
-            var fields = [item.id, item.text, item.userID ?? ""]
+            var fields = [item.key, item.text, item.userID ?? ""]
             for (key, value) in (item.metadata ?? [:]).sorted(by: { $0.key < $1.key }) { fields += [key, value] }
             for field in fields { hasher.update(data: Data(field.utf8)); hasher.update(data: [0]) }
             hasher.update(data: [1])
@@ -65,7 +74,7 @@ public struct BackfillItem: Sendable, Hashable {
     var embedItem: EmbedJob.Item {
         var metadata = self.metadata
         if let userID { metadata = (metadata ?? [:]).merging(["user_id": userID]) { $1 } }
-        return EmbedJob.Item(target: .init(kind: .document, id: id), text: text, metadata: metadata)
+        return EmbedJob.Item(target: .init(kind: kind, id: id), text: text, metadata: metadata)
     }
 }
 

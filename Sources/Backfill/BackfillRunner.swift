@@ -28,11 +28,14 @@ public struct BackfillRunner: Sendable {
         /// How long the broker or the database may fail before the run gives up: a restart
         /// of either must not end a backfill of millions.
         public var outageLimit: Duration
+        /// The one embedding space the jobs write to (a re-embed); nil = every space the
+        /// workers serve.
+        public var space: String?
 
         public init(
             tenantID: String, backfillID: String, chunkSize: Int = 256, maxInFlight: Int? = 8, maxQueueDepth: Int? = 1000,
             pollInterval: Duration = .milliseconds(200), dryRun: Bool = false, waitForCompletion: Bool = true,
-            outageLimit: Duration = .seconds(300)
+            outageLimit: Duration = .seconds(300), space: String? = nil
         ) {
             self.tenantID = tenantID
             self.backfillID = backfillID
@@ -43,6 +46,7 @@ public struct BackfillRunner: Sendable {
             self.dryRun = dryRun
             self.waitForCompletion = waitForCompletion
             self.outageLimit = outageLimit
+            self.space = space
         }
     }
 
@@ -142,7 +146,7 @@ public struct BackfillRunner: Sendable {
             case .item(let item, let line):
                 if let problem = item.problem {
                     state.reject(BackfillRejection(line: line, error: problem.message), onRejection)
-                } else if !seen.insert(idHash(item.id)).inserted {
+                } else if !seen.insert(idHash(item.key)).inserted {
                     state.reject(BackfillRejection(line: line, error: "duplicate id (an earlier input has the same id)"), onRejection)
                 } else {
                     pending.append(item)
@@ -230,7 +234,7 @@ public struct BackfillRunner: Sendable {
             }
         }
         try await waitForCapacity(&state, onProgress)
-        let job = chunk.job(tenantID: configuration.tenantID, backfillID: configuration.backfillID)
+        let job = chunk.job(tenantID: configuration.tenantID, backfillID: configuration.backfillID, space: configuration.space)
         try job.validate()
         // All three steps are idempotent (same job id, upserts), so a retry repeats them whole.
         try await ridingOutages("publishing chunk \(chunk.index)", &state) {

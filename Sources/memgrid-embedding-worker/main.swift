@@ -11,15 +11,16 @@ struct EmbeddingWorkerCommand: AsyncParsableCommand {
         abstract: "Worker for the 'embed' queue: texts into vectors with the local model, cached in Redis, stored in pgvector.",
         discussion: WorkerMain.discussion(defaultOperationsPort: 9101)
             + "\nThe model is read from MEMGRID_MODEL_DIR (all-MiniLM-L6-v2 safetensors + vocab.txt);"
-            + " MEMGRID_EMBED_PROVIDER=openai uses an OpenAI-compatible /v1/embeddings instead.")
+            + " MEMGRID_EMBED_PROVIDER=openai uses an OpenAI-compatible /v1/embeddings instead."
+            + " During a model change, MEMGRID_EMBED_NEXT_PROVIDER (and its settings) adds the new model (docs/reembedding.md).")
 
     func run() async throws {
         try await WorkerMain.run(label: "memgrid.embedding-worker", queue: .embed, defaultOperationsPort: 9101) {
             configuration, environment, registry, logger in
             let embedding = try EmbeddingWorkerApp.Configuration(environment: environment)
             return try EmbeddingWorkerApp.build(
-                configuration: configuration, embedding: embedding, embedder: try embedding.makeEmbedder(logger: logger),
-                registry: registry, logger: logger)
+                configuration: configuration, embedding: embedding, embedder: try embedding.provider.makeEmbedder(logger: logger),
+                next: try embedding.next?.makeEmbedder(logger: logger), registry: registry, logger: logger)
         }
     }
 }

@@ -4,10 +4,10 @@ import ArgumentParser
 struct MemgridCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memgrid",
-        abstract: "memgrid admin CLI: migrations, API keys, backfills, dead letters, contracts, benchmarks.",
+        abstract: "memgrid admin CLI: migrations, API keys, backfills, embedding spaces, dead letters, contracts, benchmarks.",
         discussion: "Connection settings come from the same environment variables as the services (docs/configuration.md).",
         subcommands: [
-            MigrateCommand.self, KeysCommand.self, UsageCommand.self, BudgetCommand.self, BackfillCommand.self, DLQCommand.self,
+            MigrateCommand.self, KeysCommand.self, UsageCommand.self, BudgetCommand.self, BackfillCommand.self, SpacesCommand.self, DLQCommand.self,
             ContractsCommand.self, EmbedCommand.self, BenchCommand.self,
         ])
 }

@@ -24,7 +24,8 @@ final class EmbeddingWorkerFixture: Sendable {
     let parts: WorkerProcess.Parts
     let configuration: WorkerProcessConfiguration
 
-    init(redisURL: String? = nil) async throws {
+    /// - Parameter next: a second model, as during a model change (docs/reembedding.md).
+    init(redisURL: String? = nil, next: (any Embedder)? = nil) async throws {
         try await database.createMigrated()
         try await database.execute("INSERT INTO tenants (id, name) VALUES ('t1', 'Tenant One')")
         var environment = ProcessInfo.processInfo.environment
@@ -38,7 +39,7 @@ final class EmbeddingWorkerFixture: Sendable {
         configuration = try WorkerProcessConfiguration(queue: .embed, environment: reader, defaultOperationsPort: 0)
         parts = try EmbeddingWorkerApp.build(
             configuration: configuration, embedding: try EmbeddingWorkerApp.Configuration(environment: reader),
-            embedder: TestModel.embedder, registry: registry, logger: logger)
+            embedder: TestModel.embedder, next: next, registry: registry, logger: logger)
         eventsQueue = "\(prefix).events-subscriber"
         try await TestBroker.admin.declare(configuration.process.declaration)
         try await TestBroker.admin.declareQueue(eventsQueue)

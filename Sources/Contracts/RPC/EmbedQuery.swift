@@ -7,9 +7,13 @@ public struct EmbedQuery: Codable, Hashable, Sendable {
     public static let type = "embed_query.v1"
 
     public var texts: [String]
+    /// The space the vectors must come from (the one searches use), so a query during a
+    /// model change is never embedded by the other model. `nil` = the worker's first.
+    public var space: String?
 
-    public init(texts: [String]) {
+    public init(texts: [String], space: String? = nil) {
         self.texts = texts
+        self.space = space
     }
 }
 

@@ -36,7 +36,7 @@ struct QueryEmbedder: Sendable {
     }
 
     private func ask(_ texts: [String], space: ActiveSpace.Space) async throws -> Result {
-        let body = try WireJSON.encoder().encode(EmbedQuery(texts: texts))
+        let body = try WireJSON.encoder().encode(EmbedQuery(texts: texts, space: space.id))
         let delivery: Delivery
         do {
             delivery = try await rpc.call(

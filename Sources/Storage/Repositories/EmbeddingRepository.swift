@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 public import Logging
 public import PostgresNIO
@@ -39,24 +38,27 @@ public struct EmbeddingRepository: Sendable {
         self.client = client
     }
 
-    /// Records a space and creates its HNSW (cosine) index. Idempotent.
-    public func register(spaceID: String, model: String, revision: String, dimensions: Int, logger: Logger) async throws {
+    /// Records a space. The first space ever registered (when `mayActivate`) becomes the
+    /// one searches use, and gets its HNSW (cosine) index now; a standby space fills
+    /// without one, since building it once at the switch (`EmbeddingSpaceRepository.activate`)
+    /// is far cheaper than growing it row by row during a re-embed. Idempotent.
+    public func register(
+        spaceID: String, model: String, revision: String, dimensions: Int, mayActivate: Bool = true, logger: Logger
+    ) async throws {
         try await client.query("""
             INSERT INTO embedding_spaces (id, model, revision, dimensions) VALUES (\(spaceID), \(model), \(revision), \(dimensions))
             ON CONFLICT (id) DO NOTHING
             """, logger: logger)
-        // The first space ever registered serves searches until a re-embed switches it.
-        try await client.query("""
-            UPDATE embedding_spaces SET active = true
-            WHERE id = \(spaceID) AND NOT EXISTS (SELECT 1 FROM embedding_spaces WHERE active)
-            """, logger: logger)
-        // Index DDL cannot take bind parameters; both values are validated here.
-        let index = "embeddings_hnsw_\(Self.indexSuffix(spaceID))"
-        let literal = spaceID.replacingOccurrences(of: "'", with: "''")
-        try await client.query(PostgresQuery(unsafeSQL: """
-            CREATE INDEX IF NOT EXISTS \(index) ON embeddings
-            USING hnsw ((embedding::vector(\(dimensions))) vector_cosine_ops) WHERE space_id = '\(literal)'
-            """), logger: logger)
+        if mayActivate {
+            try await client.query("""
+                UPDATE embedding_spaces SET active = true
+                WHERE id = \(spaceID) AND NOT EXISTS (SELECT 1 FROM embedding_spaces WHERE active)
+                """, logger: logger)
+        }
+        let spaces = EmbeddingSpaceRepository(client: client)
+        if try await spaces.isActive(spaceID, logger: logger) {
+            try await spaces.createIndex(spaceID: spaceID, dimensions: dimensions, logger: logger)
+        }
     }
 
     /// Upserts every row (the last one wins for a repeated key) in one transaction.
@@ -106,10 +108,5 @@ public struct EmbeddingRepository: Sendable {
             text += value.description
         }
         return text + "]"
-    }
-
-    /// A digest of the space id: a safe, unique identifier suffix.
-    static func indexSuffix(_ spaceID: String) -> String {
-        SHA256.hash(data: Data(spaceID.utf8)).prefix(10).map { String(format: "%02x", $0) }.joined()
     }
 }

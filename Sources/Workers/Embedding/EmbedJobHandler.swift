@@ -7,27 +7,43 @@ import Storage
 import WorkerRuntime
 
 /// `embed.v1`: vectors for the job's texts, stored idempotently, then an
-/// `embedding.completed` event. The ack follows the commit.
+/// `embedding.completed` event per space. The ack follows the commit. A job that names no
+/// space goes into every space this worker serves: during a model change (docs/reembedding.md)
+/// new memories land in the old and the new space alike.
 struct EmbedJobHandler: JobHandler {
     let type = JobCatalog.embed
-    let batcher: EmbeddingBatcher
+    /// The worker's spaces; the first is its own, any other the next model's.
+    let batchers: [EmbeddingBatcher]
     let publisher: Publisher
     let topology: Topology
     let jobs: JobRepository
     let logger: Logger
 
     func handle(_ job: JobEnvelope<EmbedJob>, context: JobContext) async throws {
-        let space = batcher.space
-        if let requested = job.payload.space, requested != space.id {
-            throw JobFailure.permanent("this worker embeds into space '\(space.id)', not '\(requested)'")
+        var targets = batchers
+        if let requested = job.payload.space {
+            targets = batchers.filter { $0.space.id == requested }
+            if targets.isEmpty {
+                let served = batchers.map { "'\($0.space.id)'" }.joined(separator: ", ")
+                throw JobFailure.permanent("this worker embeds into space \(served), not '\(requested)'")
+            }
         }
-        let outcome = try await batcher.submit(tenantID: job.tenantID, items: job.payload.items)
-        await recordResult(outcome, jobID: job.id)
-        let event = EventEnvelope(
-            id: "\(job.id):\(EventCatalog.embeddingCompleted.name)",
-            tenantID: job.tenantID, correlationID: job.id, trace: job.trace,
-            payload: EmbeddingCompleted(jobID: job.id, space: space.id, count: outcome.count, cached: outcome.cached))
-        try await publisher.publish(.event(event, topology: topology))
+        let outcomes = try await withThrowingTaskGroup(of: (EmbeddingSpace, EmbeddingBatcher.Outcome).self) { group in
+            for batcher in targets {
+                group.addTask { (batcher.space, try await batcher.submit(tenantID: job.tenantID, items: job.payload.items)) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        await recordResult(outcomes[0].1, jobID: job.id)
+        for (space, outcome) in outcomes {
+            // The worker's own space keeps the plain id, so a consumer's dedup key is stable.
+            let suffix = space == batchers[0].space ? "" : ":\(space.id)"
+            let event = EventEnvelope(
+                id: "\(job.id):\(EventCatalog.embeddingCompleted.name)\(suffix)",
+                tenantID: job.tenantID, correlationID: job.id, trace: job.trace,
+                payload: EmbeddingCompleted(jobID: job.id, space: space.id, count: outcome.count, cached: outcome.cached))
+            try await publisher.publish(.event(event, topology: topology))
+        }
     }
 
     /// Counts on the job's status row (a no-op for jobs without one), so a backfill can

@@ -4,13 +4,14 @@ import Foundation
 import Messaging
 import WorkerRuntime
 
-/// Answers `embed_query.v1` RPC requests with vectors from the batcher (cache, then
-/// the model, batched with queued jobs). Nothing is stored.
+/// Answers `embed_query.v1` RPC requests with vectors from the batcher of the asked
+/// space (cache, then the model, batched with queued jobs). Nothing is stored.
 struct EmbedQueryResponder: Sendable {
     /// Bounds one request like `EmbedJob.maxItems` bounds a job.
     static let maxTexts = 2048
 
-    let batcher: EmbeddingBatcher
+    /// The worker's spaces; the first answers queries that name none.
+    let batchers: [EmbeddingBatcher]
 
     func answer(_ delivery: Delivery) async -> RPCServer.Reply {
         do {
@@ -22,6 +23,10 @@ struct EmbedQueryResponder: Sendable {
             }
             guard (1...Self.maxTexts).contains(query.texts.count), query.texts.allSatisfy({ !$0.isEmpty }) else {
                 throw RPCFailure(code: "invalid", message: "texts: 1 to \(Self.maxTexts) non-empty strings")
+            }
+            let asked = if let space = query.space { batchers.first { $0.space.id == space } } else { batchers.first }
+            guard let batcher = asked else {
+                throw RPCFailure(code: "unavailable", message: "this worker does not serve space '\(query.space ?? "")'")
             }
             guard batcher.isReady else { throw RPCFailure(code: "unavailable", message: "the model is still loading") }
             let outcome = try await batcher.query(query.texts)

@@ -63,6 +63,7 @@ public final class EmbeddingBatcher: Service, Sendable {
     private let embedder: any Embedder
     private let cache: EmbeddingCache?
     private let repository: EmbeddingRepository
+    private let mayActivate: Bool
     private let metrics: EmbeddingMetrics
     private let logger: Logger
     private let pending = Mutex<[Request]>([])
@@ -72,12 +73,13 @@ public final class EmbeddingBatcher: Service, Sendable {
 
     public init(
         configuration: Configuration, embedder: any Embedder, cache: EmbeddingCache?,
-        repository: EmbeddingRepository, metrics: any MetricsFactory, logger: Logger
+        repository: EmbeddingRepository, mayActivate: Bool = true, metrics: any MetricsFactory, logger: Logger
     ) {
         self.configuration = configuration
         self.embedder = embedder
         self.cache = cache
         self.repository = repository
+        self.mayActivate = mayActivate
         self.metrics = EmbeddingMetrics(factory: metrics)
         self.logger = logger
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -112,7 +114,8 @@ public final class EmbeddingBatcher: Service, Sendable {
     public func run() async throws {
         let space = embedder.space
         try await repository.register(
-            spaceID: space.id, model: space.model, revision: space.revision, dimensions: space.dimensions, logger: logger)
+            spaceID: space.id, model: space.model, revision: space.revision, dimensions: space.dimensions,
+            mayActivate: mayActivate, logger: logger)
         _ = try await embedder.embed(["warm up"])
         ready.store(true, ordering: .releasing)
         logger.info("embedding model warm", metadata: ["embedding.space": "\(space.id)"])

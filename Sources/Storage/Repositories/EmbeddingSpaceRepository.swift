@@ -1,0 +1,208 @@
+import Crypto
+public import Foundation
+public import Logging
+public import PostgresNIO
+
+/// Embedding spaces and the switch between them (docs/reembedding.md). Searches use the
+/// one active space; a new model fills its own space beside it (dual writes plus a
+/// re-embed backfill of what is missing), and `activate` flips searches over in one
+/// transaction once the new space covers every memory item and document.
+public struct EmbeddingSpaceRepository: Sendable {
+    public struct Space: Sendable, Equatable {
+        public var id: String
+        public var model: String
+        public var revision: String
+        public var dimensions: Int
+        public var active: Bool
+        /// A valid HNSW index exists (built at registration for the first space, at
+        /// activation for later ones).
+        public var indexed: Bool
+        public var vectors: Int
+        public var createdAt: Date
+    }
+
+    /// How much of the source rows (memory items and documents) a space holds an
+    /// up-to-date vector for: one whose content hash matches the current text.
+    public struct Coverage: Sendable, Equatable {
+        public var total: Int
+        public var current: Int
+        public var missing: Int { total - current }
+
+        public init(total: Int, current: Int) {
+            self.total = total
+            self.current = current
+        }
+    }
+
+    /// A row to (re-)embed into a space.
+    public struct Target: Sendable, Equatable {
+        public enum Kind: String, Sendable { case memoryItem = "memory_item", document }
+        public var kind: Kind
+        public var id: String
+        public var text: String
+        /// A document's metadata as JSON (re-sent so the upsert keeps it); nil for items.
+        public var metadataJSON: String?
+    }
+
+    public let client: PostgresClient
+
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    /// The active space first, then by age.
+    public func list(logger: Logger) async throws -> [Space] {
+        let rows = try await client.query("""
+            SELECT s.id, s.model, s.revision, s.dimensions, s.active, s.created_at,
+                   (SELECT count(*) FROM embeddings e WHERE e.space_id = s.id)::bigint
+            FROM embedding_spaces s ORDER BY s.active DESC, s.created_at, s.id
+            """, logger: logger)
+        var spaces: [Space] = []
+        for try await (id, model, revision, dimensions, active, created, vectors) in rows.decode(
+            (String, String, String, Int, Bool, Date, Int).self)
+        {
+            spaces.append(Space(
+                id: id, model: model, revision: revision, dimensions: dimensions, active: active, indexed: false,
+                vectors: vectors, createdAt: created))
+        }
+        for index in spaces.indices {
+            spaces[index].indexed = try await indexState(spaces[index].id, logger: logger) == .valid
+        }
+        return spaces
+    }
+
+    public func isActive(_ spaceID: String, logger: Logger) async throws -> Bool {
+        for try await active in try await client.query(
+            "SELECT active FROM embedding_spaces WHERE id = \(spaceID)", logger: logger
+        ).decode(Bool.self) {
+            return active
+        }
+        return false
+    }
+
+    /// Counts over all tenants (or one): a full pass over items and documents, for admins.
+    public func coverage(of spaceID: String, tenantID: String? = nil, logger: Logger) async throws -> Coverage {
+        let rows = try await client.query("""
+            SELECT
+              (SELECT count(*) FROM memory_items m WHERE \(tenantID)::text IS NULL OR m.tenant_id = \(tenantID))
+              + (SELECT count(*) FROM documents d WHERE \(tenantID)::text IS NULL OR d.tenant_id = \(tenantID)),
+              (SELECT count(*) FROM memory_items m JOIN embeddings e
+                 ON e.space_id = \(spaceID) AND e.tenant_id = m.tenant_id AND e.target_kind = 'memory_item' AND e.target_id = m.id
+                WHERE (\(tenantID)::text IS NULL OR m.tenant_id = \(tenantID))
+                  AND e.content_hash = encode(sha256(convert_to(m.text, 'UTF8')), 'hex'))
+              + (SELECT count(*) FROM documents d JOIN embeddings e
+                 ON e.space_id = \(spaceID) AND e.tenant_id = d.tenant_id AND e.target_kind = 'document' AND e.target_id = d.external_id
+                WHERE (\(tenantID)::text IS NULL OR d.tenant_id = \(tenantID)) AND e.content_hash = d.content_hash)
+            """, logger: logger)
+        for try await (total, current) in rows.decode((Int, Int).self) {
+            return Coverage(total: total, current: current)
+        }
+        return Coverage(total: 0, current: 0)
+    }
+
+    /// The tenant's items, then documents, that have no up-to-date vector in the space, in
+    /// a stable order; streamed, so millions of rows never sit in memory.
+    public func forEachMissing(
+        in spaceID: String, tenantID: String, logger: Logger, _ body: (Target) async throws -> Void
+    ) async throws {
+        let rows = try await client.query("""
+            SELECT kind, id, text, metadata FROM (
+              SELECT 'memory_item' AS kind, m.id, m.text, NULL::text AS metadata FROM memory_items m
+              WHERE m.tenant_id = \(tenantID) AND NOT EXISTS (
+                SELECT 1 FROM embeddings e
+                WHERE e.space_id = \(spaceID) AND e.tenant_id = m.tenant_id AND e.target_kind = 'memory_item'
+                  AND e.target_id = m.id AND e.content_hash = encode(sha256(convert_to(m.text, 'UTF8')), 'hex'))
+              UNION ALL
+              SELECT 'document', d.external_id, d.text, d.metadata::text FROM documents d
+              WHERE d.tenant_id = \(tenantID) AND NOT EXISTS (
+                SELECT 1 FROM embeddings e
+                WHERE e.space_id = \(spaceID) AND e.tenant_id = d.tenant_id AND e.target_kind = 'document'
+                  AND e.target_id = d.external_id AND e.content_hash = d.content_hash)
+            ) AS missing ORDER BY kind DESC, id
+            """, logger: logger)
+        for try await (kind, id, text, metadata) in rows.decode((String, String, String, String?).self) {
+            try await body(Target(kind: kind == "document" ? .document : .memoryItem, id: id, text: text, metadataJSON: metadata))
+        }
+    }
+
+    /// Every tenant, for a re-embed that walks them all.
+    public func tenantIDs(logger: Logger) async throws -> [String] {
+        var ids: [String] = []
+        for try await id in try await client.query("SELECT id FROM tenants ORDER BY id", logger: logger).decode(String.self) {
+            ids.append(id)
+        }
+        return ids
+    }
+
+    public struct Activation: Sendable, Equatable {
+        public var previous: String?
+        public var coverage: Coverage
+        public var builtIndex: Bool
+
+        public init(previous: String?, coverage: Coverage, builtIndex: Bool) {
+            self.previous = previous
+            self.coverage = coverage
+            self.builtIndex = builtIndex
+        }
+    }
+
+    /// Makes `spaceID` the space searches use. Refuses while it lacks vectors for some
+    /// items or documents (they would vanish from search) unless `force`. Builds the
+    /// space's HNSW index first, concurrently, so writes go on meanwhile; the flip
+    /// itself is one short transaction, so no search ever sees two spaces or none.
+    public func activate(_ spaceID: String, force: Bool, logger: Logger) async throws -> Activation {
+        guard let space = try await list(logger: logger).first(where: { $0.id == spaceID }) else {
+            throw StorageError(.notFound, "no embedding space '\(spaceID)': an embedding worker registers it when it starts")
+        }
+        let previous = try await list(logger: logger).first(where: \.active)?.id
+        let coverage = try await coverage(of: spaceID, logger: logger)
+        if coverage.missing > 0 && !force {
+            throw StorageError(.conflict, """
+                space '\(spaceID)' lacks vectors for \(coverage.missing) of \(coverage.total) memory items and documents; \
+                run `memgrid spaces reembed \(spaceID)` (or pass --force to switch anyway)
+                """)
+        }
+        let builtIndex = !space.indexed
+        if builtIndex { try await createIndex(spaceID: spaceID, dimensions: space.dimensions, concurrently: true, logger: logger) }
+        try await client.withTransaction(logger: logger) { connection in
+            // Two statements: the one-active unique index would reject an order in which
+            // the new row turns active before the old one turns off.
+            try await connection.query("UPDATE embedding_spaces SET active = false WHERE active AND id <> \(spaceID)", logger: logger)
+            try await connection.query("UPDATE embedding_spaces SET active = true WHERE id = \(spaceID)", logger: logger)
+        }
+        return Activation(previous: previous, coverage: coverage, builtIndex: builtIndex)
+    }
+
+    enum IndexState { case missing, invalid, valid }
+
+    /// The space's partial HNSW (cosine) index; an invalid one (a concurrent build that
+    /// was interrupted) is dropped and rebuilt.
+    func createIndex(spaceID: String, dimensions: Int, concurrently: Bool = false, logger: Logger) async throws {
+        let name = Self.indexName(spaceID)
+        let mode = concurrently ? "CONCURRENTLY " : ""
+        if try await indexState(spaceID, logger: logger) == .invalid {
+            try await client.query(PostgresQuery(unsafeSQL: "DROP INDEX \(mode)IF EXISTS \(name)"), logger: logger)
+        }
+        // Index DDL cannot take bind parameters: the name is a digest, the literal escaped.
+        let literal = spaceID.replacingOccurrences(of: "'", with: "''")
+        try await client.query(PostgresQuery(unsafeSQL: """
+            CREATE INDEX \(mode)IF NOT EXISTS \(name) ON embeddings
+            USING hnsw ((embedding::vector(\(dimensions))) vector_cosine_ops) WHERE space_id = '\(literal)'
+            """), logger: logger)
+    }
+
+    func indexState(_ spaceID: String, logger: Logger) async throws -> IndexState {
+        for try await valid in try await client.query(
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = \(Self.indexName(spaceID))",
+            logger: logger
+        ).decode(Bool.self) {
+            return valid ? .valid : .invalid
+        }
+        return .missing
+    }
+
+    /// `embeddings_hnsw_<digest of the space id>`: a safe, unique identifier.
+    static func indexName(_ spaceID: String) -> String {
+        "embeddings_hnsw_" + SHA256.hash(data: Data(spaceID.utf8)).prefix(10).map { String(format: "%02x", $0) }.joined()
+    }
+}
