@@ -91,7 +91,8 @@ struct SpacesCommand: AsyncParsableCommand {
         private func reembed(database: PostgresClient, process: ProcessConfiguration, logger: Logger) async throws -> Bool {
             let spaces = EmbeddingSpaceRepository(client: database)
             guard try await spaces.list(logger: logger).contains(where: { $0.id == space }) else {
-                throw ValidationError("no embedding space '\(space)': start embedding workers that serve it first")
+                FileHandle.standardError.write(Data("error: no embedding space '\(space)': start embedding workers that serve it first\n".utf8))
+                throw ExitCode.failure
             }
             let tenants = if let tenant { [tenant] } else { try await spaces.tenantIDs(logger: logger) }
             let publisher = Publisher(configuration: process.broker, declaration: process.declaration, logger: logger)
@@ -144,7 +145,8 @@ struct SpacesCommand: AsyncParsableCommand {
                     try await EmbeddingSpaceRepository(client: client).activate(space, force: force, logger: logger)
                 }
             } catch let error as StorageError {
-                throw ValidationError(error.message)
+                FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+                throw ExitCode.failure
             }
             print("""
                 active space: \(space) (was \(activation.previous ?? "none")); \

@@ -2,6 +2,7 @@ import Cache
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 
 @Suite("Redis configuration and logging")
 struct RedisConfigurationTests {

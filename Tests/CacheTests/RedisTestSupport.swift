@@ -9,12 +9,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The Redis the local stack runs; `MEMGRID_REDIS_URL` overrides the loopback default.
-enum TestRedis {
-    static var url: String {
-        ProcessInfo.processInfo.environment["MEMGRID_REDIS_URL"] ?? "redis://127.0.0.1:36379"
-    }
-
+extension TestRedis {
     static func configuration() throws -> RedisClient.Configuration {
         try RedisClient.Configuration(url: url)
     }

@@ -28,8 +28,10 @@ final class GatewayFixture: Sendable {
     let workers: [WorkerProcess.Parts]
     private let tasks: [Task<Void, any Error>]
 
-    /// - Parameter overrides: environment for every process (e.g. a dead broker URL).
-    init(workers withWorkers: Bool, overrides: [String: String] = [:]) async throws {
+    /// - Parameters:
+    ///   - overrides: environment for every process (e.g. a dead broker URL).
+    ///   - nextModel: the embedding worker also serves a second model (a model change).
+    init(workers withWorkers: Bool, overrides: [String: String] = [:], nextModel: Bool = false) async throws {
         try await database.createMigrated()
         port = try unusedPort()
         var environment = ProcessInfo.processInfo.environment
@@ -51,7 +53,8 @@ final class GatewayFixture: Sendable {
             let embed = try WorkerProcessConfiguration(queue: .embed, environment: reader, defaultOperationsPort: 0)
             workers.append(try EmbeddingWorkerApp.build(
                 configuration: embed, embedding: try EmbeddingWorkerApp.Configuration(environment: reader),
-                embedder: TestModel.embedder, registry: PrometheusCollectorRegistry(), logger: logger))
+                embedder: TestModel.embedder, next: nextModel ? TestModel.nextEmbedder : nil, registry: PrometheusCollectorRegistry(),
+                logger: logger))
             let llm = try WorkerProcessConfiguration(queue: .llm, environment: reader, defaultOperationsPort: 0)
             workers.append(try LLMWorkerApp.build(
                 configuration: llm, llm: try LLMWorkerApp.Configuration(environment: reader), registry: PrometheusCollectorRegistry(),

@@ -25,9 +25,7 @@ struct RateLimiterFixture {
     let provider = "provider-\(UUID().uuidString)"
     let logs = RateLimiterLogs()
 
-    static var redisURL: String {
-        ProcessInfo.processInfo.environment["MEMGRID_REDIS_URL"] ?? "redis://127.0.0.1:36379"
-    }
+    static var redisURL: String { TestRedis.url }
 
     init(redis: RedisClient?, keyPrefix: String = "memgrid-test:\(UUID().uuidString):ratelimit") {
         self.redis = redis

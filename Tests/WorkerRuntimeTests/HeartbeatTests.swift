@@ -11,7 +11,7 @@ import TestSupport
 /// Heartbeats against the real Redis (docs/dashboard.md): each test writes under its own prefix.
 @Suite("Heartbeats", .serialized)
 struct HeartbeatTests {
-    static let redisURL = ProcessInfo.processInfo.environment["MEMGRID_REDIS_URL"] ?? "redis://127.0.0.1:36379"
+    static let redisURL = TestRedis.url
     let logger = Logger(label: "test.heartbeat")
 
     func makeService(
