@@ -23,9 +23,9 @@ final class ConnectionPool: Sendable {
     private let nextWaiterID = Atomic<UInt64>(0)
     private let acquireTimeout: Duration
 
-    init(configuration: RedisClient.Configuration, logger: Logger) {
+    init(configuration: RedisClient.Configuration, tunnel: TLSTunnel?, logger: Logger) {
         let connections = (0..<configuration.poolSize).map {
-            RedisConnection(id: $0, configuration: configuration, logger: logger)
+            RedisConnection(id: $0, configuration: configuration, tunnel: tunnel, logger: logger)
         }
         self.state = Mutex(State(idle: connections, live: connections.count))
         self.acquireTimeout = configuration.acquireTimeout

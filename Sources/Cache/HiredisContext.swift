@@ -17,10 +17,13 @@ import Darwin
 final class HiredisContext: @unchecked Sendable {
     private var context: UnsafeMutablePointer<redisContext>?
     private let configuration: RedisClient.Configuration
+    /// With TLS, hiredis connects to this loopback forwarder instead of the server.
+    private let tunnel: TLSTunnel?
     private let logger: Logger
 
-    init(configuration: RedisClient.Configuration, logger: Logger) {
+    init(configuration: RedisClient.Configuration, tunnel: TLSTunnel?, logger: Logger) {
         self.configuration = configuration
+        self.tunnel = tunnel
         self.logger = logger
     }
 
@@ -31,13 +34,19 @@ final class HiredisContext: @unchecked Sendable {
     /// Sends all commands in one write, then reads one reply per command, in order.
     /// On any I/O or protocol error the context is freed and the next call reconnects.
     func execute(_ commands: [[RedisArgument]]) throws(RedisClient.Error) -> [RedisValue] {
-        let context = try connectedContext()
-        do {
-            return try roundTrip(commands, on: context)
+        do throws(RedisClient.Error) {
+            let context = try connectedContext()
+            do {
+                return try roundTrip(commands, on: context)
+            } catch {
+                logger.debug("Dropping Redis connection", metadata: ["redis.error.code": "\(error.code)"])
+                close()
+                throw error
+            }
         } catch {
-            logger.debug("Dropping Redis connection", metadata: ["redis.error.code": "\(error.code)"])
-            close()
-            throw error
+            // Through the TLS tunnel, hiredis sees only the loopback side close: name why.
+            guard let reason = tunnel?.lastFailure else { throw error }
+            throw RedisClient.Error(code: error.code, message: "\(error.message) (TLS: \(reason))")
         }
     }
 
@@ -64,9 +73,9 @@ final class HiredisContext: @unchecked Sendable {
     }
 
     private func connect() throws(RedisClient.Error) -> UnsafeMutablePointer<redisContext> {
-        guard let context = redisConnectWithTimeout(
-            configuration.host, Int32(clamping: configuration.port), timeval(configuration.connectTimeout)
-        ) else {
+        var (host, port) = (configuration.host, configuration.port)
+        if let tunnel { (host, port) = ("127.0.0.1", try tunnel.localPort()) }
+        guard let context = redisConnectWithTimeout(host, Int32(clamping: port), timeval(configuration.connectTimeout)) else {
             throw RedisClient.Error(code: .connectionFailed, message: "cannot allocate a hiredis context")
         }
         guard context.pointee.err == 0 else {

@@ -17,6 +17,21 @@ extension RedisClient {
         public var commandTimeout: Duration
         /// How long a command may wait for a free connection before failing with `.timeout`.
         public var acquireTimeout: Duration
+        /// TLS to the server (`rediss://`); nil = plain TCP.
+        public var tls: TLS?
+
+        /// How a TLS connection checks the server.
+        public struct TLS: Sendable, Equatable {
+            /// PEM file of the CAs that sign the server's certificate; nil = the system's.
+            public var caFile: String?
+            /// false skips the certificate and host-name checks: encrypted, unauthenticated.
+            public var verifyPeer: Bool
+
+            public init(caFile: String? = nil, verifyPeer: Bool = true) {
+                self.caFile = caFile
+                self.verifyPeer = verifyPeer
+            }
+        }
 
         public init(
             host: String = "127.0.0.1",
@@ -27,7 +42,8 @@ extension RedisClient {
             poolSize: Int = 4,
             connectTimeout: Duration = .seconds(2),
             commandTimeout: Duration = .seconds(2),
-            acquireTimeout: Duration = .seconds(5)
+            acquireTimeout: Duration = .seconds(5),
+            tls: TLS? = nil
         ) {
             self.host = host
             self.port = port
@@ -38,9 +54,11 @@ extension RedisClient {
             self.connectTimeout = connectTimeout
             self.commandTimeout = commandTimeout
             self.acquireTimeout = acquireTimeout
+            self.tls = tls
         }
 
-        /// Parses `redis://[[username]:password@]host[:port][/database]`.
+        /// Parses `redis://[[username]:password@]host[:port][/database]`, or `rediss://…` for
+        /// TLS with the system's CAs (refine `tls` afterwards).
         /// Percent-encoded user info is decoded; the other settings keep their defaults.
         public init(url: String) throws(RedisClient.Error) {
             // Error messages must not echo the URL: it may carry the password.
@@ -48,10 +66,11 @@ extension RedisClient {
                 RedisClient.Error(code: .invalidArgument, message: "invalid Redis URL: \(reason)")
             }
             guard let components = URLComponents(string: url) else { throw invalid("cannot parse") }
+            let tls: TLS?
             switch components.scheme?.lowercased() {
-            case "redis": break
-            case "rediss": throw invalid("TLS (rediss://) is not supported")
-            default: throw invalid("scheme must be redis://")
+            case "redis": tls = nil
+            case "rediss": tls = TLS()
+            default: throw invalid("scheme must be redis:// or rediss://")
             }
             guard var host = components.host, !host.isEmpty else { throw invalid("missing host") }
             if host.hasPrefix("["), host.hasSuffix("]") {
@@ -71,7 +90,8 @@ extension RedisClient {
                 port: port,
                 username: components.user.flatMap { $0.isEmpty ? nil : $0 },
                 password: components.password,
-                database: database
+                database: database,
+                tls: tls
             )
         }
     }
@@ -81,7 +101,7 @@ extension RedisClient {
 extension RedisClient.Configuration: CustomStringConvertible, CustomReflectable {
     public var description: String {
         let auth = password == nil ? "" : "\(username ?? ""):***@"
-        return "redis://\(auth)\(host):\(port)/\(database) (poolSize: \(poolSize))"
+        return "\(tls == nil ? "redis" : "rediss")://\(auth)\(host):\(port)/\(database) (poolSize: \(poolSize))"
     }
 
     public var customMirror: Mirror {
@@ -91,7 +111,7 @@ extension RedisClient.Configuration: CustomStringConvertible, CustomReflectable 
                 "host": host, "port": port, "username": username as Any,
                 "password": password == nil ? "nil" : "***", "database": database,
                 "poolSize": poolSize, "connectTimeout": connectTimeout,
-                "commandTimeout": commandTimeout, "acquireTimeout": acquireTimeout,
+                "commandTimeout": commandTimeout, "acquireTimeout": acquireTimeout, "tls": tls as Any,
             ]
         )
     }

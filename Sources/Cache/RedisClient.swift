@@ -22,6 +22,7 @@ public import Logging
 public final class RedisClient: Sendable {
     public let configuration: Configuration
     private let pool: ConnectionPool
+    private let tunnel: TLSTunnel?
     private let logger: Logger
 
     public init(configuration: Configuration, logger: Logger = RedisClient.loggingDisabled) {
@@ -35,7 +36,10 @@ public final class RedisClient: Sendable {
         logger[metadataKey: "redis.database"] = "\(configuration.database)"
         self.configuration = configuration
         self.logger = logger
-        self.pool = ConnectionPool(configuration: configuration, logger: logger)
+        self.tunnel = configuration.tls.map {
+            TLSTunnel(host: configuration.host, port: configuration.port, tls: $0, connectTimeout: configuration.connectTimeout, logger: logger)
+        }
+        self.pool = ConnectionPool(configuration: configuration, tunnel: tunnel, logger: logger)
     }
 
     public static let loggingDisabled = Logger(label: "memgrid.redis", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -72,5 +76,6 @@ public final class RedisClient: Sendable {
     public func shutdown() async {
         logger.debug("Shutting down Redis client")
         await pool.shutdown()
+        await tunnel?.shutdown()
     }
 }

@@ -9,12 +9,12 @@ final class RedisConnection: Sendable {
     private let thread: ConnectionThread
     private let context: HiredisContext
 
-    init(id: Int, configuration: RedisClient.Configuration, logger: Logger) {
+    init(id: Int, configuration: RedisClient.Configuration, tunnel: TLSTunnel?, logger: Logger) {
         var logger = logger
         logger[metadataKey: "redis.connection.id"] = "\(id)"
         self.id = id
         self.thread = ConnectionThread(name: "redis-conn-\(id)")
-        self.context = HiredisContext(configuration: configuration, logger: logger)
+        self.context = HiredisContext(configuration: configuration, tunnel: tunnel, logger: logger)
     }
 
     /// Runs the commands as one pipeline on this connection's thread.

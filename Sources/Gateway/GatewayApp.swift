@@ -74,7 +74,7 @@ public enum GatewayApp {
             ("hnsw.iterative_scan", "relaxed_order"), ("hnsw.ef_search", String(configuration.efSearch)),
         ]
         let postgres = PostgresClient(configuration: database, backgroundLogger: logger)
-        let redis = RedisClient(configuration: try RedisClient.Configuration(url: process.redisURL), logger: logger)
+        let redis = RedisClient(configuration: process.redis, logger: logger)
         let factory = PrometheusMetricsFactory(registry: registry)
         let publisher = Publisher(configuration: process.broker, declaration: process.declaration, logger: logger)
         let rpc = RPCClient(

@@ -1,4 +1,6 @@
+public import Cache
 public import Contracts
+import Foundation
 public import Logging
 public import Messaging
 
@@ -10,7 +12,8 @@ public struct ProcessConfiguration: Sendable {
     public var operationsHost: String
     public var operationsPort: Int
     public var postgresURL: String
-    public var redisURL: String
+    /// `MEMGRID_REDIS_URL` with the TLS settings that refine a `rediss://` URL.
+    public var redis: RedisClient.Configuration
     /// How often the process writes its heartbeat to Redis (docs/dashboard.md); 0 = never.
     public var heartbeatInterval: Duration
 
@@ -30,7 +33,8 @@ public struct ProcessConfiguration: Sendable {
         operationsHost = environment.string("MEMGRID_OPS_HOST", default: "0.0.0.0")
         operationsPort = try environment.int("MEMGRID_OPS_PORT", default: defaultOperationsPort, range: 0...65535)
         postgresURL = environment.string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid")
-        redisURL = environment.string("MEMGRID_REDIS_URL", default: "redis://127.0.0.1:36379")
+        redis = try RedisClient.Configuration(url: environment.string("MEMGRID_REDIS_URL", default: "redis://127.0.0.1:36379"))
+        redis.tls = try Self.redisTLS(redis.tls, environment: environment)
         heartbeatInterval = try environment.milliseconds("MEMGRID_HEARTBEAT_INTERVAL_MS", default: .seconds(5))
     }
 
@@ -52,6 +56,24 @@ public struct ProcessConfiguration: Sendable {
         case (nil, _): throw EnvironmentReader.Error(key: "MEMGRID_AMQP_CERT_FILE", message: "is needed with MEMGRID_AMQP_KEY_FILE")
         case (_, nil): throw EnvironmentReader.Error(key: "MEMGRID_AMQP_KEY_FILE", message: "is needed with MEMGRID_AMQP_CERT_FILE")
         }
+        return tls
+    }
+
+    /// As for the broker: `rediss://` turns TLS on, these settings refine it.
+    static func redisTLS(
+        _ tls: RedisClient.Configuration.TLS?, environment: EnvironmentReader
+    ) throws -> RedisClient.Configuration.TLS? {
+        guard var tls else {
+            if let key = ["MEMGRID_REDIS_CA_FILE", "MEMGRID_REDIS_TLS_VERIFY"].first(where: { environment.optionalString($0) != nil }) {
+                throw EnvironmentReader.Error(key: key, message: "is set but MEMGRID_REDIS_URL is not rediss://")
+            }
+            return nil
+        }
+        tls.caFile = environment.optionalString("MEMGRID_REDIS_CA_FILE")
+        if let caFile = tls.caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw EnvironmentReader.Error(key: "MEMGRID_REDIS_CA_FILE", message: "cannot read \(caFile)")
+        }
+        tls.verifyPeer = try environment.choice("MEMGRID_REDIS_TLS_VERIFY", default: Verify.on) == .on
         return tls
     }
 

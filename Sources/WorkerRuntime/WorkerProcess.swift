@@ -69,7 +69,7 @@ public enum WorkerProcess {
         if let redis {
             heartbeatRedis = redis
         } else {
-            heartbeatRedis = RedisClient(configuration: try RedisClient.Configuration(url: process.redisURL), logger: logger)
+            heartbeatRedis = RedisClient(configuration: process.redis, logger: logger)
             dependencies.append(RedisService(client: heartbeatRedis))
         }
         // After its Redis client, so it stops before the client closes.

@@ -30,7 +30,15 @@ struct RedisConfigurationTests {
         #expect(passwordOnly.password == "secret")
     }
 
-    @Test(arguments: ["http://host:6379", "rediss://:pw@host", "redis://", "redis://host/notanumber", "redis://host:0", "not a url"])
+    @Test func redissTurnsTLSOn() throws {
+        #expect(try RedisClient.Configuration(url: "redis://host").tls == nil)
+        let secure = try RedisClient.Configuration(url: "rediss://:pw@cache.example:6380/2")
+        #expect(secure.tls == .init(caFile: nil, verifyPeer: true))
+        #expect(secure.host == "cache.example" && secure.port == 6380 && secure.database == 2)
+        #expect("\(secure)".hasPrefix("rediss://:***@cache.example:6380/2"))
+    }
+
+    @Test(arguments: ["http://host:6379", "https://:pw@host", "redis://", "redis://host/notanumber", "redis://host:0", "not a url"])
     func rejectsBadURLsWithoutEchoingThem(_ url: String) {
         let error = #expect(throws: RedisClient.Error.self) { try RedisClient.Configuration(url: url) }
         #expect(error?.code == .invalidArgument)

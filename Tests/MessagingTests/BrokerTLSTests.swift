@@ -67,42 +67,11 @@ struct BrokerTLSTests {
     }
 }
 
-/// socat terminating TLS in front of the local broker, with a CA and a certificate for
-/// localhost made for the test (and a second CA that signed nothing of it).
-struct TLSTerminator {
-    let directory: URL
-    let port: Int
-    var caFile: String { directory.appendingPathComponent("ca.pem").path }
-    var otherCAFile: String { directory.appendingPathComponent("other-ca.pem").path }
-
+extension TLSTerminator {
+    /// In front of the local broker.
     static func with(_ body: (TLSTerminator) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("memgrid-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let openssl = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj"
-        try shell("""
-            \(openssl) /CN=memgrid-test-ca -keyout ca.key -out ca.pem
-            \(openssl) /CN=other-ca -keyout other-ca.key -out other-ca.pem
-            openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr
-            printf 'subjectAltName=DNS:localhost\\n' > san.ext
-            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile san.ext -out server.pem
-            """, in: directory)
-        let port = try unusedPort()
         let broker = TestBroker.configuration
-        let socat = try Socat(
-            listen: "OPENSSL-LISTEN:\(port),bind=127.0.0.1,reuseaddr,fork,verify=0,cert=\(directory.path)/server.pem,key=\(directory.path)/server.key",
-            target: "TCP:\(broker.host):\(broker.port)")
-        defer { socat.stop() }
-        let terminator = TLSTerminator(directory: directory, port: port)
-        let probe = "memgrid-tls-probe-\(UUID().uuidString.prefix(8))"
-        let admin = BrokerAdmin(configuration: terminator.configuration(host: "localhost", caFile: terminator.caFile))
-        var failure: (any Error)?
-        let listening = await TestBroker.eventually(timeout: .seconds(10)) {
-            do { try await admin.declareQueue(probe); return true } catch { failure = error; return false }
-        }
-        guard listening else { throw TestFailure("no TLS path to the broker through socat on \(port): \(String(describing: failure))") }
-        try await admin.deleteQueues([probe])
-        try await body(terminator)
+        try await with(target: "\(broker.host):\(broker.port)", body)
     }
 
     func configuration(host: String, caFile: String) -> BrokerConfiguration {
@@ -112,17 +81,5 @@ struct TLSTerminator {
         configuration.connectTimeout = .seconds(3)
         configuration.tls = .init(caFile: caFile)
         return configuration
-    }
-
-    private static func shell(_ script: String, in directory: URL) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-ec", script]
-        process.currentDirectoryURL = directory
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("openssl failed making the test certificates") }
     }
 }

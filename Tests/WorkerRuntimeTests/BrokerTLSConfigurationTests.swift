@@ -1,3 +1,4 @@
+import Cache
 import Foundation
 import Messaging
 import Testing
@@ -30,6 +31,25 @@ struct BrokerTLSConfigurationTests {
         }
         #expect(throws: EnvironmentReader.Error.self) {
             try process(["MEMGRID_AMQP_URL": "amqps://u:p@broker/", "MEMGRID_AMQP_TLS_VERIFY": "maybe"])
+        }
+    }
+
+    @Test("rediss:// turns Redis TLS on; its settings without it, or an unreadable CA file, are refused")
+    func redissSettings() throws {
+        func redis(_ environment: [String: String]) throws -> RedisClient.Configuration {
+            try ProcessConfiguration(environment: EnvironmentReader(environment), defaultOperationsPort: 0).redis
+        }
+        #expect(try redis(["MEMGRID_REDIS_URL": "redis://cache:6379"]).tls == nil)
+        let caFile = FileManager.default.temporaryDirectory.appendingPathComponent("memgrid-redis-ca-\(UUID().uuidString).pem")
+        try Data("test".utf8).write(to: caFile)
+        defer { try? FileManager.default.removeItem(at: caFile) }
+        #expect(try redis(["MEMGRID_REDIS_URL": "rediss://cache:6380", "MEMGRID_REDIS_CA_FILE": caFile.path]).tls == .init(caFile: caFile.path))
+        #expect(try redis(["MEMGRID_REDIS_URL": "rediss://cache:6380", "MEMGRID_REDIS_TLS_VERIFY": "false"]).tls?.verifyPeer == false)
+        #expect(throws: EnvironmentReader.Error.self) {
+            try redis(["MEMGRID_REDIS_URL": "redis://cache:6379", "MEMGRID_REDIS_CA_FILE": caFile.path])
+        }
+        #expect(throws: EnvironmentReader.Error.self) {
+            try redis(["MEMGRID_REDIS_URL": "rediss://cache:6380", "MEMGRID_REDIS_CA_FILE": "/nonexistent/ca.pem"])
         }
     }
 }

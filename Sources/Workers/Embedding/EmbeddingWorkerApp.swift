@@ -94,7 +94,7 @@ public enum EmbeddingWorkerApp {
         let factory = PrometheusMetricsFactory(registry: registry)
         let database = PostgresClient(
             configuration: try DatabaseConfiguration(url: process.postgresURL).client, backgroundLogger: logger)
-        let redis = RedisClient(configuration: try RedisClient.Configuration(url: process.redisURL), logger: logger)
+        let redis = RedisClient(configuration: process.redis, logger: logger)
         let cache = EmbeddingCache(client: redis, ttl: embedding.cacheTTL, metrics: factory, logger: logger)
         let jobs = JobRepository(client: database)
         // Only the first model's space may become the active one on a fresh database.

@@ -53,7 +53,7 @@ public enum LLMWorkerApp {
         let process = configuration.process
         let database = PostgresClient(
             configuration: try DatabaseConfiguration(url: process.postgresURL).client, backgroundLogger: logger)
-        let redis = RedisClient(configuration: try RedisClient.Configuration(url: process.redisURL), logger: logger)
+        let redis = RedisClient(configuration: process.redis, logger: logger)
         let usage = UsageMeter(usage: UsageRepository(client: database), logger: logger)
         var dependencies: [any Service] = [database, RedisService(client: redis), usage]
         var router: ChatRouter?
