@@ -37,7 +37,7 @@ test: stack-up
 	$(SWIFT) build --build-tests
 	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --skip '$(FAULT_TESTS)'
 	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --filter '$(FAULT_TESTS)'
-	scripts/deploy/check.sh
+	scripts/deploy/check.sh all --build
 
 # Its own stack (.stack-chaos, other ports): the development servers are never touched.
 chaos: build-release
@@ -74,7 +74,7 @@ bench-backfill: stack-up build-release
 # Deployment files (Dockerfile, compose/, k8s/): rendered and schema-checked, no engine needed.
 .PHONY: deploy-check k8s-render k8s-validate compose-config image image-closure image-smoke
 deploy-check:
-	scripts/deploy/check.sh
+	scripts/deploy/check.sh all --build
 k8s-render:
 	scripts/deploy/check.sh render
 k8s-validate:
