@@ -38,25 +38,13 @@ struct BackfillCommand: AsyncParsableCommand {
     @Option(help: "Database the --sql query reads (default: MEMGRID_POSTGRES_URL).")
     var sourceURL: String?
 
-    @Option(help: "Texts per embed job.")
-    var chunkSize = 256
-
-    @Option(help: "Chunks published but not finished, at most.")
-    var maxInFlight = 8
-
-    @Option(help: "Pause publishing while the embed queue holds more ready messages than this.")
-    var maxQueueDepth = 1000
+    @OptionGroup var pacing: BackfillPacing
 
     @Flag(help: "Validate and count the inputs; publish nothing, write nothing.")
     var dryRun = false
 
-    @Option(help: "Seconds between progress lines when stderr is not a terminal.")
-    var progressInterval = 10
-
     func validate() throws {
         guard [jsonl, csv, sql].compactMap({ $0 }).count == 1 else { throw ValidationError("give exactly one of --jsonl, --csv, --sql") }
-        guard (1...EmbedJob.maxItems).contains(chunkSize) else { throw ValidationError("--chunk-size: 1 to \(EmbedJob.maxItems)") }
-        guard maxInFlight >= 1, maxQueueDepth >= 0 else { throw ValidationError("--max-in-flight ≥ 1, --max-queue-depth ≥ 0") }
         if let id, !BackfillRunner.isValidID(id) { throw ValidationError("--id: 1 to 128 letters, digits, '-', '_' or '.'") }
     }
 
@@ -81,16 +69,16 @@ struct BackfillCommand: AsyncParsableCommand {
     private func execute(
         _ source: some BackfillSource, database: PostgresClient, process: ProcessConfiguration, logger: Logger
     ) async throws -> BackfillRunner.Summary {
-        let backfillID = id ?? BackfillRunner.defaultID(source: source, chunkSize: chunkSize)
+        let backfillID = id ?? BackfillRunner.defaultID(source: source, chunkSize: pacing.chunkSize)
         let publisher = Publisher(configuration: process.broker, declaration: process.declaration, logger: logger)
         if !dryRun { publisher.start() }
         let runner = BackfillRunner(
             configuration: .init(
-                tenantID: tenant, backfillID: backfillID, chunkSize: chunkSize, maxInFlight: maxInFlight,
-                maxQueueDepth: maxQueueDepth, dryRun: dryRun),
+                tenantID: tenant, backfillID: backfillID, chunkSize: pacing.chunkSize, maxInFlight: pacing.maxInFlight,
+                maxQueueDepth: pacing.maxQueueDepth, dryRun: dryRun),
             repository: BackfillRepository(client: database), publisher: publisher,
             admin: BrokerAdmin(configuration: process.broker), topology: process.declaration.topology, logger: logger)
-        let printer = BackfillProgressPrinter(interval: .seconds(progressInterval), dryRun: dryRun)
+        let printer = BackfillProgressPrinter(interval: .seconds(pacing.progressInterval), dryRun: dryRun)
         FileHandle.standardError.write(Data("backfill \(backfillID)\(dryRun ? " (dry run)" : ""): \(source.description)\n".utf8))
         let summary: BackfillRunner.Summary
         do {

@@ -64,17 +64,7 @@ struct SpacesCommand: AsyncParsableCommand {
         @Option(help: "Only this tenant (default: every tenant).")
         var tenant: String?
 
-        @Option(help: "Texts per embed job.")
-        var chunkSize = 256
-
-        @Option(help: "Chunks published but not finished, at most.")
-        var maxInFlight = 8
-
-        @Option(help: "Pause publishing while the embed queue holds more ready messages than this.")
-        var maxQueueDepth = 1000
-
-        @Option(help: "Seconds between progress lines when stderr is not a terminal.")
-        var progressInterval = 10
+        @OptionGroup var pacing: BackfillPacing
 
         func run() async throws {
             let environment = EnvironmentReader()
@@ -106,11 +96,11 @@ struct SpacesCommand: AsyncParsableCommand {
                     guard let missing = try await source.estimatedCount(), missing > 0 else { continue }
                     let runner = BackfillRunner(
                         configuration: .init(
-                            tenantID: tenant, backfillID: runID, chunkSize: chunkSize, maxInFlight: maxInFlight,
-                            maxQueueDepth: maxQueueDepth, space: space),
+                            tenantID: tenant, backfillID: runID, chunkSize: pacing.chunkSize, maxInFlight: pacing.maxInFlight,
+                            maxQueueDepth: pacing.maxQueueDepth, space: space),
                         repository: BackfillRepository(client: database), publisher: publisher,
                         admin: BrokerAdmin(configuration: process.broker), topology: process.declaration.topology, logger: logger)
-                    let printer = BackfillProgressPrinter(interval: .seconds(progressInterval))
+                    let printer = BackfillProgressPrinter(interval: .seconds(pacing.progressInterval))
                     FileHandle.standardError.write(Data("tenant \(tenant): \(missing) to re-embed into \(space)\n".utf8))
                     let summary = try await runner.run(source: source, onRejection: printer.reject, onProgress: printer.show)
                     print("tenant \(tenant): " + BackfillProgressPrinter.summaryLine(backfillID: runID, summary.progress, dryRun: false))
