@@ -46,14 +46,8 @@ extension LocalEmbedder {
         public let sentences: [String]
 
         public init(count: Int = 2000, seed: UInt64 = 42) {
-            var state = seed
-            func next() -> UInt64 {
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return z ^ (z >> 31)
-            }
+            var generator = SplitMix64(seed: seed)
+            func next() -> UInt64 { generator.next() }
             let words = Self.words
             var sentences: [String] = []
             sentences.reserveCapacity(count)
@@ -108,5 +102,21 @@ extension LocalEmbedder {
             "ready", "by", "monday", "bug", "fixed", "release", "candidate", "tagged", "deploy",
             "staging", "first", "then", "production", "rollback", "if", "errors", "spike",
         ]
+    }
+}
+
+/// A small seeded generator (SplitMix64), so benchmark data is the same every run (and
+/// the same as `scripts/bench/baseline_embed.py`'s).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -13,7 +13,7 @@ struct SpacesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spaces",
         abstract: "Embedding spaces: list them, re-embed into a new one, switch searches to it.",
-        subcommands: [List.self, Reembed.self, Activate.self])
+        subcommands: [List.self, Reembed.self, Activate.self, Drop.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every space: active, indexed, vectors, and coverage of items and documents.")
@@ -142,6 +142,30 @@ struct SpacesCommand: AsyncParsableCommand {
                 active space: \(space) (was \(activation.previous ?? "none")); \
                 covered \(activation.coverage.current)/\(activation.coverage.total)\(activation.builtIndex ? "; index built" : "")
                 """)
+        }
+    }
+
+    struct Drop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a space searches no longer use: its vectors and its index.",
+            discussion: """
+                Refused for the active space. Drop a space only once no worker serves it (after the rollout to one \
+                model): a worker that still does dead-letters its jobs until it restarts and registers the space again.
+                """)
+
+        @Argument(help: "The space id, as `memgrid spaces list` shows it.")
+        var space: String
+
+        func run() async throws {
+            do {
+                try await AdminDatabase.with(label: "memgrid.spaces") { [space] client, logger in
+                    try await EmbeddingSpaceRepository(client: client).delete(space, logger: logger)
+                }
+            } catch let error as StorageError {
+                FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+                throw ExitCode.failure
+            }
+            print("dropped space \(space)")
         }
     }
 }

@@ -130,6 +130,24 @@ struct ReembedTests {
             #expect(try await states() == [old: "standby, indexed", new: "active, indexed"])
             // Switching back needs no re-embed: dual writes kept the old space complete.
             #expect(try await spaces.activate(old, force: false, logger: logger).builtIndex == false)
+            // The active space cannot be dropped; another one goes with its vectors and index.
+            await #expect(throws: StorageError.self) { try await spaces.delete(old, logger: logger) }
+            try await spaces.delete(new, logger: logger)
+            #expect(try await states() == [old: "active, indexed"])
+            #expect(try await vectors(fixture, space: new).isEmpty)
+
+            // This worker still serves the dropped space: its next job is dead-lettered, named
+            // for what happened, not lost and not retried forever.
+            try await fixture.publish(JobEnvelope(
+                id: "after-drop", tenantID: "t1",
+                payload: EmbedJob(items: [.init(target: .init(kind: .memoryItem, id: "item-new"), text: "Dentist on Sunday")])))
+            var dead: [Delivery] = []
+            _ = try await TestBroker.eventually {
+                dead += try await TestBroker.admin.drain(fixture.topology.deadLetterQueue(.embed), limit: 10)
+                return !dead.isEmpty
+            }
+            #expect(dead.map(\.properties.messageID) == ["after-drop"])
+            #expect(dead.first?.properties.headers[WireHeader.error]?.stringValue?.contains("embedding space was dropped") == true)
         }
 
         // Queries name their space; the worker answers from that model or refuses.

@@ -57,7 +57,7 @@ public struct EmbeddingRepository: Sendable {
         }
         let spaces = EmbeddingSpaceRepository(client: client)
         if try await spaces.isActive(spaceID, logger: logger) {
-            try await spaces.createIndex(spaceID: spaceID, dimensions: dimensions, logger: logger)
+            try await spaces.buildIndex(spaceID: spaceID, dimensions: dimensions, logger: logger)
         }
     }
 

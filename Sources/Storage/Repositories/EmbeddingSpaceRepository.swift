@@ -163,7 +163,7 @@ public struct EmbeddingSpaceRepository: Sendable {
                 """)
         }
         let builtIndex = !space.indexed
-        if builtIndex { try await createIndex(spaceID: spaceID, dimensions: space.dimensions, concurrently: true, logger: logger) }
+        if builtIndex { try await buildIndex(spaceID: spaceID, dimensions: space.dimensions, concurrently: true, logger: logger) }
         try await client.withTransaction(logger: logger) { connection in
             // Two statements: the one-active unique index would reject an order in which
             // the new row turns active before the old one turns off.
@@ -175,9 +175,19 @@ public struct EmbeddingSpaceRepository: Sendable {
 
     enum IndexState { case missing, invalid, valid }
 
-    /// The space's partial HNSW (cosine) index; an invalid one (a concurrent build that
-    /// was interrupted) is dropped and rebuilt.
-    func createIndex(spaceID: String, dimensions: Int, concurrently: Bool = false, logger: Logger) async throws {
+    /// Deletes a space that searches no longer use: its vectors and its index. Refused for
+    /// the active space.
+    public func delete(_ spaceID: String, logger: Logger) async throws {
+        if try await isActive(spaceID, logger: logger) {
+            throw StorageError(.conflict, "space '\(spaceID)' is the active one: activate another first")
+        }
+        try await client.query(PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(Self.indexName(spaceID))"), logger: logger)
+        try await client.query("DELETE FROM embedding_spaces WHERE id = \(spaceID) AND NOT active", logger: logger)
+    }
+
+    /// The space's partial HNSW (cosine) index, if missing; an invalid one (a concurrent
+    /// build that was interrupted) is dropped and rebuilt. `concurrently` lets writes go on.
+    public func buildIndex(spaceID: String, dimensions: Int, concurrently: Bool = false, logger: Logger) async throws {
         let name = Self.indexName(spaceID)
         let mode = concurrently ? "CONCURRENTLY " : ""
         if try await indexState(spaceID, logger: logger) == .invalid {
