@@ -72,12 +72,9 @@ struct BackfillCommand: AsyncParsableCommand {
         let backfillID = id ?? BackfillRunner.defaultID(source: source, chunkSize: pacing.chunkSize)
         let publisher = Publisher(configuration: process.broker, declaration: process.declaration, logger: logger)
         if !dryRun { publisher.start() }
-        let runner = BackfillRunner(
-            configuration: .init(
-                tenantID: tenant, backfillID: backfillID, chunkSize: pacing.chunkSize, maxInFlight: pacing.maxInFlight,
-                maxQueueDepth: pacing.maxQueueDepth, dryRun: dryRun),
-            repository: BackfillRepository(client: database), publisher: publisher,
-            admin: BrokerAdmin(configuration: process.broker), topology: process.declaration.topology, logger: logger)
+        let runner = pacing.runner(
+            tenantID: tenant, backfillID: backfillID, dryRun: dryRun, database: database, publisher: publisher, process: process,
+            logger: logger)
         let printer = BackfillProgressPrinter(interval: .seconds(pacing.progressInterval), dryRun: dryRun)
         FileHandle.standardError.write(Data("backfill \(backfillID)\(dryRun ? " (dry run)" : ""): \(source.description)\n".utf8))
         let summary: BackfillRunner.Summary

@@ -1,5 +1,11 @@
 import ArgumentParser
+import Backfill
 import Contracts
+import Logging
+import Messaging
+import PostgresNIO
+import Storage
+import WorkerRuntime
 
 /// How a backfill publishes and reports: shared by `memgrid backfill` and
 /// `memgrid spaces reembed`, which run the same runner.
@@ -20,5 +26,19 @@ struct BackfillPacing: ParsableArguments {
         guard (1...EmbedJob.maxItems).contains(chunkSize) else { throw ValidationError("--chunk-size: 1 to \(EmbedJob.maxItems)") }
         guard maxInFlight >= 1, maxQueueDepth >= 0 else { throw ValidationError("--max-in-flight ≥ 1, --max-queue-depth ≥ 0") }
         guard progressInterval >= 1 else { throw ValidationError("--progress-interval ≥ 1") }
+    }
+
+    /// A runner paced by these options, checkpointing in `database`, publishing through
+    /// `publisher` and watching the process's broker for the queue depth.
+    func runner(
+        tenantID: String, backfillID: String, dryRun: Bool = false, space: String? = nil, database: PostgresClient,
+        publisher: Publisher, process: ProcessConfiguration, logger: Logger
+    ) -> BackfillRunner {
+        BackfillRunner(
+            configuration: .init(
+                tenantID: tenantID, backfillID: backfillID, chunkSize: chunkSize, maxInFlight: maxInFlight,
+                maxQueueDepth: maxQueueDepth, dryRun: dryRun, space: space),
+            repository: BackfillRepository(client: database), publisher: publisher,
+            admin: BrokerAdmin(configuration: process.broker), topology: process.declaration.topology, logger: logger)
     }
 }

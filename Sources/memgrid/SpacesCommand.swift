@@ -94,12 +94,9 @@ struct SpacesCommand: AsyncParsableCommand {
                 for tenant in tenants {
                     let source = ReembedSource(spaces: spaces, space: space, tenantID: tenant, logger: logger)
                     guard let missing = try await source.estimatedCount(), missing > 0 else { continue }
-                    let runner = BackfillRunner(
-                        configuration: .init(
-                            tenantID: tenant, backfillID: runID, chunkSize: pacing.chunkSize, maxInFlight: pacing.maxInFlight,
-                            maxQueueDepth: pacing.maxQueueDepth, space: space),
-                        repository: BackfillRepository(client: database), publisher: publisher,
-                        admin: BrokerAdmin(configuration: process.broker), topology: process.declaration.topology, logger: logger)
+                    let runner = pacing.runner(
+                        tenantID: tenant, backfillID: runID, space: space, database: database, publisher: publisher, process: process,
+                        logger: logger)
                     let printer = BackfillProgressPrinter(interval: .seconds(pacing.progressInterval))
                     FileHandle.standardError.write(Data("tenant \(tenant): \(missing) to re-embed into \(space)\n".utf8))
                     let summary = try await runner.run(source: source, onRejection: printer.reject, onProgress: printer.show)
