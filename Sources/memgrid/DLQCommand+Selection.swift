@@ -62,6 +62,23 @@ extension DLQCommand {
         }
     }
 
+    /// What `replay` and `purge` act on: the filters, a bound, and `--all` to act without
+    /// a filter (so an unfiltered bulk action is never an accident).
+    struct BulkSelection: ParsableArguments {
+        @OptionGroup var selection: Selection
+
+        @Option(help: "At most this many.")
+        var limit: Int?
+
+        @Flag(help: "Act on every dead letter of the queues read (needed when no filter is given).")
+        var all = false
+
+        func validate() throws {
+            try selection.requireFilter(or: all)
+            if let limit, limit < 1 { throw ValidationError("--limit: at least 1") }
+        }
+    }
+
     /// A length of time on the command line: `90`, `90s`, `15m`, `2h`, `7d`.
     struct Age: ExpressibleByArgument {
         let duration: Duration

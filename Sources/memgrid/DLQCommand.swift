@@ -86,27 +86,16 @@ struct DLQCommand: AsyncParsableCommand {
                 confirmed its replay; one that could not be published stays (exit status 1).
                 """)
 
-        @OptionGroup var selection: Selection
-
-        @Option(help: "At most this many.")
-        var limit: Int?
-
-        @Flag(help: "Replay every dead letter of the queues read (needed when no filter is given).")
-        var all = false
+        @OptionGroup var target: BulkSelection
 
         @Flag(help: "Print the admin API's answer as JSON instead of a summary.")
         var json = false
-
-        func validate() throws {
-            try selection.requireFilter(or: all)
-            if let limit, limit < 1 { throw ValidationError("--limit: at least 1") }
-        }
 
         func run() async throws {
             let deadLetters = try DLQCommand.deadLetters()
             let started = Date()
             let report = try await deadLetters.replay(
-                queues: try selection.queues(in: deadLetters.topology), filter: selection.filter, limit: limit)
+                queues: try target.selection.queues(in: deadLetters.topology), filter: target.selection.filter, limit: target.limit)
             await DLQCommand.markRequeued(report.letters, before: started)
             if json {
                 try DLQCommand.printJSONLines([report])
@@ -128,13 +117,7 @@ struct DLQCommand: AsyncParsableCommand {
             abstract: "Delete dead letters for good; the others stay, unchanged and in order.",
             discussion: "Without --yes, only lists what would be deleted and exits with status 1.")
 
-        @OptionGroup var selection: Selection
-
-        @Option(help: "At most this many.")
-        var limit: Int?
-
-        @Flag(help: "Purge every dead letter of the queues read (needed when no filter is given).")
-        var all = false
+        @OptionGroup var target: BulkSelection
 
         @Flag(help: "Really delete them.")
         var yes = false
@@ -142,16 +125,11 @@ struct DLQCommand: AsyncParsableCommand {
         @Flag(help: "Print the admin API's answer (or, without --yes, the matches) as JSON.")
         var json = false
 
-        func validate() throws {
-            try selection.requireFilter(or: all)
-            if let limit, limit < 1 { throw ValidationError("--limit: at least 1") }
-        }
-
         func run() async throws {
             let deadLetters = try DLQCommand.deadLetters()
-            let queues = try selection.queues(in: deadLetters.topology)
+            let (queues, filter) = (try target.selection.queues(in: deadLetters.topology), target.selection.filter)
             guard yes else {
-                let report = try await deadLetters.list(queues: queues, filter: selection.filter, limit: limit)
+                let report = try await deadLetters.list(queues: queues, filter: filter, limit: target.limit)
                 if json {
                     try DLQCommand.printJSONLines(report.letters)
                 } else {
@@ -160,7 +138,7 @@ struct DLQCommand: AsyncParsableCommand {
                 DLQCommand.note("nothing purged: run again with --yes to delete these \(report.letters.count) dead letters")
                 throw ExitCode.failure
             }
-            let report = try await deadLetters.purge(queues: queues, filter: selection.filter, limit: limit)
+            let report = try await deadLetters.purge(queues: queues, filter: filter, limit: target.limit)
             if json {
                 try DLQCommand.printJSONLines([report])
             } else {
