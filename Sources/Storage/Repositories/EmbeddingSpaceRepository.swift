@@ -151,10 +151,11 @@ public struct EmbeddingSpaceRepository: Sendable {
     /// space's HNSW index first, concurrently, so writes go on meanwhile; the flip
     /// itself is one short transaction, so no search ever sees two spaces or none.
     public func activate(_ spaceID: String, force: Bool, logger: Logger) async throws -> Activation {
-        guard let space = try await list(logger: logger).first(where: { $0.id == spaceID }) else {
+        let spaces = try await list(logger: logger)
+        guard let space = spaces.first(where: { $0.id == spaceID }) else {
             throw StorageError(.notFound, "no embedding space '\(spaceID)': an embedding worker registers it when it starts")
         }
-        let previous = try await list(logger: logger).first(where: \.active)?.id
+        let previous = spaces.first(where: \.active)?.id
         let coverage = try await coverage(of: spaceID, logger: logger)
         if coverage.missing > 0 && !force {
             throw StorageError(.conflict, """
