@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "Cache",
             dependencies: [
-                "CHiredis",
+                "CHiredis", "Contracts",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -109,6 +109,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
+                "Contracts",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -10,7 +10,7 @@ struct BackfillChunk {
     /// `backfill-<digest of tenant and backfill id>-<index>`: the same chunk of the same
     /// backfill is always the same job, so re-publishing it after a crash is idempotent.
     static func jobID(tenantID: String, backfillID: String, index: Int) -> String {
-        "backfill-\(hex(SHA256.hash(data: Data("\(tenantID)\u{0}\(backfillID)".utf8)).prefix(12)))-\(index)"
+        "backfill-\(SHA256.hash(data: Data("\(tenantID)\u{0}\(backfillID)".utf8)).prefix(12).hexString)-\(index)"
     }
 
     /// A digest of the chunk's items, compared on a re-run to notice a changed source.
@@ -26,7 +26,7 @@ struct BackfillChunk {
 extension BackfillRunner {
     /// The fingerprint a re-run must match: the source and the chunk size decide the chunks.
     public static func fingerprint(source: String, chunkSize: Int) -> String {
-        hex(SHA256.hash(data: Data("\(source)\u{0}\(chunkSize)".utf8)))
+        SHA256.hash(data: Data("\(source)\u{0}\(chunkSize)".utf8)).hexString
     }
 
     /// The id a backfill gets when none is given: the same source read the same way gets
@@ -41,10 +41,6 @@ extension BackfillRunner {
     public static func isValidID(_ id: String) -> Bool {
         (1...128).contains(id.count) && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
     }
-}
-
-func hex<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
-    bytes.map { String(format: "%02x", $0) }.joined()
 }
 
 /// A stable 64-bit FNV-1a hash of an id, to notice repeated ids without keeping them all.

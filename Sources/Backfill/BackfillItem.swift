@@ -66,7 +66,7 @@ public struct BackfillItem: Sendable, Hashable {
             for field in fields { hasher.update(data: Data(field.utf8)); hasher.update(data: [0]) }
             hasher.update(data: [1])
         }
-        return hex(hasher.finalize())
+        return hasher.finalize().hexString
     }
 
     /// The embed job item: a document keyed by the input id, so a re-run overwrites its

@@ -1,4 +1,5 @@
 public import CoreMetrics
+import Contracts
 import Crypto
 import Foundation
 public import Logging
@@ -29,7 +30,7 @@ public final class EmbeddingCache: Sendable {
     /// keys short whatever the text.
     public static func key(space: String, text: String) -> String {
         let digest = SHA256.hash(data: Data(text.utf8))
-        return "emb:\(space):" + digest.map { String(format: "%02x", $0) }.joined()
+        return "emb:\(space):" + digest.hexString
     }
 
     /// One entry per text, nil on a miss (or when Redis is unavailable, or a value has the

@@ -123,25 +123,27 @@ struct EmbeddingsAPI: Sendable {
     /// Written by hand: the float arrays dominate the body and JSONEncoder is several
     /// times slower at them. `Float.description` is the shortest round-tripping form.
     static func response(vectors: [[Float]], model: String, tokens: Int, base64: Bool) -> Response {
-        var body = #"{"object":"list","data":["#
+        var body = ByteBuffer()
         body.reserveCapacity(vectors.count * (base64 ? 2100 : 4600) + 200)
+        body.writeString(#"{"object":"list","data":["#)
         for (index, vector) in vectors.enumerated() {
-            if index > 0 { body += "," }
-            body += #"{"object":"embedding","index":\#(index),"embedding":"#
+            if index > 0 { body.writeStaticString(",") }
+            body.writeString(#"{"object":"embedding","index":\#(index),"embedding":"#)
             if base64 {
-                body += "\"" + EmbedQueryResult.encode(vector) + "\""
+                body.writeString("\"" + EmbedQueryResult.encode(vector) + "\"")
             } else {
-                body += "["
+                body.writeStaticString("[")
                 for (position, value) in vector.enumerated() {
-                    if position > 0 { body += "," }
-                    body += value.description
+                    if position > 0 { body.writeStaticString(",") }
+                    // Short enough to stay a small (inline) string: no allocation per float.
+                    body.writeString(value.description)
                 }
-                body += "]"
+                body.writeStaticString("]")
             }
-            body += "}"
+            body.writeStaticString("}")
         }
         let modelJSON = String(decoding: (try? JSONEncoder().encode(model)) ?? Data("\"\"".utf8), as: UTF8.self)
-        body += #"],"model":\#(modelJSON),"usage":{"prompt_tokens":\#(tokens),"total_tokens":\#(tokens)}}"#
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        body.writeString(#"],"model":\#(modelJSON),"usage":{"prompt_tokens":\#(tokens),"total_tokens":\#(tokens)}}"#)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
     }
 }

@@ -43,6 +43,6 @@ struct JobSubmitter: Sendable {
     /// A deterministic id per (tenant, key), so two tenants' keys never collide.
     static func jobID(tenantID: String, idempotencyKey: String) -> String {
         let digest = SHA256.hash(data: Data("\(tenantID)\u{0}\(idempotencyKey)".utf8))
-        return "idem-" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "idem-" + digest.prefix(16).hexString
     }
 }

@@ -1,3 +1,4 @@
+import Contracts
 import Crypto
 public import Foundation
 public import Logging
@@ -214,6 +215,6 @@ public struct EmbeddingSpaceRepository: Sendable {
 
     /// `embeddings_hnsw_<digest of the space id>`: a safe, unique identifier.
     static func indexName(_ spaceID: String) -> String {
-        "embeddings_hnsw_" + SHA256.hash(data: Data(spaceID.utf8)).prefix(10).map { String(format: "%02x", $0) }.joined()
+        "embeddings_hnsw_" + SHA256.hash(data: Data(spaceID.utf8)).prefix(10).hexString
     }
 }

@@ -1,3 +1,4 @@
+import Contracts
 import Crypto
 public import Foundation
 public import Logging
@@ -245,7 +246,7 @@ public struct MemoryRepository: Sendable {
     /// The content hash of an item: SHA-256 (hex) of its normalized text
     /// (`MemoryText.normalized`), so restatements of one fact share it.
     public static func contentHash(ofNormalized text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(text.utf8)).hexString
     }
 
     // MARK: - SQL helpers

@@ -247,7 +247,7 @@ public final class EmbeddingBatcher: Service, Sendable {
     }
 
     static func row(tenantID: String, item: EmbedJob.Item, vector: [Float]) -> EmbeddingRepository.Row {
-        let hash = SHA256.hash(data: Data(item.text.utf8)).map { String(format: "%02x", $0) }.joined()
+        let hash = SHA256.hash(data: Data(item.text.utf8)).hexString
         let metadata = item.metadata.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return EmbeddingRepository.Row(
             tenantID: tenantID, targetKind: item.target.kind == .document ? .document : .memoryItem,
