@@ -35,6 +35,8 @@ public struct ProcessConfiguration: Sendable {
         postgresURL = environment.string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid")
         redis = try RedisClient.Configuration(url: environment.string("MEMGRID_REDIS_URL", default: "redis://127.0.0.1:36379"))
         redis.tls = try Self.redisTLS(redis.tls, environment: environment)
+        // Every gateway request makes a Redis call: at 4 connections they queued for one.
+        redis.poolSize = try environment.int("MEMGRID_REDIS_POOL_SIZE", default: 16, range: 1...256)
         heartbeatInterval = try environment.milliseconds("MEMGRID_HEARTBEAT_INTERVAL_MS", default: .seconds(5))
     }
 

@@ -52,4 +52,16 @@ struct BrokerTLSConfigurationTests {
             try redis(["MEMGRID_REDIS_URL": "rediss://cache:6380", "MEMGRID_REDIS_CA_FILE": "/nonexistent/ca.pem"])
         }
     }
+
+    @Test("MEMGRID_REDIS_POOL_SIZE sizes the Redis pool (16 unless set) and is range-checked")
+    func redisPoolSize() throws {
+        func poolSize(_ environment: [String: String]) throws -> Int {
+            try ProcessConfiguration(environment: EnvironmentReader(environment), defaultOperationsPort: 0).redis.poolSize
+        }
+        #expect(try poolSize([:]) == 16)
+        #expect(try poolSize(["MEMGRID_REDIS_POOL_SIZE": "3"]) == 3)
+        for bad in ["0", "257", "many"] {
+            #expect(throws: EnvironmentReader.Error.self) { try poolSize(["MEMGRID_REDIS_POOL_SIZE": bad]) }
+        }
+    }
 }
