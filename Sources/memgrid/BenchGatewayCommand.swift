@@ -33,8 +33,8 @@ struct BenchGatewayCommand: AsyncParsableCommand {
     @Option(help: "wrk connections for the cached-embeddings run reported on the last line.")
     var embeddingsConnections = 16
 
-    @Option(help: "wrk connections for the retrieve run reported on the last line.")
-    var retrieveConnections = 4
+    @Option(help: "wrk connections for the retrieve run reported on the last line. Each search keeps one PostgreSQL core busy, so 2 saturates these 2 cores; a run at twice that shows the queueing beyond.")
+    var retrieveConnections = 2
 
     @Option(help: "Distinct retrieve queries (also the recall sample).")
     var queries = 100
@@ -104,9 +104,10 @@ struct BenchGatewayCommand: AsyncParsableCommand {
             try measure("embeddings-cached", path: "/v1/embeddings", script: embedScript, connections: connections),
             try measure("embeddings-cached", path: "/v1/embeddings", script: embedScript, connections: embeddingsConnections),
             try measure("retrieve         ", path: "/v1/retrieve", script: retrieveScript, connections: connections),
+            try measure("retrieve         ", path: "/v1/retrieve", script: retrieveScript, connections: 2 * retrieveConnections),
             try measure("retrieve         ", path: "/v1/retrieve", script: retrieveScript, connections: retrieveConnections),
         ]
-        let (cached, retrieve) = (runs[1], runs[3])
+        let (cached, retrieve) = (runs[1], runs[4])
         if runs.contains(where: { $0.errors > 0 }) {
             print("  non-2xx responses per run: \(runs.map(\.errors))")
         }
