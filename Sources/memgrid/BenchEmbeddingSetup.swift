@@ -13,8 +13,10 @@ struct BenchEmbeddingSetup {
     let embedding: EmbeddingWorkerApp.Configuration
     let modelDirectory: URL
 
-    /// - Parameter concurrency: handlers at once unless `MEMGRID_WORKER_CONCURRENCY` says otherwise.
-    init(concurrency: Int, modelDir: String?) throws {
+    /// - Parameters:
+    ///   - concurrency: handlers at once unless `MEMGRID_WORKER_CONCURRENCY` says otherwise.
+    ///   - postgresURL: the database instead of `MEMGRID_POSTGRES_URL`.
+    init(concurrency: Int, modelDir: String?, postgresURL: String? = nil) throws {
         var logger = Logger(label: "memgrid.bench")
         logger.logLevel = .warning
         self.logger = logger
@@ -24,6 +26,7 @@ struct BenchEmbeddingSetup {
         values["MEMGRID_OPS_PORT"] = "0"
         values["MEMGRID_OPS_HOST"] = "127.0.0.1"
         values["MEMGRID_WORKER_CONCURRENCY"] = values["MEMGRID_WORKER_CONCURRENCY"] ?? "\(concurrency)"
+        if let postgresURL { values["MEMGRID_POSTGRES_URL"] = postgresURL }
         let environment = EnvironmentReader(values)
         configuration = try WorkerProcessConfiguration(queue: .embed, environment: environment, defaultOperationsPort: 0)
         embedding = try EmbeddingWorkerApp.Configuration(environment: environment)

@@ -47,8 +47,10 @@ struct BenchGatewayCommand: AsyncParsableCommand {
         configuredLogger.logLevel = .warning
         let logger = configuredLogger
         var values = ProcessInfo.processInfo.environment
-        let databaseURL = try Self.benchDatabaseURL(values["MEMGRID_POSTGRES_URL"] ?? "postgres://memgrid@127.0.0.1:35432/memgrid")
-        try await Self.createDatabaseIfMissing(adminURL: values["MEMGRID_POSTGRES_URL"] ?? "postgres://memgrid@127.0.0.1:35432/memgrid", logger: logger)
+        let adminURL = values["MEMGRID_POSTGRES_URL"] ?? "postgres://memgrid@127.0.0.1:35432/memgrid"
+        let benchDatabase = BenchDatabase(name: "memgrid_bench_gateway")
+        let databaseURL = try benchDatabase.url(adminURL: adminURL)
+        try await benchDatabase.createIfMissing(adminURL: adminURL, logger: logger)
         let port = 18_000 + Int.random(in: 0..<2000)
         values["MEMGRID_POSTGRES_URL"] = databaseURL
         values["MEMGRID_TOPOLOGY_PREFIX"] = "bench-gw-\(UUID().uuidString.prefix(8).lowercased())"
@@ -213,22 +215,6 @@ struct BenchGatewayCommand: AsyncParsableCommand {
         try await client.query("ANALYZE memory_items", logger: logger)
         try await client.query("ANALYZE embeddings", logger: logger)
         print("  seeded in \(loaded - start) (model + inserts), HNSW index built in \(ContinuousClock.now - loaded)")
-    }
-
-    static func benchDatabaseURL(_ url: String) throws -> String {
-        guard var components = URLComponents(string: url) else { throw ValidationError("bad MEMGRID_POSTGRES_URL") }
-        components.path = "/memgrid_bench_gateway"
-        return components.string!
-    }
-
-    static func createDatabaseIfMissing(adminURL: String, logger: Logger) async throws {
-        try await DatabaseConfiguration.withClient(url: adminURL, maxConnections: 1, logger: logger) { client in
-            var exists = false
-            for try await _ in try await client.query(
-                "SELECT 1 FROM pg_database WHERE datname = 'memgrid_bench_gateway'", logger: logger
-            ).decode(Int.self) { exists = true }
-            if !exists { try await client.query("CREATE DATABASE memgrid_bench_gateway", logger: logger) }
-        }
     }
 }
 
