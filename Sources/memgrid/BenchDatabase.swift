@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 import Storage
 
-/// A database of its own for a benchmark (`memgrid_bench_<name>` beside the stack's),
+/// A database of its own for a benchmark (`memgrid_bench_…` beside the stack's),
 /// created on first use and kept, so expensive fixtures survive between runs.
 struct BenchDatabase {
     let name: String
