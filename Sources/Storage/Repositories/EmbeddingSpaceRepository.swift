@@ -83,22 +83,19 @@ public struct EmbeddingSpaceRepository: Sendable {
 
     /// Counts over all tenants (or one): a full pass over items and documents, for admins.
     public func coverage(of spaceID: String, tenantID: String? = nil, logger: Logger) async throws -> Coverage {
-        let rows = try await client.query("""
-            SELECT
-              (SELECT count(*) FROM memory_items m WHERE \(tenantID)::text IS NULL OR m.tenant_id = \(tenantID))
-              + (SELECT count(*) FROM documents d WHERE \(tenantID)::text IS NULL OR d.tenant_id = \(tenantID)),
-              (SELECT count(*) FROM memory_items m JOIN embeddings e
-                 ON e.space_id = \(spaceID) AND e.tenant_id = m.tenant_id AND e.target_kind = 'memory_item' AND e.target_id = m.id
-                WHERE (\(tenantID)::text IS NULL OR m.tenant_id = \(tenantID))
-                  AND e.content_hash = encode(sha256(convert_to(m.text, 'UTF8')), 'hex'))
-              + (SELECT count(*) FROM documents d JOIN embeddings e
-                 ON e.space_id = \(spaceID) AND e.tenant_id = d.tenant_id AND e.target_kind = 'document' AND e.target_id = d.external_id
-                WHERE (\(tenantID)::text IS NULL OR d.tenant_id = \(tenantID)) AND e.content_hash = d.content_hash)
+        let totals = try await client.query("""
+            SELECT (SELECT count(*) FROM memory_items m WHERE \(tenantID)::text IS NULL OR m.tenant_id = \(tenantID))
+                 + (SELECT count(*) FROM documents d WHERE \(tenantID)::text IS NULL OR d.tenant_id = \(tenantID))
             """, logger: logger)
-        for try await (total, current) in rows.decode((Int, Int).self) {
-            return Coverage(total: total, current: current)
+        var total = 0
+        for try await count in totals.decode(Int.self) { total = count }
+        var missing = 0
+        for try await count in try await client.query(
+            Self.missing(in: spaceID, tenantID: tenantID, select: "SELECT count(*) FROM", orderBy: ""), logger: logger
+        ).decode(Int.self) {
+            missing = count
         }
-        return Coverage(total: 0, current: 0)
+        return Coverage(total: total, current: total - missing)
     }
 
     /// The tenant's items, then documents, that have no up-to-date vector in the space, in
@@ -106,24 +103,33 @@ public struct EmbeddingSpaceRepository: Sendable {
     public func forEachMissing(
         in spaceID: String, tenantID: String, logger: Logger, _ body: (Target) async throws -> Void
     ) async throws {
-        let rows = try await client.query("""
-            SELECT kind, id, text, metadata FROM (
-              SELECT 'memory_item' AS kind, m.id, m.text, NULL::text AS metadata FROM memory_items m
-              WHERE m.tenant_id = \(tenantID) AND NOT EXISTS (
-                SELECT 1 FROM embeddings e
-                WHERE e.space_id = \(spaceID) AND e.tenant_id = m.tenant_id AND e.target_kind = 'memory_item'
-                  AND e.target_id = m.id AND e.content_hash = encode(sha256(convert_to(m.text, 'UTF8')), 'hex'))
-              UNION ALL
-              SELECT 'document', d.external_id, d.text, d.metadata::text FROM documents d
-              WHERE d.tenant_id = \(tenantID) AND NOT EXISTS (
-                SELECT 1 FROM embeddings e
-                WHERE e.space_id = \(spaceID) AND e.tenant_id = d.tenant_id AND e.target_kind = 'document'
-                  AND e.target_id = d.external_id AND e.content_hash = d.content_hash)
-            ) AS missing ORDER BY kind DESC, id
-            """, logger: logger)
+        let rows = try await client.query(
+            Self.missing(in: spaceID, tenantID: tenantID, select: "SELECT kind, id, text, metadata FROM", orderBy: "ORDER BY kind DESC, id"),
+            logger: logger)
         for try await (kind, id, text, metadata) in rows.decode((String, String, String, String?).self) {
             try await body(Target(kind: kind == "document" ? .document : .memoryItem, id: id, text: text, metadataJSON: metadata))
         }
+    }
+
+    /// The one definition of "missing" that coverage and re-embedding share: items and
+    /// documents (of one tenant, or all for nil) without a vector in the space whose
+    /// content hash matches the current text. `select` and `orderBy` are our own SQL.
+    private static func missing(in spaceID: String, tenantID: String?, select: String, orderBy: String) -> PostgresQuery {
+        """
+        \(unescaped: select) (
+          SELECT 'memory_item' AS kind, m.id, m.text, NULL::text AS metadata FROM memory_items m
+          WHERE (\(tenantID)::text IS NULL OR m.tenant_id = \(tenantID)) AND NOT EXISTS (
+            SELECT 1 FROM embeddings e
+            WHERE e.space_id = \(spaceID) AND e.tenant_id = m.tenant_id AND e.target_kind = 'memory_item'
+              AND e.target_id = m.id AND e.content_hash = encode(sha256(convert_to(m.text, 'UTF8')), 'hex'))
+          UNION ALL
+          SELECT 'document', d.external_id, d.text, d.metadata::text FROM documents d
+          WHERE (\(tenantID)::text IS NULL OR d.tenant_id = \(tenantID)) AND NOT EXISTS (
+            SELECT 1 FROM embeddings e
+            WHERE e.space_id = \(spaceID) AND e.tenant_id = d.tenant_id AND e.target_kind = 'document'
+              AND e.target_id = d.external_id AND e.content_hash = d.content_hash)
+        ) AS missing \(unescaped: orderBy)
+        """
     }
 
     /// Every tenant, for a re-embed that walks them all.
