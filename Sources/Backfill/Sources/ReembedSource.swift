@@ -22,7 +22,7 @@ public struct ReembedSource: BackfillSource {
     public var description: String { "reembed:\(space)" }
 
     public func estimatedCount() async throws -> Int? {
-        try await spaces.coverage(of: space, tenantID: tenantID, logger: logger).missing
+        try await spaces.missingCount(in: space, tenantID: tenantID, logger: logger)
     }
 
     public func read(_ body: (BackfillRecord) async throws -> Void) async throws {

@@ -89,13 +89,15 @@ public struct EmbeddingSpaceRepository: Sendable {
             """, logger: logger)
         var total = 0
         for try await count in totals.decode(Int.self) { total = count }
-        var missing = 0
-        for try await count in try await client.query(
-            Self.missing(in: spaceID, tenantID: tenantID, select: "SELECT count(*) FROM", orderBy: ""), logger: logger
-        ).decode(Int.self) {
-            missing = count
-        }
-        return Coverage(total: total, current: total - missing)
+        return Coverage(total: total, current: total - (try await missingCount(in: spaceID, tenantID: tenantID, logger: logger)))
+    }
+
+    /// How many rows `forEachMissing` would yield (over all tenants for nil).
+    public func missingCount(in spaceID: String, tenantID: String?, logger: Logger) async throws -> Int {
+        let rows = try await client.query(
+            Self.missing(in: spaceID, tenantID: tenantID, select: "SELECT count(*) FROM", orderBy: ""), logger: logger)
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
     }
 
     /// The tenant's items, then documents, that have no up-to-date vector in the space, in
