@@ -22,19 +22,13 @@ struct DashboardTests {
     }
 
     /// Samples and heartbeats every 250 ms, so a test sees series grow in seconds.
-    static let system = Task { () throws -> GatewayFixture in
-        let port = try unusedPort()
-        Task { try await fake.serve(port: port) }
-        let providers = """
+    static let system = Task {
+        try await GatewayFixture.withFakeLLM(fake, providers: { port in
+            """
             {"providers": [{"name": "fake", "base_url": "http://127.0.0.1:\(port)/v1",
               "models": [{"name": "fake-chat", "input_per_million": 100, "output_per_million": 400}]}]}
             """
-        let fixture = try await GatewayFixture(workers: true, overrides: [
-            "MEMGRID_LLM_PROVIDERS": providers, "MEMGRID_BUDGET_CACHE_MS": "0",
-            "MEMGRID_DASHBOARD_SAMPLE_MS": "250", "MEMGRID_HEARTBEAT_INTERVAL_MS": "250",
-        ])
-        try await fixture.waitUntilReady()
-        return fixture
+        }, overrides: ["MEMGRID_DASHBOARD_SAMPLE_MS": "250", "MEMGRID_HEARTBEAT_INTERVAL_MS": "250"])
     }
 
     static func adminKey(_ fixture: GatewayFixture, tenant: String) async throws -> String {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Contracts
 import Embeddings
+import FakeOpenAI
 import Foundation
 import Gateway
 import Logging
@@ -66,6 +67,19 @@ final class GatewayFixture: Sendable {
         }
         self.workers = workers
         tasks = ([gateway.group] + workers.map(\.group)).map { group in Task { try await group.run() } }
+    }
+
+    /// The full system, ready, with the LLM worker calling `fake` on a port of its own;
+    /// `providers` writes `MEMGRID_LLM_PROVIDERS` for that port. Budgets are read fresh.
+    static func withFakeLLM(
+        _ fake: FakeOpenAIServer, providers: (_ port: Int) -> String, overrides: [String: String] = [:]
+    ) async throws -> GatewayFixture {
+        let port = try unusedPort()
+        Task { try await fake.serve(port: port) }
+        let environment = ["MEMGRID_LLM_PROVIDERS": providers(port), "MEMGRID_BUDGET_CACHE_MS": "0"].merging(overrides) { $1 }
+        let fixture = try await GatewayFixture(workers: true, overrides: environment)
+        try await fixture.waitUntilReady()
+        return fixture
     }
 
     func waitUntilReady() async throws {

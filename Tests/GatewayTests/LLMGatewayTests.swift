@@ -27,18 +27,14 @@ struct LLMGatewayTests {
             usage: usage)
     }
 
-    static let system = Task { () throws -> GatewayFixture in
-        let port = try unusedPort()
-        Task { try await fake.serve(port: port) }
-        let providers = """
+    static let system = Task {
+        try await GatewayFixture.withFakeLLM(fake) { port in
+            """
             {"providers": [{"name": "fake", "base_url": "http://127.0.0.1:\(port)/v1", "rpm": 100000, "tpm": 100000000,
               "models": [{"name": "fake-chat", "input_per_million": 1, "output_per_million": 2, "cached_input_per_million": 0.5}]}],
              "max_attempts": 2, "retry_base_delay_ms": 5}
             """
-        let fixture = try await GatewayFixture(
-            workers: true, overrides: ["MEMGRID_LLM_PROVIDERS": providers, "MEMGRID_BUDGET_CACHE_MS": "0"])
-        try await fixture.waitUntilReady()
-        return fixture
+        }
     }
 
     static func chat(_ fixture: GatewayFixture, key: String, stream: Bool = false) async throws -> GatewayFixture.Reply {
