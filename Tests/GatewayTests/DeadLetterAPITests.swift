@@ -56,16 +56,21 @@ struct DeadLetterAPITests {
         func close() async { await publisher.close() }
     }
 
-    static func ids(_ reply: GatewayFixture.Reply) -> [String] { reply.data.compactMap { $0["message_id"] as? String } }
-    static func param(_ reply: GatewayFixture.Reply) -> String? { (reply.json["error"] as? [String: Any])?["param"] as? String }
-
-    @Test func listingAndShowingNeedAnAdminKeyAndSeeOnlyTheKeysTenant() async throws {
+    /// A gateway without workers, the five dead letters of `seedAll`, and an admin key of
+    /// each seeded tenant.
+    static func seededGateway() async throws -> (GatewayFixture, Seeded, adminA: String, adminB: String) {
         let fixture = try await GatewayFixture(workers: false)
         try await fixture.waitUntilReady()
         let seeded = Seeded(fixture)
         try await seeded.seedAll()
-        let adminA = try await fixture.key(tenant: "dl-a", scopes: ["admin"])
-        let adminB = try await fixture.key(tenant: "dl-b", scopes: ["admin"])
+        return (fixture, seeded, try await fixture.key(tenant: "dl-a", scopes: ["admin"]), try await fixture.key(tenant: "dl-b", scopes: ["admin"]))
+    }
+
+    static func ids(_ reply: GatewayFixture.Reply) -> [String] { reply.data.compactMap { $0["message_id"] as? String } }
+    static func param(_ reply: GatewayFixture.Reply) -> String? { (reply.json["error"] as? [String: Any])?["param"] as? String }
+
+    @Test func listingAndShowingNeedAnAdminKeyAndSeeOnlyTheKeysTenant() async throws {
+        let (fixture, seeded, adminA, adminB) = try await Self.seededGateway()
         let plainA = try await fixture.key(tenant: "dl-a")
 
         for (method, path) in [
@@ -128,12 +133,7 @@ struct DeadLetterAPITests {
     }
 
     @Test func replayAndPurgeActOnlyOnTheKeysTenant() async throws {
-        let fixture = try await GatewayFixture(workers: false)
-        try await fixture.waitUntilReady()
-        let seeded = Seeded(fixture)
-        try await seeded.seedAll()
-        let adminA = try await fixture.key(tenant: "dl-a", scopes: ["admin"])
-        let adminB = try await fixture.key(tenant: "dl-b", scopes: ["admin"])
+        let (fixture, seeded, adminA, adminB) = try await Self.seededGateway()
         let jobs = { @Sendable (body: @Sendable (JobRepository) async throws -> Void) in
             try await fixture.database.withClient(url: fixture.database.url) { client in try await body(JobRepository(client: client)) }
         }
