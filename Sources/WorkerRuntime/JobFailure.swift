@@ -15,13 +15,19 @@ public struct JobFailure: Error, CustomStringConvertible, Sendable {
     public let kind: Kind
     /// Short and safe to log: no secrets, no message bodies.
     public let message: String
+    /// For a retryable failure: the wait the other side asked for (an HTTP `Retry-After`).
+    /// The retry waits at least this long, up to the worker's longest backoff.
+    public let retryAfter: Duration?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, retryAfter: Duration? = nil) {
         self.kind = kind
         self.message = message
+        self.retryAfter = retryAfter
     }
 
-    public static func retryable(_ message: String) -> JobFailure { JobFailure(.retryable, message) }
+    public static func retryable(_ message: String, after retryAfter: Duration? = nil) -> JobFailure {
+        JobFailure(.retryable, message, retryAfter: retryAfter)
+    }
     public static func permanent(_ message: String) -> JobFailure { JobFailure(.permanent, message) }
     public static func invalid(_ message: String) -> JobFailure { JobFailure(.invalid, message) }
 

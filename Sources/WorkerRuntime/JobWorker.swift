@@ -136,7 +136,7 @@ public final class JobWorker: Service, Sendable {
             if attempt >= configuration.retry.maxAttempts {
                 await deadLetter(delivery, header, reason: .attemptsExhausted, error: message, attempt: attempt)
             } else {
-                await retry(delivery, header, attempt: attempt, error: message, logger: logger)
+                await retry(delivery, header, attempt: attempt, error: message, after: (error as? JobFailure)?.retryAfter, logger: logger)
             }
         }
     }
@@ -151,8 +151,16 @@ public final class JobWorker: Service, Sendable {
         (try? WireJSON.decoder().decode(JobHeader.self, from: body)).map { "\($0.kind).v\($0.version)" }
     }
 
-    private func retry(_ delivery: Delivery, _ header: JobHeader?, attempt: Int, error: String, logger: Logger) async {
-        let delay = configuration.retry.delay(afterAttempt: attempt)
+    /// Parks the job in a delay queue. A wait the failure asked for (`retryAfter`) wins
+    /// over the backoff, up to `maxDelay`, and then goes to the last delay queue: RabbitMQ
+    /// expires messages only from the head of a queue, so a long wait at a low level
+    /// would hold up the short ones behind it, while the last level's are long anyway.
+    private func retry(
+        _ delivery: Delivery, _ header: JobHeader?, attempt: Int, error: String, after requested: Duration?, logger: Logger
+    ) async {
+        let backoff = configuration.retry.delay(afterAttempt: attempt)
+        let delay = max(backoff, min(requested ?? .zero, configuration.retry.maxDelay))
+        let level = delay > backoff ? configuration.topology.retryLevels : attempt
         var properties = delivery.properties
         properties.headers[WireHeader.attempt] = .int(Int64(attempt + 1))
         properties.headers[WireHeader.error] = .string(error)
@@ -160,7 +168,7 @@ public final class JobWorker: Service, Sendable {
         properties.expiration = String(delay.wholeMilliseconds)
         let message = OutgoingMessage(
             exchange: "",
-            routingKey: configuration.topology.retryQueue(configuration.queue, level: attempt),
+            routingKey: configuration.topology.retryQueue(configuration.queue, level: level),
             body: delivery.body, properties: properties)
         do {
             try await publisher.publish(message)

@@ -61,6 +61,25 @@ struct FailurePolicyTests {
         #expect(harness.metricsText().contains(#"memgrid_jobs_retried_total{queue="probe"} 2"#))
     }
 
+    @Test("a wait the failure asks for (Retry-After) beats the backoff, up to maxDelay, in the last delay queue", arguments: [
+        (60, "60000"), (600, "120000"),
+    ])
+    func retryAfter(seconds: Int, expiration: String) async throws {
+        let handler = ScriptedHandler { _, _ in throw JobFailure.retryable("receiver busy", after: .seconds(seconds)) }
+        let harness = try await WorkerHarness(
+            handler: handler, retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(20), maxDelay: .seconds(120)))
+        harness.start()
+        try await harness.publishJob(id: "busy-1")
+        let lastLevel = harness.topology.retryQueue(harness.queue, level: harness.topology.retryLevels)
+        let parked = await TestBroker.eventually { (try? await harness.depth(lastLevel)) == 1 }
+        let messages = try await TestBroker.admin.drain(lastLevel, limit: 10)
+        await harness.stop()
+        #expect(parked)
+        #expect(handler.callCount == 1)
+        #expect(messages.map(\.properties.expiration) == [expiration])
+        #expect(messages.first?.properties.headers[WireHeader.attempt] == .int(2))
+    }
+
     @Test("a job that fails once succeeds on its retry")
     func retryThenSucceed() async throws {
         let handler = ScriptedHandler { _, context in
