@@ -20,7 +20,7 @@ import Workers
 /// and records every request.
 final class WebhookReceiver: Sendable {
     enum Answer: Sendable {
-        case status(Int)
+        case status(Int, retryAfter: String? = nil)
         /// Answers 204 only after 5 s: far beyond the worker's timeout in the test.
         case hang
     }
@@ -85,9 +85,12 @@ final class WebhookReceiver: Sendable {
             case .hang:
                 try await Task.sleep(for: .seconds(5))
                 return Response(status: .noContent)
-            case .status(let code):
+            case .status(let code, let retryAfter):
                 self.state.withLock { $0.requests[index].answered = code }
-                return Response(status: .init(code: code), body: .init(byteBuffer: ByteBuffer(string: "{\"ok\": \(code < 300)}")))
+                var headers = HTTPFields()
+                if let retryAfter { headers[.retryAfter] = retryAfter }
+                return Response(
+                    status: .init(code: code), headers: headers, body: .init(byteBuffer: ByteBuffer(string: "{\"ok\": \(code < 300)}")))
             }
         }
         var logger = Logger(label: "test.webhook-receiver")
@@ -258,6 +261,25 @@ struct WebhookDeliveryTests {
                 #expect(last.event["id"] as? String == event.id)
                 let dead = try await TestBroker.admin.drain(fixture.topology.deadLetterQueue(.proactive), limit: 10)
                 #expect(dead.isEmpty)
+            }
+        }
+    }
+
+    @Test("429 with Retry-After: 60: the retry waits 60 s (beyond the backoff) in the last delay queue")
+    func retryAfterIsHonoured() async throws {
+        let receiver = WebhookReceiver { _, _ in .status(429, retryAfter: "60") }
+        let fixture = try await WebhookWorkerFixture(environment: ["MEMGRID_RETRY_MAX_DELAY_MS": "120000"])
+        try await receiver.run {
+            try await fixture.run {
+                try await fixture.setWebhook(url: receiver.url)
+                try await fixture.publishDelivery()
+                let lastLevel = fixture.topology.retryQueue(.proactive, level: fixture.topology.retryLevels)
+                let parked = await TestBroker.eventually { (try? await TestBroker.admin.queueDepth(lastLevel).messages) == 1 }
+                let waiting = try await TestBroker.admin.drain(lastLevel, limit: 10)
+                #expect(parked)
+                #expect(receiver.requests.count == 1)
+                #expect(waiting.map(\.properties.expiration) == ["60000"])
+                #expect(waiting.first?.header(WireHeader.error) == "webhook answered 429")
             }
         }
     }

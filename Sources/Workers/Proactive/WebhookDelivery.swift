@@ -14,7 +14,8 @@ import WorkerRuntime
 ///
 /// The webhook is looked up when the job runs, so a changed URL or secret applies to
 /// deliveries still queued or retrying. A 2xx answer delivers the event. 408, 429, 5xx,
-/// timeouts and connection failures are retried with the worker's backoff, then
+/// timeouts and connection failures are retried with the worker's backoff (or after the
+/// receiver's `Retry-After`, if longer, up to the worker's longest backoff), then
 /// dead-lettered (`attempts_exhausted`); any other answer, or a tenant without a
 /// webhook, dead-letters at once (`permanent_failure`). The dead letter's
 /// `x-memgrid-error` header says why (`webhook answered 400`), never the response body.
@@ -76,8 +77,9 @@ struct WebhookDelivery: JobHandler {
         logger[metadataKey: "webhook.host"] = "\(url.host ?? "")"
         let started = ContinuousClock.now
         let status: Int
+        let retryAfter: Duration?
         do {
-            status = try await post(request)
+            (status, retryAfter) = try await post(request)
         } catch let error as JobFailure {
             metrics.retried.increment()
             logger.info("webhook delivery failed; it will be retried", metadata: ["error": "\(error.message)"])
@@ -92,7 +94,7 @@ struct WebhookDelivery: JobHandler {
         case _ where ProviderRetry.isRetryable(status: status):
             metrics.retried.increment()
             logger.info("webhook answered a retryable status; it will be retried")
-            throw JobFailure.retryable("webhook answered \(status)")
+            throw JobFailure.retryable("webhook answered \(status)", after: retryAfter)
         default:
             metrics.rejected.increment()
             logger.warning("webhook refused the delivery; dead-lettering it")
@@ -101,9 +103,10 @@ struct WebhookDelivery: JobHandler {
         }
     }
 
-    /// Sends the request and returns the answer's status, after reading (and discarding)
-    /// at most `maxResponseBytes` of its body. Transport failures are `retryable`.
-    private func post(_ request: HTTPClientRequest) async throws -> Int {
+    /// Sends the request and returns the answer's status and `Retry-After`, after reading
+    /// (and discarding) at most `maxResponseBytes` of its body. Transport failures are
+    /// `retryable`.
+    private func post(_ request: HTTPClientRequest) async throws -> (status: Int, retryAfter: Duration?) {
         let milliseconds = Int(timeout.timeInterval * 1000)
         do {
             let response = try await http.execute(request, timeout: timeout.timeAmount)
@@ -112,7 +115,7 @@ struct WebhookDelivery: JobHandler {
                 read += chunk.readableBytes
                 if read >= Self.maxResponseBytes { break }
             }
-            return Int(response.status.code)
+            return (Int(response.status.code), response.headers.first(name: "Retry-After").flatMap(ProviderRetry.parseRetryAfter))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw JobFailure.retryable("webhook did not answer within \(milliseconds) ms")
         } catch let error as HTTPClientError where error == .connectTimeout {
