@@ -4,7 +4,6 @@ import Embeddings
 import Foundation
 import Logging
 import Messaging
-import PostgresNIO
 import Prometheus
 import ServiceLifecycle
 import Storage
@@ -87,8 +86,8 @@ struct BenchEmbedPipelineCommand: AsyncParsableCommand {
         print("bench-embed-pipeline: \(Int(pipelineRate)) texts/s through the pipeline, raw encoder \(Int(rawRate)) texts/s, ratio \(String(format: "%.2f", pipelineRate / rawRate))")
     }
 
-    /// `memgrid_bench_standby`, migrated, with a placeholder model active and no HNSW
-    /// index, so the worker registers its model's space as a standby one and writes
+    /// `memgrid_bench_standby`, migrated, with a placeholder model active, so the worker
+    /// registers its model's space as a standby one, without an HNSW index, and writes
     /// without index maintenance, as during a re-embed.
     static func standbyDatabase() async throws -> String {
         let environment = EnvironmentReader()
@@ -101,21 +100,15 @@ struct BenchEmbedPipelineCommand: AsyncParsableCommand {
         let url = try database.url(adminURL: adminURL)
         try await DatabaseConfiguration.withClient(url: url, maxConnections: 1, logger: logger) { client in
             _ = try await Migrator().migrate(client, logger: logger)
+            // Another model, active: the worker's own space then registers as a standby one.
             let placeholder = "bench/another-model@0/384"
-            try await client.query("""
-                INSERT INTO embedding_spaces (id, model, revision, dimensions) VALUES (\(placeholder), 'bench/another-model', '0', 384)
-                ON CONFLICT DO NOTHING
-                """, logger: logger)
-            try await client.query("UPDATE embedding_spaces SET active = false WHERE active AND id <> \(placeholder)", logger: logger)
-            try await client.query("UPDATE embedding_spaces SET active = true WHERE id = \(placeholder)", logger: logger)
-            try await client.query("""
-                DO $$ DECLARE r record; BEGIN
-                  FOR r IN SELECT indexrelid::regclass AS name FROM pg_index
-                           WHERE indrelid = 'embeddings'::regclass AND indexrelid::regclass::text LIKE 'embeddings_hnsw_%' LOOP
-                    EXECUTE 'DROP INDEX ' || r.name;
-                  END LOOP;
-                END $$
-                """, logger: logger)
+            try await EmbeddingRepository(client: client).register(
+                spaceID: placeholder, model: "bench/another-model", revision: "0", dimensions: 384, logger: logger)
+            let spaces = EmbeddingSpaceRepository(client: client)
+            _ = try await spaces.activate(placeholder, force: true, logger: logger)
+            if let indexed = try await spaces.list(logger: logger).first(where: { $0.indexed && $0.id != placeholder }) {
+                throw ValidationError("space \(indexed.id) in memgrid_bench_standby has an HNSW index: the run would not measure a standby space")
+            }
         }
         return url
     }
