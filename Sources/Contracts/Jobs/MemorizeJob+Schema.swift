@@ -5,6 +5,9 @@ extension MemorizeJob {
                 "role": .string(oneOf: Message.Role.allCases.map(\.rawValue)),
                 "content": .string(),
                 "created_at": JSONSchema.timestamp().nullable(),
+                "name": JSONSchema.string().nullable().described("The speaker, for conversations with several people."),
+                "id": JSONSchema.string(minLength: 1, maxLength: 256).nullable()
+                    .described("The client's message id (1-256 printable characters, unique in the job); absent = derived from the job id and position."),
             ],
             required: ["role", "content"])
         return .object(
