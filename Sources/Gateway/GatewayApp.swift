@@ -121,7 +121,12 @@ public enum GatewayApp {
         let maxBody = configuration.maxBodyBytes
         EmbeddingsAPI(space: space, embedder: embedder, maxBody: maxBody).register(on: api)
         JobsAPI(jobs: jobs, submitter: submitter, budgets: BudgetRepository(client: postgres), maxBody: maxBody).register(on: api)
-        RetrieveAPI(memories: memories, space: space, embedder: embedder, maxBody: maxBody).register(on: api)
+        // Context blocks are counted whole: no truncation at the model's input length.
+        let counter = try? WordPieceTokenizer(modelDirectory: configuration.modelDirectory, maxLength: .max)
+        let tokenCount: (@Sendable (String) -> Int)? = counter.map { counter in { @Sendable text in counter.tokenCount(text) } }
+        let retriever = Retriever(
+            recall: RecallRepository(client: postgres), memories: memories, space: space, embedder: embedder, tokenCount: tokenCount)
+        RetrieveAPI(retriever: retriever, maxBody: maxBody).register(on: api)
         MemoriesAPI(memories: memories, submitter: submitter, maxBody: maxBody).register(on: api)
         ChatAPI(rpc: rpc, topology: topology, timeout: configuration.chatTimeout, maxBody: maxBody).register(on: api)
         UsageAPI(usage: UsageRepository(client: postgres), budgets: BudgetRepository(client: postgres)).register(on: api)

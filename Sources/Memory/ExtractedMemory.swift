@@ -13,16 +13,20 @@ public struct ExtractedMemory: Codable, Hashable, Sendable {
     public var categories: [String]
     /// When the stated thing happens or happened, if the text states a time.
     public var happenedAt: Date?
+    /// 0-based indices of the job's messages it was extracted from.
+    public var messageIndices: [Int]
 
-    public init(type: MemoryType, text: String, categories: [String], happenedAt: Date?) {
+    public init(type: MemoryType, text: String, categories: [String], happenedAt: Date?, messageIndices: [Int] = []) {
         self.type = type
         self.text = text
         self.categories = categories
         self.happenedAt = happenedAt
+        self.messageIndices = messageIndices
     }
 
     enum CodingKeys: String, CodingKey {
         case type, text, categories
         case happenedAt = "happened_at"
+        case messageIndices = "message_indices"
     }
 }

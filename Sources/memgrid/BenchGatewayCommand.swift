@@ -14,15 +14,22 @@ import Workers
 
 /// `make bench-gateway`: wrk on loopback against an in-process gateway (with an
 /// embedding worker behind it): `/v1/embeddings` with a cached input, `/v1/retrieve`
-/// over `--memories` stored items of one user, recall@10 of the HNSW search against an
-/// exact scan, and `/healthz` as the same-run baseline of the HTTP stack itself.
+/// (hybrid: exact vector scan and BM25 over one user's items and messages) with
+/// `--memories` items and `--messages` messages stored for the tenant across `--users`
+/// users, and `/healthz` as the same-run baseline of the HTTP stack itself.
 struct BenchGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",
-        abstract: "Gateway latency/throughput with wrk, and retrieve recall@10 vs. an exact scan.")
+        abstract: "Gateway latency/throughput with wrk: cached embeddings and hybrid retrieve.")
 
-    @Option(help: "Memories stored for the retrieve benchmark (seeded once into the memgrid_bench_gateway database).")
+    @Option(help: "Memory items stored for the retrieve benchmark (seeded once into the memgrid_bench_gateway database).")
     var memories = 100_000
+
+    @Option(help: "Messages stored for the retrieve benchmark, beside the items.")
+    var messages = 100_000
+
+    @Option(help: "Users the items and messages are spread over; each retrieve searches one user's.")
+    var users = 100
 
     @Option(help: "Seconds per wrk run.")
     var duration = 10
@@ -40,7 +47,8 @@ struct BenchGatewayCommand: AsyncParsableCommand {
     var queries = 100
 
     static let tenant = "bench-gateway"
-    static let user = "heavy-user"
+
+    static func user(_ index: Int) -> String { "user-\(index)" }
 
     func run() async throws {
         var configuredLogger = Logger(label: "memgrid.bench")
@@ -64,7 +72,7 @@ struct BenchGatewayCommand: AsyncParsableCommand {
 
         let key = try await DatabaseConfiguration.withClient(url: databaseURL, maxConnections: 4, logger: logger) { client in
             _ = try await Migrator().migrate(client, logger: logger)
-            try await Self.seed(count: memories, embedder: embedder, client: client, logger: logger)
+            try await Self.seed(memories: memories, messages: messages, users: users, embedder: embedder, client: client, logger: logger)
             return try await APIKeyRepository(client: client).create(tenantID: Self.tenant, name: "bench", logger: logger).secret
         }
 
@@ -81,7 +89,7 @@ struct BenchGatewayCommand: AsyncParsableCommand {
         let base = "http://127.0.0.1:\(port)"
         let questions = LocalEmbedder.BenchmarkCorpus(count: queries, seed: 7).sentences
         let embedBody = #"{"input":"What does the user like to drink in the morning?","model":"all-MiniLM-L6-v2"}"#
-        let retrieveBodies = questions.map { #"{"user_id":"\#(Self.user)","query":"\#($0)","top_k":10}"# }
+        let retrieveBodies = questions.enumerated().map { #"{"user_id":"\#(Self.user($0 % users))","query":"\#($1)","top_k":10}"# }
         // Warm the embedding cache so both runs measure the cached path.
         for body in [embedBody] + retrieveBodies {
             let path = body == embedBody ? "/v1/embeddings" : "/v1/retrieve"
@@ -117,48 +125,9 @@ struct BenchGatewayCommand: AsyncParsableCommand {
         for group in [gateway.group, worker.group] { await group.triggerGracefulShutdown() }
         for task in tasks { _ = try? await task.value }
 
-        let efSearch = try GatewayApp.Configuration(environment: environment).efSearch
-        let recall = try await Self.recall(
-            questions: questions, embedder: embedder, url: databaseURL, efSearch: efSearch, logger: logger)
         print(String(
-            format: "bench-gateway: embeddings-cached %.0f req/s p99 %.2f ms; retrieve %.0f req/s p99 %.2f ms recall@10 %.3f",
-            cached.requestsPerSecond, cached.p99, retrieve.requestsPerSecond, retrieve.p99, recall))
-    }
-
-    /// Mean overlap of the gateway's search (HNSW, iterative scan, same ef_search) with
-    /// an exact sequential scan, over the benchmark's queries.
-    static func recall(questions: [String], embedder: LocalEmbedder, url: String, efSearch: Int, logger: Logger) async throws -> Double {
-        var configuration = try DatabaseConfiguration(url: url, maxConnections: 2).client
-        configuration.options.additionalStartupParameters = [("hnsw.iterative_scan", "relaxed_order"), ("hnsw.ef_search", String(efSearch))]
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: Double?.self) { group in
-            group.addTask { await client.run(); return nil }
-            defer { group.cancelAll() }
-            let vectors = try await embedder.embed(questions)
-            let space = try await Self.spaceID(client: client, logger: logger)
-            let repository = MemoryRepository(client: client)
-            var total = 0.0
-            for vector in vectors {
-                let approximate = try await repository.search(
-                    tenantID: tenant, userID: user, filter: .init(), spaceID: space, vector: vector, limit: 10, logger: logger
-                ).map(\.item.id)
-                let exact = try await client.withTransaction(logger: logger) { connection in
-                    try await connection.query("SET LOCAL enable_indexscan = off", logger: logger)
-                    try await connection.query("SET LOCAL enable_bitmapscan = off", logger: logger)
-                    let literal = "[" + vector.map(\.description).joined(separator: ",") + "]"
-                    let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-                        SELECT target_id FROM embeddings WHERE space_id = '\(space.replacingOccurrences(of: "'", with: "''"))'
-                          AND tenant_id = '\(tenant)' AND target_kind = 'memory_item'
-                        ORDER BY embedding::vector(\(vector.count)) <=> '\(literal)'::vector(\(vector.count)) LIMIT 10
-                        """), logger: logger)
-                    var ids: [String] = []
-                    for try await id in rows.decode(String.self) { ids.append(id) }
-                    return ids
-                }
-                total += Double(Set(approximate).intersection(exact).count) / Double(max(1, exact.count))
-            }
-            return total / Double(vectors.count)
-        }!
+            format: "bench-gateway: embeddings-cached %.0f req/s p99 %.2f ms; retrieve %.0f req/s p99 %.2f ms",
+            cached.requestsPerSecond, cached.p99, retrieve.requestsPerSecond, retrieve.p99))
     }
 
     static func spaceID(client: PostgresClient, logger: Logger) async throws -> String {
@@ -168,17 +137,21 @@ struct BenchGatewayCommand: AsyncParsableCommand {
         throw ValidationError("no active embedding space")
     }
 
-    /// Stores `count` memories for the heavy user once: vectors from the model, loaded
-    /// without the HNSW index, which is then built in one pass (as a re-embed would).
-    static func seed(count: Int, embedder: LocalEmbedder, client: PostgresClient, logger: Logger) async throws {
-        let existing = try await client.query(
-            "SELECT count(*)::int FROM memory_items WHERE tenant_id = \(tenant)", logger: logger).decode(Int.self)
-        var stored = 0
-        for try await value in existing { stored = value }
+    /// Stores the items and messages once, spread round-robin over the users: vectors
+    /// from the model, loaded without the HNSW index, which is then built in one pass (as
+    /// a re-embed would; retrieve does not use it, documents will).
+    static func seed(memories: Int, messages: Int, users: Int, embedder: LocalEmbedder, client: PostgresClient, logger: Logger) async throws {
+        let counts = try await client.query("""
+            SELECT (SELECT count(*) FROM memory_items WHERE tenant_id = \(tenant))::int,
+                   (SELECT count(*) FROM memory_messages WHERE tenant_id = \(tenant))::int,
+                   (SELECT count(DISTINCT user_id) FROM memory_messages WHERE tenant_id = \(tenant))::int
+            """, logger: logger).decode((Int, Int, Int).self)
+        var stored = (0, 0, 0)
+        for try await value in counts { stored = value }
         let space = embedder.space
-        if stored == count, (try? await spaceID(client: client, logger: logger)) == space.id { return }
+        if stored == (memories, messages, min(users, messages)), (try? await spaceID(client: client, logger: logger)) == space.id { return }
 
-        print("  seeding \(count) memories (once; kept in the bench database)…")
+        print("  seeding \(memories) memories and \(messages) messages of \(users) users (once; kept in the bench database)…")
         let start = ContinuousClock.now
         try await client.query("DELETE FROM tenants WHERE id = \(tenant)", logger: logger)
         try await client.query("INSERT INTO tenants (id, name) VALUES (\(tenant), 'benchmark')", logger: logger)
@@ -186,34 +159,49 @@ struct BenchGatewayCommand: AsyncParsableCommand {
             INSERT INTO embedding_spaces (id, model, revision, dimensions) VALUES (\(space.id), \(space.model), \(space.revision), \(space.dimensions))
             ON CONFLICT (id) DO NOTHING
             """, logger: logger)
-        let texts = LocalEmbedder.BenchmarkCorpus(count: count, seed: 1).sentences
-        let memories = MemoryRepository(client: client)
+        let texts = LocalEmbedder.BenchmarkCorpus(count: memories + messages, seed: 1).sentences
+        let repository = MemoryRepository(client: client)
         let vectors = EmbeddingRepository(client: client)
         for chunk in stride(from: 0, to: texts.count, by: 2048) {
-            let slice = Array(texts[chunk..<min(chunk + 2048, texts.count)])
-            let items = slice.map {
-                MemoryRepository.NewItem(
-                    type: "knowledge", text: $0, contentHash: MemoryRepository.contentHash(ofNormalized: MemoryText.normalized($0)),
-                    categories: ["personal"], happenedAt: nil)
+            let positions = Array(chunk..<min(chunk + 2048, texts.count))
+            let rows = try await client.withTransaction(logger: logger) { connection in
+                var rows: [(kind: EmbeddingRepository.Row.TargetKind, id: String, text: String)] = []
+                for (user, group) in Dictionary(grouping: positions, by: { $0 % users }) {
+                    let itemTexts = group.filter { $0 < memories }.map { texts[$0] }
+                    let items = try await repository.record(
+                        itemTexts.map {
+                            MemoryRepository.NewItem(
+                                type: "knowledge", text: $0, contentHash: MemoryRepository.contentHash(ofNormalized: MemoryText.normalized($0)),
+                                categories: ["personal"], happenedAt: nil)
+                        }, tenantID: tenant, userID: Self.user(user), agentID: nil, resourceID: nil, jobID: "seed-\(chunk)",
+                        on: connection, logger: logger)
+                    rows += items.map { (.memoryItem, $0.id, $0.text) }
+                    let said = group.filter { $0 >= memories }.map {
+                        MessageRepository.NewMessage(
+                            messageID: "m\($0)", position: $0, role: "user", name: "Speaker \($0 % 7)", content: texts[$0],
+                            sentAt: Date(timeIntervalSince1970: 1_680_000_000 + Double($0) * 600))
+                    }
+                    let messages = try await MessageRepository.record(
+                        said, tenantID: tenant, userID: Self.user(user), agentID: nil, resourceID: nil, jobID: "seed-\(chunk)",
+                        on: connection, logger: logger)
+                    rows += zip(messages, said).map { (.message, $0.id, $1.embeddedText) }
+                }
+                return rows
             }
-            let stored = try await client.withTransaction(logger: logger) { connection in
-                try await memories.record(
-                    items, tenantID: tenant, userID: user, agentID: nil, resourceID: nil, jobID: "seed-\(chunk)",
-                    on: connection, logger: logger)
-            }
-            let embedded = try await embedder.embed(stored.map(\.text))
+            let embedded = try await embedder.embed(rows.map(\.text))
             try await vectors.upsert(
-                zip(stored, embedded).map {
+                zip(rows, embedded).map {
                     EmbeddingRepository.Row(
-                        tenantID: tenant, targetKind: .memoryItem, targetID: $0.id, contentHash: "seed", embedding: $1, text: $0.text)
+                        tenantID: tenant, targetKind: $0.kind, targetID: $0.id, contentHash: "seed", embedding: $1, text: $0.text)
                 },
                 spaceID: space.id, dimensions: space.dimensions, logger: logger)
         }
         let loaded = ContinuousClock.now
         try await vectors.register(spaceID: space.id, model: space.model, revision: space.revision, dimensions: space.dimensions, logger: logger)
         try await client.query("UPDATE embedding_spaces SET active = (id = \(space.id))", logger: logger)
-        try await client.query("ANALYZE memory_items", logger: logger)
-        try await client.query("ANALYZE embeddings", logger: logger)
+        for table in ["memory_items", "memory_messages", "embeddings"] {
+            try await client.query(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: logger)
+        }
         print("  seeded in \(loaded - start) (model + inserts), HNSW index built in \(ContinuousClock.now - loaded)")
     }
 }

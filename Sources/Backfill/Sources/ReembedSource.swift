@@ -34,7 +34,7 @@ public struct ReembedSource: BackfillSource {
             do throws(InputError) {
                 let item = BackfillItem(
                     id: target.id, text: target.text, metadata: try InputMetadata.parse(json),
-                    kind: target.kind == .document ? .document : .memoryItem)
+                    kind: EmbedJob.Target.Kind(rawValue: target.kind.rawValue) ?? .document)
                 record = .item(item, line: number)
             } catch {
                 record = .invalid(line: number, error: "\(target.kind.rawValue) \(target.id): \(error.message)")

@@ -45,6 +45,8 @@ public struct EmbedJob: JobPayload {
             case memoryItem = "memory_item"
             /// A document an integration owns (its own id); created on first embed.
             case document
+            /// A memorized message of the tenant (memgrid's row id for it).
+            case message
         }
     }
 

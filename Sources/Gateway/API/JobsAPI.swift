@@ -21,7 +21,7 @@ struct JobsAPI: Sendable {
 
         static let shape = JSONShape.object([
             "user_id": .value, "agent_id": .value, "resource_id": .value, "occurred_at": .value, "time_zone": .value,
-            "messages": .array(.object(["role": .value, "content": .value, "created_at": .value])),
+            "messages": .array(.object(["role": .value, "content": .value, "created_at": .value, "name": .value, "id": .value])),
         ])
 
         enum CodingKeys: String, CodingKey {
@@ -101,10 +101,14 @@ struct JobsAPI: Sendable {
         let tenantID = try context.tenantID()
         let body = try await JSONBody.decode(MemorizeBody.self, from: request, limit: maxBody)
         try Self.validate(body)
-        try await Self.requireBudget(tenantID: tenantID, budgets: budgets, logger: context.logger)
         let payload = MemorizeJob(
             userID: body.userID, agentID: body.agentID, messages: body.messages, resourceID: body.resourceID,
             occurredAt: body.occurredAt, timeZone: body.timeZone)
+        // The contract's own rules (message names and ids), worded as the contract words them.
+        do { try payload.validate() } catch let error as ContractError {
+            throw APIError.invalid("\(error.field) \(error.message)", param: error.field)
+        }
+        try await Self.requireBudget(tenantID: tenantID, budgets: budgets, logger: context.logger)
         let id = try await submitter.submit(
             payload, tenantID: tenantID, userID: body.userID, idempotencyKey: request.headers[.init("Idempotency-Key")!],
             logger: context.logger)

@@ -16,8 +16,13 @@ struct MemoryView: Encodable {
     var sourceJobID: String?
     var createdAt: Date
     var updatedAt: Date
-    /// Similarity to the query (retrieve only): 1 − cosine distance.
+    /// The messages it was extracted from.
+    var messageIDs: [String]
+    /// Retrieve only: `memory`, the fused score, when it happened, and (asked for) why.
+    var kind: String?
     var score: Double?
+    var time: Date?
+    var explain: Fusion.Explanation?
 
     init(_ item: MemoryRepository.Item, score: Double? = nil) {
         id = item.id
@@ -32,11 +37,13 @@ struct MemoryView: Encodable {
         sourceJobID = item.sourceJobID
         createdAt = item.createdAt
         updatedAt = item.updatedAt
+        messageIDs = item.messageIDs
         self.score = score
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, object, type, text, categories, score
+        case id, object, type, text, categories, score, kind, time, explain
+        case messageIDs = "message_ids"
         case userID = "user_id"
         case agentID = "agent_id"
         case happenedAt = "happened_at"

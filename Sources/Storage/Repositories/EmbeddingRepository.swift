@@ -7,7 +7,7 @@ public import PostgresNIO
 public struct EmbeddingRepository: Sendable {
     /// One vector to store, and, for documents, the text and metadata to keep with it.
     public struct Row: Sendable, Equatable {
-        public enum TargetKind: String, Sendable { case memoryItem = "memory_item", document }
+        public enum TargetKind: String, Sendable { case memoryItem = "memory_item", document, message }
 
         public var tenantID: String
         public var targetKind: TargetKind

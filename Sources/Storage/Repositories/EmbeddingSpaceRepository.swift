@@ -22,7 +22,7 @@ public struct EmbeddingSpaceRepository: Sendable {
         public var createdAt: Date
     }
 
-    /// How much of the source rows (memory items and documents) a space holds an
+    /// How much of the source rows (messages, memory items and documents) a space holds an
     /// up-to-date vector for: one whose content hash matches the current text.
     public struct Coverage: Sendable, Equatable {
         public var total: Int
@@ -37,7 +37,7 @@ public struct EmbeddingSpaceRepository: Sendable {
 
     /// A row to (re-)embed into a space.
     public struct Target: Sendable, Equatable {
-        public enum Kind: String, Sendable { case memoryItem = "memory_item", document }
+        public enum Kind: String, Sendable { case memoryItem = "memory_item", document, message }
         public var kind: Kind
         public var id: String
         public var text: String
@@ -81,11 +81,12 @@ public struct EmbeddingSpaceRepository: Sendable {
         return false
     }
 
-    /// Counts over all tenants (or one): a full pass over items and documents, for admins.
+    /// Counts over all tenants (or one): a full pass over messages, items and documents, for admins.
     public func coverage(of spaceID: String, tenantID: String? = nil, logger: Logger) async throws -> Coverage {
         let totals = try await client.query("""
             SELECT (SELECT count(*) FROM memory_items m WHERE \(tenantID)::text IS NULL OR m.tenant_id = \(tenantID))
                  + (SELECT count(*) FROM documents d WHERE \(tenantID)::text IS NULL OR d.tenant_id = \(tenantID))
+                 + (SELECT count(*) FROM memory_messages g WHERE (\(tenantID)::text IS NULL OR g.tenant_id = \(tenantID)) AND btrim(g.content) <> '')
             """, logger: logger)
         var total = 0
         for try await count in totals.decode(Int.self) { total = count }
@@ -100,7 +101,7 @@ public struct EmbeddingSpaceRepository: Sendable {
         return 0
     }
 
-    /// The tenant's items, then documents, that have no up-to-date vector in the space, in
+    /// The tenant's messages, items, then documents, that have no up-to-date vector in the space, in
     /// a stable order; streamed, so millions of rows never sit in memory.
     public func forEachMissing(
         in spaceID: String, tenantID: String, logger: Logger, _ body: (Target) async throws -> Void
@@ -109,11 +110,11 @@ public struct EmbeddingSpaceRepository: Sendable {
             Self.missing(in: spaceID, tenantID: tenantID, select: "SELECT kind, id, text, metadata FROM", orderBy: "ORDER BY kind DESC, id"),
             logger: logger)
         for try await (kind, id, text, metadata) in rows.decode((String, String, String, String?).self) {
-            try await body(Target(kind: kind == "document" ? .document : .memoryItem, id: id, text: text, metadataJSON: metadata))
+            try await body(Target(kind: Target.Kind(rawValue: kind) ?? .document, id: id, text: text, metadataJSON: metadata))
         }
     }
 
-    /// The one definition of "missing" that coverage and re-embedding share: items and
+    /// The one definition of "missing" that coverage and re-embedding share: messages, items and
     /// documents (of one tenant, or all for nil) without a vector in the space whose
     /// content hash matches the current text. `select` and `orderBy` are our own SQL.
     private static func missing(in spaceID: String, tenantID: String?, select: String, orderBy: String) -> PostgresQuery {
@@ -130,6 +131,12 @@ public struct EmbeddingSpaceRepository: Sendable {
             SELECT 1 FROM embeddings e
             WHERE e.space_id = \(spaceID) AND e.tenant_id = d.tenant_id AND e.target_kind = 'document'
               AND e.target_id = d.external_id AND e.content_hash = d.content_hash)
+          UNION ALL
+          SELECT 'message', g.id, \(unescaped: MessageRepository.embeddedTextSQL("g")), NULL FROM memory_messages g
+          WHERE (\(tenantID)::text IS NULL OR g.tenant_id = \(tenantID)) AND btrim(g.content) <> '' AND NOT EXISTS (
+            SELECT 1 FROM embeddings e
+            WHERE e.space_id = \(spaceID) AND e.tenant_id = g.tenant_id AND e.target_kind = 'message' AND e.target_id = g.id
+              AND e.content_hash = encode(sha256(convert_to(\(unescaped: MessageRepository.embeddedTextSQL("g")), 'UTF8')), 'hex'))
         ) AS missing \(unescaped: orderBy)
         """
     }
@@ -168,7 +175,7 @@ public struct EmbeddingSpaceRepository: Sendable {
         let coverage = try await coverage(of: spaceID, logger: logger)
         if coverage.missing > 0 && !force {
             throw StorageError(.conflict, """
-                space '\(spaceID)' lacks vectors for \(coverage.missing) of \(coverage.total) memory items and documents; \
+                space '\(spaceID)' lacks vectors for \(coverage.missing) of \(coverage.total) messages, memory items and documents; \
                 run `memgrid spaces reembed \(spaceID)` (or pass --force to switch anyway)
                 """)
         }

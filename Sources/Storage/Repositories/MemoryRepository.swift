@@ -4,8 +4,8 @@ public import Foundation
 public import Logging
 public import PostgresNIO
 
-/// Memory items of users: idempotent writes from memorize jobs, reads, edits, deletes,
-/// and nearest-neighbour search. Every query names the tenant.
+/// Memory items of users: idempotent writes from memorize jobs, reads, edits, deletes
+/// and purges (searches: `RecallRepository`). Every query names the tenant.
 public struct MemoryRepository: Sendable {
     public struct Item: Sendable, Equatable {
         public var id: String
@@ -21,6 +21,8 @@ public struct MemoryRepository: Sendable {
         public var sourceJobID: String?
         public var createdAt: Date
         public var updatedAt: Date
+        /// The messages it was extracted from (their message ids), every job's that stated it.
+        public var messageIDs: [String]
     }
 
     /// An item as extracted from a conversation, before it is stored.
@@ -31,13 +33,16 @@ public struct MemoryRepository: Sendable {
         public var contentHash: String
         public var categories: [String]
         public var happenedAt: Date?
+        /// The message ids of the messages it was extracted from.
+        public var messageIDs: [String]
 
-        public init(type: String, text: String, contentHash: String, categories: [String], happenedAt: Date?) {
+        public init(type: String, text: String, contentHash: String, categories: [String], happenedAt: Date?, messageIDs: [String] = []) {
             self.type = type
             self.text = text
             self.contentHash = contentHash
             self.categories = categories
             self.happenedAt = happenedAt
+            self.messageIDs = messageIDs
         }
     }
 
@@ -95,21 +100,30 @@ public struct MemoryRepository: Sendable {
     ) async throws -> [Item] {
         var unique: [String: NewItem] = [:]
         var order: [String] = []
-        for item in items where unique.updateValue(item, forKey: item.contentHash) == nil { order.append(item.contentHash) }
+        for item in items {
+            if let earlier = unique[item.contentHash] {
+                unique[item.contentHash]?.messageIDs = Array(Set(earlier.messageIDs + item.messageIDs)).sorted()
+            } else {
+                unique[item.contentHash] = item
+                order.append(item.contentHash)
+            }
+        }
         let rows = order.map { unique[$0]! }
         guard !rows.isEmpty else { return [] }
         let ids = rows.map { _ in UUID().uuidString.lowercased() }
         // Timestamps travel as text: unnest() of a nullable timestamptz[] needs no NULL tricks then.
         let happened = rows.map { $0.happenedAt.map(Self.timestampText) ?? "" }
         let categories = rows.map { Self.arrayLiteral($0.categories) }
+        let messageIDs = rows.map { Self.arrayLiteral($0.messageIDs) }
         let stored = try await Self.items(on: connection, """
             INSERT INTO memory_items (id, tenant_id, user_id, agent_id, type, text, content_hash, categories,
-                                      happened_at, resource_id, source_job_id)
-            SELECT i, \(tenantID), \(userID), \(agentID), ty, tx, h, c::text[], nullif(ha, '')::timestamptz, \(resourceID), \(jobID)
+                                      happened_at, resource_id, source_job_id, message_ids)
+            SELECT i, \(tenantID), \(userID), \(agentID), ty, tx, h, c::text[], nullif(ha, '')::timestamptz, \(resourceID), \(jobID), mi::text[]
             FROM unnest(\(ids), \(rows.map(\.type)), \(rows.map(\.text)), \(rows.map(\.contentHash)),
-                        \(categories), \(happened)) AS u(i, ty, tx, h, c, ha)
+                        \(categories), \(happened), \(messageIDs)) AS u(i, ty, tx, h, c, ha, mi)
             ON CONFLICT (tenant_id, user_id, coalesce(agent_id, ''), content_hash)
-            DO UPDATE SET categories = ARRAY(SELECT DISTINCT unnest(memory_items.categories || EXCLUDED.categories) ORDER BY 1)
+            DO UPDATE SET categories = ARRAY(SELECT DISTINCT unnest(memory_items.categories || EXCLUDED.categories) ORDER BY 1),
+                          message_ids = ARRAY(SELECT DISTINCT unnest(memory_items.message_ids || EXCLUDED.message_ids) ORDER BY 1)
             RETURNING \(unescaped: Self.columns)
             """, logger: logger)
         let storedIDs = stored.map(\.id)
@@ -131,6 +145,12 @@ public struct MemoryRepository: Sendable {
             .first
     }
 
+    /// The items with these ids that the tenant has, in no particular order.
+    public func get(ids: [String], tenantID: String, logger: Logger) async throws -> [Item] {
+        try await items(
+            "SELECT \(unescaped: Self.columns) FROM memory_items WHERE id = ANY(\(ids)) AND tenant_id = \(tenantID)", logger: logger)
+    }
+
     /// Newest first, `limit` per page.
     public func list(
         tenantID: String, userID: String, filter: Filter, after cursor: Cursor?, limit: Int, logger: Logger
@@ -148,7 +168,7 @@ public struct MemoryRepository: Sendable {
         query.sql += " ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)"
         var found: [(item: Item, micros: Int64)] = []
         for try await row in try await client.query(query, logger: logger) {
-            let micros = try row.makeRandomAccess()[13].decode(Int64.self)
+            let micros = try row.makeRandomAccess()[14].decode(Int64.self)
             found.append((try Self.item(from: row), micros))
         }
         var next: Cursor?
@@ -197,7 +217,8 @@ public struct MemoryRepository: Sendable {
         }
     }
 
-    /// Deletes every item, vector and category of one user; returns the number of items.
+    /// Deletes every item, message, vector (in every space) and category of one user;
+    /// returns the number of items.
     public func purge(tenantID: String, userID: String, logger: Logger) async throws -> Int {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("""
@@ -205,6 +226,13 @@ public struct MemoryRepository: Sendable {
                 WHERE e.tenant_id = \(tenantID) AND e.target_kind = 'memory_item' AND e.target_id = m.id
                   AND m.tenant_id = \(tenantID) AND m.user_id = \(userID)
                 """, logger: logger)
+            try await connection.query("""
+                DELETE FROM embeddings e USING memory_messages g
+                WHERE e.tenant_id = \(tenantID) AND e.target_kind = 'message' AND e.target_id = g.id
+                  AND g.tenant_id = \(tenantID) AND g.user_id = \(userID)
+                """, logger: logger)
+            try await connection.query(
+                "DELETE FROM memory_messages WHERE tenant_id = \(tenantID) AND user_id = \(userID)", logger: logger)
             try await connection.query(
                 "DELETE FROM memory_categories WHERE tenant_id = \(tenantID) AND user_id = \(userID)", logger: logger)
             let rows = try await connection.query(
@@ -213,34 +241,6 @@ public struct MemoryRepository: Sendable {
             for try await count in rows.decode(Int.self) { return count }
             return 0
         }
-    }
-
-    /// The `limit` items of a user nearest to `vector` (cosine), best first, with their
-    /// similarity (1 − cosine distance). Searches one space only; with pgvector's
-    /// iterative index scans (enabled on the connection) filters still fill `limit`.
-    public func search(
-        tenantID: String, userID: String, filter: Filter, spaceID: String, vector: [Float], limit: Int, logger: Logger
-    ) async throws -> [(item: Item, score: Double)] {
-        let dimensions = vector.count
-        var query: PostgresQuery = """
-            WITH nearest AS MATERIALIZED (
-                SELECT \(unescaped: Self.joinedColumns),
-                       e.embedding::vector(\(unescaped: String(dimensions))) <=> \(EmbeddingRepository.literal(vector))::vector(\(unescaped: String(dimensions))) AS distance
-                FROM embeddings e JOIN memory_items m ON m.id = e.target_id
-                WHERE e.space_id = \(spaceID) AND e.tenant_id = \(tenantID) AND e.target_kind = 'memory_item'
-                  AND m.tenant_id = \(tenantID) AND m.user_id = \(userID)
-            """
-        Self.append(filter, to: &query, table: "m")
-        query.sql += " ORDER BY distance LIMIT \(limit)) SELECT * FROM nearest ORDER BY distance"
-        let rows = try await client.query(query, logger: logger)
-        var results: [(Item, Double)] = []
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            let item = try Self.item(from: row)
-            let distance = try columns[columns.count - 1].decode(Double.self)
-            results.append((item, 1 - distance))
-        }
-        return results
     }
 
     /// The content hash of an item: SHA-256 (hex) of its normalized text
@@ -253,14 +253,10 @@ public struct MemoryRepository: Sendable {
 
     private static let columns = """
         id, tenant_id, user_id, agent_id, type, text, categories, happened_at, reinforcement_count,
-        resource_id, source_job_id, created_at, updated_at
+        resource_id, source_job_id, created_at, updated_at, message_ids
         """
 
-    /// `columns`, qualified for the search's join (`m.id, m.tenant_id, …`).
-    private static let joinedColumns = columns.split(separator: ",")
-        .map { "m.\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }.joined(separator: ", ")
-
-    private static func append(_ filter: Filter, to query: inout PostgresQuery, table: String) {
+    static func append(_ filter: Filter, to query: inout PostgresQuery, table: String) {
         func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
             query.binds.append(value)
             return "$\(query.binds.count)"
@@ -286,7 +282,7 @@ public struct MemoryRepository: Sendable {
         return found
     }
 
-    private static func item(from row: PostgresRow) throws -> Item {
+    static func item(from row: PostgresRow) throws -> Item {
         let columns = row.makeRandomAccess()
         return Item(
             id: try columns[0].decode(String.self), tenantID: try columns[1].decode(String.self),
@@ -295,7 +291,7 @@ public struct MemoryRepository: Sendable {
             categories: try columns[6].decode([String].self), happenedAt: try columns[7].decode(Date?.self),
             reinforcementCount: try columns[8].decode(Int.self), resourceID: try columns[9].decode(String?.self),
             sourceJobID: try columns[10].decode(String?.self), createdAt: try columns[11].decode(Date.self),
-            updatedAt: try columns[12].decode(Date.self))
+            updatedAt: try columns[12].decode(Date.self), messageIDs: try columns[13].decode([String].self))
     }
 
     /// A PostgreSQL array literal (`{"a","b"}`), for arrays of arrays through unnest().

@@ -250,7 +250,7 @@ public final class EmbeddingBatcher: Service, Sendable {
         let hash = SHA256.hash(data: Data(item.text.utf8)).hexString
         let metadata = item.metadata.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return EmbeddingRepository.Row(
-            tenantID: tenantID, targetKind: item.target.kind == .document ? .document : .memoryItem,
+            tenantID: tenantID, targetKind: EmbeddingRepository.Row.TargetKind(rawValue: item.target.kind.rawValue) ?? .document,
             targetID: item.target.id, contentHash: hash, embedding: vector, text: item.text, metadataJSON: metadata)
     }
 }

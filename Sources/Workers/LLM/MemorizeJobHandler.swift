@@ -6,8 +6,9 @@ import PostgresNIO
 import Storage
 import WorkerRuntime
 
-/// `memorize.v1`: conversation → typed memory items → stored idempotently (a repeated
-/// fact reinforces) → embed jobs for the new items → `memory.created` events.
+/// `memorize.v1`: conversation → its messages stored verbatim, and typed memory items
+/// citing them (a repeated fact reinforces), all idempotently → embed jobs for the new
+/// messages and items → `memory.created` events.
 ///
 /// Everything published afterwards has an id derived from the job id, so a redelivered
 /// job re-sends the same messages and every consumer deduplicates them.
@@ -21,20 +22,38 @@ struct MemorizeJobHandler: JobHandler {
     func handle(_ job: JobEnvelope<MemorizeJob>, context: JobContext) async throws {
         let payload = job.payload
         let (extracted, extractor) = try await extraction.extract(job, context: context)
+        let conversationTime = payload.occurredAt ?? job.createdAt
+        let messages = payload.messages.enumerated().map { position, message in
+            MessageRepository.NewMessage(
+                messageID: MemorizeJob.messageID(message, at: position, jobID: job.id), position: position, role: message.role.rawValue,
+                name: message.name, content: message.content, sentAt: message.createdAt ?? conversationTime)
+        }
         let items = extracted.map { memory in
             MemoryRepository.NewItem(
                 type: memory.type.rawValue, text: memory.text,
                 contentHash: MemoryRepository.contentHash(ofNormalized: MemoryText.normalized(memory.text)),
-                categories: memory.categories, happenedAt: memory.happenedAt)
+                categories: memory.categories, happenedAt: memory.happenedAt,
+                messageIDs: memory.messageIndices.filter(messages.indices.contains).map { messages[$0].messageID })
         }
         let memories = MemoryRepository(client: database)
         let logger = context.logger
         let (stored, embedJobs) = try await StorageFailure.classifying { try await database.withTransaction(logger: logger) { connection in
+            let storedMessages = try await MessageRepository.record(
+                messages, tenantID: job.tenantID, userID: payload.userID, agentID: payload.agentID,
+                resourceID: payload.resourceID, jobID: job.id, on: connection, logger: logger)
             let stored = try await memories.record(
                 items, tenantID: job.tenantID, userID: payload.userID, agentID: payload.agentID,
                 resourceID: payload.resourceID, jobID: job.id, on: connection, logger: logger)
             let created = stored.filter { $0.sourceJobID == job.id }
-            let embedJobs = Self.embedJobs(for: created, parent: job)
+            // Only the job that first stored a message embeds it; blank ones are kept but have no vector.
+            let texts = Dictionary(messages.map { ($0.messageID, $0.embeddedText) }, uniquingKeysWith: { first, _ in first })
+            let newMessages = storedMessages.filter { $0.jobID == job.id }.compactMap { message in
+                texts[message.messageID].flatMap { text in
+                    text.allSatisfy(\.isWhitespace) ? nil : EmbedJob.Item(target: .init(kind: .message, id: message.id), text: text)
+                }
+            }
+            let embedJobs = Self.embedJobs(
+                for: newMessages + created.map { EmbedJob.Item(target: .init(kind: .memoryItem, id: $0.id), text: $0.text) }, parent: job)
             try await JobRepository.insertChildren(
                 ids: embedJobs.map(\.id), tenantID: job.tenantID, type: JobCatalog.embed.description, userID: payload.userID,
                 parentID: job.id, on: connection, logger: logger)
@@ -58,15 +77,15 @@ struct MemorizeJobHandler: JobHandler {
         logger.debug("memorized", metadata: ["memory.created": "\(events.count)", "memory.stated": "\(stored.count)"])
     }
 
-    /// Embed jobs for the new items, at most `EmbedJob.maxItems` each, ids derived from
-    /// the memorize job's.
-    static func embedJobs(for items: [MemoryRepository.Item], parent: JobEnvelope<MemorizeJob>) -> [JobEnvelope<EmbedJob>] {
+    /// Embed jobs for the new messages and items, at most `EmbedJob.maxItems` each, ids
+    /// derived from the memorize job's.
+    static func embedJobs(for items: [EmbedJob.Item], parent: JobEnvelope<MemorizeJob>) -> [JobEnvelope<EmbedJob>] {
         let base = String(parent.id.prefix(JobEnvelope<EmbedJob>.maxIDLength - 16))
         return stride(from: 0, to: items.count, by: EmbedJob.maxItems).enumerated().map { index, start in
             let chunk = items[start..<min(start + EmbedJob.maxItems, items.count)]
             return JobEnvelope(
                 id: index == 0 ? "\(base):embed" : "\(base):embed:\(index)", tenantID: parent.tenantID, trace: parent.trace,
-                payload: EmbedJob(items: chunk.map { .init(target: .init(kind: .memoryItem, id: $0.id), text: $0.text) }))
+                payload: EmbedJob(items: Array(chunk)))
         }
     }
 }

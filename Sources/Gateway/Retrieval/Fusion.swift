@@ -1,0 +1,100 @@
+import Foundation
+import Storage
+
+/// Ranks the candidates of a hybrid search: weighted reciprocal rank fusion of the vector
+/// and lexical rankings (Cormack et al. 2009: robust without calibrating the two scores
+/// against each other), plus bonuses, each a fraction of what a first rank is worth, for
+/// what the query itself says: a time it asks about and a speaker it names; and weak
+/// priors: an item stated many times, a newer message.
+struct Fusion: Sendable {
+    /// RRF's constant: how fast the worth of a rank decays.
+    var k = 60.0
+    var vectorWeight = 1.0
+    var lexicalWeight = 1.0
+    /// In the span the query names (or just after it: people tell what happened later).
+    var timeBonus = 0.5
+    /// Said by the person the query names, or an item naming them.
+    var speakerBonus = 0.5
+    /// Per doubling of an item's reinforcement count.
+    var reinforcementBonus = 0.05
+
+    /// What the query says beyond its words.
+    struct Cues: Sendable {
+        var window: DateInterval?
+        /// Speakers (lowercased) named in the query.
+        var speakers: Set<String>
+    }
+
+    struct Ranked: Sendable {
+        var candidate: RecallRepository.Candidate
+        var score: Double
+        var explanation: Explanation
+    }
+
+    /// Each signal's part of a hit's score.
+    struct Explanation: Sendable, Encodable {
+        var vector: RecallRepository.Signal?
+        var lexical: RecallRepository.Signal?
+        var time: Double?
+        var speaker: Double?
+        var prior: Double?
+    }
+
+    /// The speakers among the candidates whose name the query contains as a word.
+    static func cues(query: String, window: DateInterval?, candidates: [RecallRepository.Candidate]) -> Cues {
+        let words = Set(query.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init))
+        var speakers = Set<String>()
+        for name in Set(candidates.compactMap { $0.name?.lowercased() }) {
+            let parts = name.split { !$0.isLetter && !$0.isNumber }.map(String.init)
+            if !parts.isEmpty, parts.allSatisfy(words.contains) { speakers.insert(name) }
+        }
+        return Cues(window: window, speakers: speakers)
+    }
+
+    /// Best first.
+    func rank(_ candidates: [RecallRepository.Candidate], cues: Cues) -> [Ranked] {
+        let top = 1 / (k + 1)
+        let window = cues.window.map { DateInterval(start: $0.start, end: $0.end.addingTimeInterval(7 * 86_400)) }
+        return candidates.map { candidate in
+            var explanation = Explanation(vector: candidate.vector, lexical: candidate.lexical)
+            var score = 0.0
+            if let vector = candidate.vector { score += vectorWeight / (k + Double(vector.rank)) }
+            if let lexical = candidate.lexical { score += lexicalWeight / (k + Double(lexical.rank)) }
+            if let window, window.contains(candidate.time) {
+                explanation.time = timeBonus * top
+                score += timeBonus * top
+            }
+            if !cues.speakers.isEmpty, Self.concerns(candidate, cues.speakers) {
+                explanation.speaker = speakerBonus * top
+                score += speakerBonus * top
+            }
+            if candidate.reinforcementCount > 1 {
+                let prior = reinforcementBonus * top * log2(Double(candidate.reinforcementCount))
+                explanation.prior = prior
+                score += prior
+            }
+            return Ranked(candidate: candidate, score: score, explanation: explanation)
+        }
+        .sorted { ($0.score, $0.candidate.time) > ($1.score, $1.candidate.time) }
+    }
+
+    private static func concerns(_ candidate: RecallRepository.Candidate, _ speakers: Set<String>) -> Bool {
+        if let name = candidate.name?.lowercased() { return speakers.contains(name) }
+        let text = candidate.text.lowercased()
+        return speakers.contains { text.contains($0) }
+    }
+
+    /// Drops a hit whose messages the hits above it already cite (an item and the message
+    /// it came from say one thing), keeping at most `limit`.
+    static func distinct(_ ranked: [Ranked], limit: Int) -> [Ranked] {
+        var cited = Set<String>()
+        var kept: [Ranked] = []
+        for hit in ranked where kept.count < limit {
+            let ids = hit.candidate.messageIDs
+            if !ids.isEmpty, ids.allSatisfy(cited.contains) { continue }
+            cited.formUnion(ids)
+            kept.append(hit)
+        }
+        return kept
+    }
+}
