@@ -157,7 +157,7 @@ extension ClauseReader {
         func starts(_ prefixes: [[String]]) -> Int? {
             prefixes.first { verb.matches($0, at: 0) }?.count
         }
-        /// The statement, unless the word after the verb phrase of `length` words is a bare pronoun.
+        /// The statement, unless the object after the first `length` words needs context.
         func finding(_ type: MemoryType, after length: Int, pastTense: Bool = false, isCurrent: Bool = false) -> Finding? {
             let object = word(length)
             let demonstrative =
@@ -204,9 +204,10 @@ extension ClauseReader {
         return finding(.behavior, after: 1)
     }
 
-    /// "(so) happy about …", "swamped with …", "in Paris": after an optional intensifier,
-    /// one or two words (joined by "and") and a preposition, or "in"/"at" right away. The
-    /// index where the complement ends its first word, nil if there is none.
+    /// "(so) happy about …", "swamped with …", "in Paris": after optional intensifiers,
+    /// one or two words (joined by "and") and a preposition, or "in"/"at" right away. Returns
+    /// the index of the first word after the preposition, nil when there is no such complement
+    /// (a bare "I'm tired" says nothing lasting enough to keep).
     private static func stateComplement(_ words: [String], from start: Int) -> Int? {
         var index = start
         while index < words.count, Lexicon.intensifiers.contains(words[index]) { index += 1 }

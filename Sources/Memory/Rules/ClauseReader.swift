@@ -109,8 +109,9 @@ struct ClauseReader {
     ///   or before ends at its first comma and is read without that word ("Since I lost my
     ///   job, …" → "I lost my job"); a sentence with a clause opened by if, unless or
     ///   whether is hypothetical and gives none;
-    /// - a clause that starts with a past tense or "been" has its "I" left out, as in chat
-    ///   ("Lost my job yesterday" → "I lost my job yesterday").
+    /// - a clause that starts with a past tense or "been" is read with the "I" that chat
+    ///   leaves out ("Lost my job yesterday" → "I lost my job yesterday"); a regular past
+    ///   tense only before an object ("Started a new job", not "Blessed we …").
     static func clauses(_ tokens: [Token]) -> [[Token]] {
         var clauses: [[Token]] = []
         var current: [Token] = []
