@@ -2,9 +2,10 @@ public import Foundation
 
 /// One memory item found in a conversation.
 ///
-/// `text` is a statement about the user with the subject left out: "Likes green tea",
-/// "Name is Ana", "Has a dentist appointment on 2026-03-11 at 15:00". Other references to
-/// the user inside it use singular they ("Needs to take their pills"). See
+/// `text` is a statement about the speaker. When the message names its speaker the
+/// statement starts with that name ("Caroline likes green tea"); otherwise the subject,
+/// the user, is left out ("Likes green tea", "Name is Ana"). Other references to the
+/// speaker inside it use singular they ("Needs to take their pills"). See
 /// docs/extraction.md for the full convention.
 public struct ExtractedMemory: Codable, Hashable, Sendable {
     public var type: MemoryType
@@ -13,7 +14,8 @@ public struct ExtractedMemory: Codable, Hashable, Sendable {
     public var categories: [String]
     /// When the stated thing happens or happened, if the text states a time.
     public var happenedAt: Date?
-    /// 0-based indices of the job's messages it was extracted from.
+    /// 0-based positions in the job's `messages` the memory was read from: sorted, unique,
+    /// non-empty when known; empty when the producer could not say.
     public var messageIndices: [Int]
 
     public init(type: MemoryType, text: String, categories: [String], happenedAt: Date?, messageIndices: [Int] = []) {
@@ -22,6 +24,16 @@ public struct ExtractedMemory: Codable, Hashable, Sendable {
         self.categories = categories
         self.happenedAt = happenedAt
         self.messageIndices = messageIndices
+    }
+
+    /// Items encoded before `message_indices` existed decode with none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        type = try container.decode(MemoryType.self, forKey: .type)
+        text = try container.decode(String.self, forKey: .text)
+        categories = try container.decode([String].self, forKey: .categories)
+        happenedAt = try container.decodeIfPresent(Date.self, forKey: .happenedAt)
+        messageIndices = try container.decodeIfPresent([Int].self, forKey: .messageIndices) ?? []
     }
 
     enum CodingKeys: String, CodingKey {

@@ -4,8 +4,10 @@ public import Foundation
 /// Reads an LLM's answer to `MemoryExtractionPrompt` into validated memories.
 ///
 /// Small slips are repaired (a Markdown code fence around the JSON, prose before or
-/// after it, category case, unknown categories dropped); anything else is an `Error`
-/// whose message says what was wrong, so the caller can ask again or give up with it.
+/// after it, category case, unknown categories dropped, indices repeated or out of order);
+/// anything else is an `Error` whose message says what was wrong, so the caller can ask
+/// again or give up with it. That includes a memory without source messages or naming a
+/// message the conversation does not have: the prompt numbers them, the model must cite them.
 public enum MemoryExtractionOutput {
     public struct Error: Swift.Error, Hashable, Sendable, CustomStringConvertible {
         public let message: String
@@ -21,16 +23,19 @@ public enum MemoryExtractionOutput {
             var text: String
             var categories: [String]?
             var happenedAt: String?
+            var messageIndices: [Int]?
 
             enum CodingKeys: String, CodingKey {
                 case type, text, categories
                 case happenedAt = "happened_at"
+                case messageIndices = "message_indices"
             }
         }
         var memories: [Item]
     }
 
-    public static func parse(_ answer: String) throws(Error) -> [ExtractedMemory] {
+    /// `messageCount`: how many messages the prompt showed (indices 0..<messageCount).
+    public static func parse(_ answer: String, messageCount: Int) throws(Error) -> [ExtractedMemory] {
         guard let start = answer.firstIndex(of: "{"), let end = answer.lastIndex(of: "}"), start < end else {
             throw Error(message: "the answer holds no JSON object")
         }
@@ -55,8 +60,18 @@ public enum MemoryExtractionOutput {
                 }
                 happenedAt = date
             }
+            let indices = Set(item.messageIndices ?? [])
+            guard !indices.isEmpty else {
+                throw Error(message: "memories[\(index)].message_indices must name at least one message")
+            }
+            if let wrong = indices.sorted().first(where: { !(0..<messageCount).contains($0) }) {
+                throw Error(
+                    message: "memories[\(index)].message_indices holds \(wrong); messages are numbered 0 to \(messageCount - 1)")
+            }
             let named = Set((item.categories ?? []).compactMap { MemoryCategory(rawValue: $0.lowercased()) })
-            return ExtractedMemory(type: type, text: text, categories: MemoryCategory.slugs(named), happenedAt: happenedAt)
+            return ExtractedMemory(
+                type: type, text: text, categories: MemoryCategory.slugs(named), happenedAt: happenedAt,
+                messageIndices: indices.sorted())
         }
     }
 

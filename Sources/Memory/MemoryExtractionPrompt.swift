@@ -1,14 +1,16 @@
 public import Contracts
 public import Foundation
 
-/// The LLM extraction prompt (`Prompts/extract_memories.v2.md`, compiled in) and the JSON
+/// The LLM extraction prompt (`Prompts/extract_memories.v3.md`, compiled in) and the JSON
 /// schema its answer must follow. The version is part of every memorize result, so a
 /// changed prompt is a new file and a new version, never an edit in place.
 public enum MemoryExtractionPrompt {
-    public static let version = "extract_memories.v2"
+    public static let version = "extract_memories.v3"
 
-    /// The system prompt, then the conversation as one user message. Times are shown in
-    /// the user's zone (nil = not known, UTC) so "tomorrow at 5pm" resolves to their 5pm.
+    /// The system prompt, then the conversation as one user message, one line per message:
+    /// its index (what the answer's `message_indices` refer to), role, speaker name when
+    /// present, time when known. Times are shown in the user's zone (nil = not known, UTC)
+    /// so "tomorrow at 5pm" resolves to their 5pm.
     public static func messages(for conversation: [MemorizeJob.Message], reference: Date, timeZone: TimeZone?) -> [ChatMessage] {
         let local = LocalTime(timeZone ?? .gmt)
         let system = template
@@ -16,9 +18,10 @@ public enum MemoryExtractionPrompt {
             .replacingOccurrences(of: "{{reference_time}}", with: local.timestamp(reference))
             .replacingOccurrences(of: "{{reference_weekday}}", with: local.weekday(reference))
             .replacingOccurrences(of: "{{time_zone}}", with: timeZone.map(\.identifier) ?? "UTC; the user's own zone is not known")
-        let transcript = conversation.map { message in
+        let transcript = conversation.enumerated().map { index, message in
+            let name = message.name.map { " \($0)" } ?? ""
             let time = message.createdAt.map { " (\(local.timestamp($0)))" } ?? ""
-            return "[\(message.role.rawValue)\(time)] \(message.content)"
+            return "[\(index)] \(message.role.rawValue)\(name)\(time): \(message.content)"
         }.joined(separator: "\n")
         return [ChatMessage(role: "system", content: system), ChatMessage(role: "user", content: transcript)]
     }
@@ -36,7 +39,7 @@ public enum MemoryExtractionPrompt {
                 "items": .object([
                     "type": .string("object"),
                     "additionalProperties": .bool(false),
-                    "required": .array(["type", "text", "categories", "happened_at"].map(JSONValue.string)),
+                    "required": .array(["type", "text", "categories", "happened_at", "message_indices"].map(JSONValue.string)),
                     "properties": .object([
                         "type": .object(["type": .string("string"), "enum": .array(MemoryType.allCases.map { .string($0.rawValue) })]),
                         "text": .object(["type": .string("string")]),
@@ -47,13 +50,16 @@ public enum MemoryExtractionPrompt {
                             ]),
                         ]),
                         "happened_at": .object(["type": .array([.string("string"), .string("null")])]),
+                        // At least one, each in range: checked by `MemoryExtractionOutput.parse`
+                        // (strict mode on some providers rejects minItems and minimum).
+                        "message_indices": .object(["type": .string("array"), "items": .object(["type": .string("integer")])]),
                     ]),
                 ]),
             ]),
         ]),
     ])
 
-    static let template = String(decoding: PackageResources.extract_memories_v2_md, as: UTF8.self)
+    static let template = String(decoding: PackageResources.extract_memories_v3_md, as: UTF8.self)
 }
 
 /// RFC 3339 with the zone's offset, and the English weekday, of an instant in one zone.

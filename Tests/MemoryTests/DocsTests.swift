@@ -27,32 +27,35 @@ struct DocsTests {
 
     struct Example: Sendable, CustomTestStringConvertible {
         var says: String
+        var name: String?
         var zone: String
         var expected: ExtractedMemory?
-        var testDescription: String { "\(says) [\(zone)]" }
+        var testDescription: String { "\(name.map { "\($0): " } ?? "")\(says) [\(zone)]" }
     }
 
+    /// Columns: user says, name, zone, type, text, categories, happened_at.
     static let examples: [Example] = table("examples").map { cells in
-        let padded = cells + Array(repeating: "", count: max(0, 6 - cells.count))
-        let expected = MemoryType(rawValue: padded[2]).map { type in
+        let padded = cells + Array(repeating: "", count: max(0, 7 - cells.count))
+        let expected = MemoryType(rawValue: padded[3]).map { type in
             ExtractedMemory(
-                type: type, text: padded[3],
-                categories: padded[4].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                happenedAt: padded[5].isEmpty ? nil : utc(padded[5]))
+                type: type, text: padded[4],
+                categories: padded[5].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                happenedAt: padded[6].isEmpty ? nil : utc(padded[6]), messageIndices: [0])
         }
-        return Example(says: padded[0], zone: padded[1], expected: expected)
+        return Example(says: padded[0], name: padded[1].isEmpty ? nil : padded[1], zone: padded[2], expected: expected)
     }
 
     @Test func docExists() throws {
         try #require(Self.text != nil, "cannot read \(Self.url.path)")
         #expect(Self.examples.count >= 30)
         #expect(Self.examples.contains { $0.expected == nil })
+        #expect(Self.examples.contains { $0.name != nil })
         #expect(Set(Self.examples.compactMap(\.expected?.type)) == Set(MemoryType.allCases))
     }
 
     @Test(arguments: examples)
     func exampleIsWhatTheExtractorDoes(_ example: Example) {
-        #expect(extract(example.says, in: example.zone) == (example.expected.map { [$0] } ?? []))
+        #expect(extract([user(example.says, name: example.name)], in: example.zone) == (example.expected.map { [$0] } ?? []))
     }
 
     /// Every documented keyword gives its category to a remembered fact that mentions it.

@@ -232,6 +232,68 @@ struct ExtractionTableTests {
             "remembered first-person fact", "Please remember that I'm allergic to peanuts.",
             [memory(.profile, "Is allergic to peanuts", ["food", "health"])]),
 
+        // What people say about themselves: done, doing, feeling, planning
+        Conversation(
+            "past action with a time, clause after 'and it' dropped",
+            "I went to a LGBTQ support group yesterday and it was so powerful.",
+            [memory(.event, "Went to a LGBTQ support group on 2026-03-09", ["personal"], at: "2026-03-09T09:00:00Z")]),
+        Conversation(
+            "state with what it is about", "I'm swamped with the kids & work.",
+            [memory(.event, "Is swamped with the kids & work", ["work", "family"])]),
+        Conversation(
+            "subject left out, then a plan after 'so'",
+            "Lost my job as a banker yesterday, so I'm gonna take a shot at starting my own business.",
+            [
+                memory(.event, "Lost their job as a banker on 2026-03-09", ["work"], at: "2026-03-09T09:00:00Z"),
+                memory(.event, "Is gonna take a shot at starting their own business", ["schedule"]),
+            ]),
+        Conversation(
+            "subordinate clause read alone", "Since I lost my job at Door Dash, things have been tough.",
+            [memory(.event, "Lost their job at Door Dash", ["work"])]),
+        Conversation(
+            "ongoing activity", "I've been running farther to de-stress. I volunteer at the animal shelter.",
+            [
+                memory(.behavior, "Has been running farther to de-stress", ["hobbies"]),
+                memory(.behavior, "Volunteers at the animal shelter", ["personal"]),
+            ]),
+        Conversation(
+            "present perfect and goals", "I've been to Paris twice. I want to become a counselor.",
+            [
+                memory(.event, "Has been to Paris twice", ["personal"]),
+                memory(.profile, "Wants to become a counselor", ["personal"]),
+            ]),
+        Conversation(
+            "plan and arrangement", "I'm planning to adopt a dog. I'm putting together an art show next month.",
+            [
+                memory(.event, "Is planning to adopt a dog", ["schedule"]),
+                memory(.event, "Is putting together an art show next month", ["schedule"]),
+            ]),
+        Conversation(
+            "family: what happened, what they like", "My son got into an accident last weekend. My kids love the beach.",
+            [
+                memory(.event, "Son got into an accident last weekend", ["family"]),
+                memory(.profile, "Kids love the beach", ["family"]),
+            ]),
+        Conversation(
+            "two clauses, two memories", "I like tea and I live in Lisbon.",
+            [
+                memory(.profile, "Likes tea", ["preferences", "food"]),
+                memory(.profile, "Lives in Lisbon", ["location"]),
+            ]),
+        Conversation(
+            "speaker names are the subject",
+            [
+                user("Hey Mel! I went to a pride parade yesterday.", name: "Caroline"),
+                user("That's awesome, I'm so happy for you! My kids love the beach.", name: "Melanie"),
+                assistant("Noted."),
+                user("I'm swamped with the kids & work.", name: "Melanie"),
+            ],
+            [
+                memory(.event, "Caroline went to a pride parade on 2026-03-09", ["personal"], at: "2026-03-09T09:00:00Z"),
+                memory(.profile, "Melanie's kids love the beach", ["family"], from: [1]),
+                memory(.event, "Melanie is swamped with the kids & work", ["work", "family"], from: [3]),
+            ]),
+
         // Noise
         Conversation(
             "chat with noise",
@@ -244,7 +306,7 @@ struct ExtractionTableTests {
                 tool("{\"result\": \"I work at Google\"}"),
                 user("I'm vegetarian."),
             ],
-            [memory(.profile, "Is vegetarian", ["food"])]),
+            [memory(.profile, "Is vegetarian", ["food"], from: [6])]),
     ]
 
     @Test(arguments: conversations)

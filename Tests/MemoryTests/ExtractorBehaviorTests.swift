@@ -34,6 +34,17 @@ struct ExtractorBehaviorTests {
         #expect(extract(text).isEmpty)
     }
 
+    /// Reactions to the other person and small talk are not facts about the speaker.
+    @Test(arguments: [
+        "I'm so happy for you!", "I'll keep that in mind.", "I think so too.", "Sounds great, thanks!",
+        "I'm good, how about you?", "That's awesome, I'm glad to hear it.", "I hope you have a great day.",
+        "I know what you mean.", "I'm so proud of you", "I really appreciate your support.", "I totally agree.",
+        "If I win the lottery, I'll buy a boat.",
+    ])
+    func smallTalkIsSkipped(_ text: String) {
+        #expect(extract(text).isEmpty)
+    }
+
     @Test(arguments: ["I love it.", "I like you a lot", "I'll do that tomorrow.", "I can help you"])
     func statementsThatNeedContextAreSkipped(_ text: String) {
         #expect(extract(text).isEmpty)
@@ -63,8 +74,8 @@ struct ExtractorBehaviorTests {
         ]
         #expect(
             extract(messages) == [
-                memory(.profile, "Likes tea", ["preferences", "food"]),
-                memory(.profile, "Lives in Lisbon", ["location"]),
+                memory(.profile, "Likes tea", ["preferences", "food"], from: [0, 2, 3]),
+                memory(.profile, "Lives in Lisbon", ["location"], from: [0, 3]),
             ])
     }
 
@@ -104,7 +115,7 @@ struct ExtractorBehaviorTests {
                 memory(
                     .event, "Has a dentist appointment on 2026-03-02", ["health", "schedule"],
                     at: "2026-03-02T09:00:00Z"),
-                memory(.event, "Has a haircut on 2026-03-11", ["schedule"], at: "2026-03-11T09:00:00Z"),
+                memory(.event, "Has a haircut on 2026-03-11", ["schedule"], at: "2026-03-11T09:00:00Z", from: [1]),
             ])
     }
 
@@ -136,10 +147,59 @@ struct ExtractorBehaviorTests {
         let json = String(decoding: try encoder.encode(original), as: UTF8.self)
         #expect(
             json
-                == #"{"categories":["travel","schedule"],"happened_at":"2026-05-03T09:00:00Z","text":"Flight is on 2026-05-03","type":"event"}"#
+                == #"{"categories":["travel","schedule"],"happened_at":"2026-05-03T09:00:00Z","message_indices":[0],"text":"Flight is on 2026-05-03","type":"event"}"#
         )
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         #expect(try decoder.decode(ExtractedMemory.self, from: Data(json.utf8)) == original)
+    }
+
+    /// Items stored before `message_indices` existed still decode, with no indices.
+    @Test func decodesWithoutMessageIndices() throws {
+        let json = #"{"categories":["location"],"text":"Lives in Lyon","type":"profile"}"#
+        let decoded = try JSONDecoder().decode(ExtractedMemory.self, from: Data(json.utf8))
+        #expect(decoded == ExtractedMemory(type: .profile, text: "Lives in Lyon", categories: ["location"], happenedAt: nil))
+        #expect(decoded.messageIndices.isEmpty)
+    }
+
+    @Test func messageIndicesPointAtTheMessagesRead() {
+        let messages = [
+            system("I live in Paris."),
+            user("hey"),
+            assistant("Hi! I like jazz."),
+            user("I like tea. My sister lives in Lyon."),
+            user("I'm a nurse."),
+        ]
+        #expect(extract(messages).map(\.messageIndices) == [[3], [3], [4]])
+    }
+
+    /// With a speaker name the name is the subject; without one the subject is left out.
+    @Test(arguments: [
+        ("I like green tea.", "Caroline likes green tea", "Likes green tea"),
+        ("I went to a pride parade yesterday.", "Caroline went to a pride parade on 2026-03-09", "Went to a pride parade on 2026-03-09"),
+        ("My sister lives in Lyon.", "Caroline's sister lives in Lyon", "Sister lives in Lyon"),
+        ("I'm called Caro.", "Caroline's name is Caro", "Name is Caro"),
+        ("I'm 34.", "Caroline is 34 years old", "Is 34 years old"),
+        ("Remind me to call mom on Friday.", "Caroline needs to call mom on 2026-03-13", "Needs to call mom on 2026-03-13"),
+        ("Remember that the wifi password is hunter2.", "The wifi password is hunter2", "The wifi password is hunter2"),
+    ])
+    func speakerNameIsTheSubject(_ says: String, _ named: String, _ anonymous: String) {
+        #expect(extract([user(says, name: "Caroline")]).map(\.text) == [named])
+        #expect(extract([user(says)]).map(\.text) == [anonymous])
+    }
+
+    /// Each speaker's statements carry their own name, so two people saying the same thing
+    /// are two memories.
+    @Test func speakersAreKeptApart() {
+        let messages = [
+            user("I like green tea.", name: "Caroline"),
+            user("I like green tea.", name: "Melanie"),
+            user("I like green tea.", name: "  Caroline "),
+        ]
+        #expect(
+            extract(messages) == [
+                memory(.profile, "Caroline likes green tea", ["preferences", "food"], from: [0, 2]),
+                memory(.profile, "Melanie likes green tea", ["preferences", "food"], from: [1]),
+            ])
     }
 }

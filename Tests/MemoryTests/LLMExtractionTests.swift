@@ -15,7 +15,7 @@ struct LLMExtractionTests {
         #expect(messages[0].content.contains("UTC; the user's own zone is not known"))
         #expect(messages[0].content.contains("preferences, food, work"))
         #expect(!messages[0].content.contains("{{"))
-        #expect(messages[1].content == "[user] I moved to Lyon\n[assistant] Nice!")
+        #expect(messages[1].content == "[0] user: I moved to Lyon\n[1] assistant: Nice!")
         #expect(MemoryExtractionPrompt.responseFormat.jsonSchema?.strict == true)
     }
 
@@ -28,34 +28,66 @@ struct LLMExtractionTests {
             for: [.init(role: .user, content: "Dentist tomorrow at 9am", createdAt: said)],
             reference: reference, timeZone: TimeZone(identifier: "Asia/Shanghai"))
         #expect(messages[0].content.contains("2026-03-15T01:30:00+08:00, a Sunday, in the user's time zone (Asia/Shanghai)"))
-        #expect(messages[1].content == "[user (2026-03-15T01:29:00+08:00)] Dentist tomorrow at 9am")
+        #expect(messages[1].content == "[0] user (2026-03-15T01:29:00+08:00): Dentist tomorrow at 9am")
         #expect(!messages[0].content.contains("{{"))
+    }
+
+    /// Several speakers: each line shows its index and the speaker's name, and the prompt
+    /// asks for the conversation's own language and for the source indices.
+    @Test func promptShowsIndicesAndSpeakerNames() throws {
+        let reference = try #require(WireJSON.parse("2026-03-14T09:00:00Z"))
+        let messages = MemoryExtractionPrompt.messages(
+            for: [
+                .init(role: .user, content: "J'ai adopté un chat.", name: "Caroline"),
+                .init(role: .user, content: "Trop bien !", name: "Melanie"),
+                .init(role: .assistant, content: "Noted."),
+            ],
+            reference: reference, timeZone: nil)
+        #expect(messages[1].content == "[0] user Caroline: J'ai adopté un chat.\n[1] user Melanie: Trop bien !\n[2] assistant: Noted.")
+        #expect(messages[0].content.contains("message_indices"))
+        #expect(messages[0].content.contains("in the conversation's own language (do not translate)"))
+        #expect(!messages[0].content.contains("in English"))
+        #expect(MemoryExtractionPrompt.version == "extract_memories.v3")
+        let schema = try #require(MemoryExtractionPrompt.responseFormat.jsonSchema?.schema)
+        guard case .object(let root) = schema, case .object(let properties) = root["properties"],
+            case .object(let list) = properties["memories"], case .object(let item) = list["items"],
+            case .array(let required) = item["required"], case .object(let fields) = item["properties"]
+        else {
+            Issue.record("unexpected schema shape: \(schema)")
+            return
+        }
+        #expect(required.contains(.string("message_indices")))
+        #expect(fields["message_indices"] == .object(["type": .string("array"), "items": .object(["type": .string("integer")])]))
     }
 
     @Test func readsAValidAnswer() throws {
         let memories = try MemoryExtractionOutput.parse("""
             {"memories": [
-              {"type": "profile", "text": " Lives in Lyon ", "categories": ["Location"], "happened_at": null},
+              {"type": "profile", "text": " Lives in Lyon ", "categories": ["Location"], "happened_at": null, "message_indices": [0]},
               {"type": "event", "text": "Has a dentist appointment on 2026-03-15 at 15:00", "categories": ["health", "schedule"],
-               "happened_at": "2026-03-15T15:00:00+01:00"}
+               "happened_at": "2026-03-15T15:00:00+01:00", "message_indices": [2, 0, 2]}
             ]}
-            """)
+            """, messageCount: 3)
         #expect(memories.map(\.type) == [.profile, .event])
         #expect(memories[0].text == "Lives in Lyon")
         #expect(memories[0].categories == ["location"])
         #expect(memories[1].categories == ["health", "schedule"])
         #expect(memories[1].happenedAt == WireJSON.parse("2026-03-15T14:00:00Z"))
+        #expect(memories.map(\.messageIndices) == [[0], [0, 2]])
     }
 
     @Test func repairsFencesProseAndUnknownCategories() throws {
         let memories = try MemoryExtractionOutput.parse("""
             Here you go:
             ```json
-            {"memories": [{"type": "Skill", "text": "Speaks Portuguese", "categories": ["languages"], "happened_at": ""}]}
+            {"memories": [{"type": "Skill", "text": "Speaks Portuguese", "categories": ["languages"], "happened_at": "", "message_indices": [1]}]}
             ```
-            """)
-        #expect(memories == [ExtractedMemory(type: .skill, text: "Speaks Portuguese", categories: ["personal"], happenedAt: nil)])
-        #expect(try MemoryExtractionOutput.parse(#"{"memories": []}"#).isEmpty)
+            """, messageCount: 2)
+        #expect(
+            memories == [
+                ExtractedMemory(type: .skill, text: "Speaks Portuguese", categories: ["personal"], happenedAt: nil, messageIndices: [1])
+            ])
+        #expect(try MemoryExtractionOutput.parse(#"{"memories": []}"#, messageCount: 1).isEmpty)
     }
 
     @Test(arguments: [
@@ -65,10 +97,15 @@ struct LLMExtractionTests {
         (#"{"memories": [{"type": "event", "text": "  ", "categories": []}]}"#, "memories[0].text"),
         (#"{"memories": [{"type": "event", "text": "x", "categories": [], "happened_at": "tomorrow"}]}"#, "memories[0].happened_at"),
         (#"{"memories": [{"type": "event", "text": "x", "categories": [], "happened_at": "tomorrow"}"#, "not {\"memories\""),
+        (#"{"memories": [{"type": "event", "text": "x", "categories": []}]}"#, "memories[0].message_indices must name at least one"),
+        (#"{"memories": [{"type": "event", "text": "x", "categories": [], "message_indices": []}]}"#, "memories[0].message_indices must name"),
+        (#"{"memories": [{"type": "event", "text": "x", "categories": [], "message_indices": [1, 3]}]}"#, "memories[0].message_indices holds 3; messages are numbered 0 to 2"),
+        (#"{"memories": [{"type": "event", "text": "x", "categories": [], "message_indices": [-1]}]}"#, "memories[0].message_indices holds -1"),
+        (#"{"memories": [{"type": "event", "text": "x", "categories": [], "message_indices": ["0"]}]}"#, "not {\"memories\""),
     ])
     func rejectsMalformedAnswersSayingWhy(answer: String, reason: String) {
         #expect {
-            try MemoryExtractionOutput.parse(answer)
+            try MemoryExtractionOutput.parse(answer, messageCount: 3)
         } throws: { error in
             (error as? MemoryExtractionOutput.Error)?.message.contains(reason) == true
         }

@@ -15,17 +15,19 @@ func zone(_ identifier: String) -> TimeZone {
     return zone
 }
 
-func user(_ content: String, at createdAt: Date? = nil) -> MemorizeJob.Message {
-    .init(role: .user, content: content, createdAt: createdAt)
+func user(_ content: String, at createdAt: Date? = nil, name: String? = nil) -> MemorizeJob.Message {
+    .init(role: .user, content: content, createdAt: createdAt, name: name)
 }
 
 func assistant(_ content: String) -> MemorizeJob.Message { .init(role: .assistant, content: content) }
 func system(_ content: String) -> MemorizeJob.Message { .init(role: .system, content: content) }
 func tool(_ content: String) -> MemorizeJob.Message { .init(role: .tool, content: content) }
 
-func memory(_ type: MemoryType, _ text: String, _ categories: [String], at happenedAt: String? = nil) -> ExtractedMemory
-{
-    ExtractedMemory(type: type, text: text, categories: categories, happenedAt: happenedAt.map(utc))
+/// A memory read from the messages at `indices` (the first one, as in most tables).
+func memory(
+    _ type: MemoryType, _ text: String, _ categories: [String], at happenedAt: String? = nil, from indices: [Int] = [0]
+) -> ExtractedMemory {
+    ExtractedMemory(type: type, text: text, categories: categories, happenedAt: happenedAt.map(utc), messageIndices: indices)
 }
 
 /// The extractor over `messages` at the reference instant.

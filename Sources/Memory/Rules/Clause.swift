@@ -18,9 +18,24 @@ struct Clause {
         time = TimeMention.scan(tokens, skipping: habits.covered)
         let phrases = habits.covered.union(time.covered)
         var start = 0
-        while start < tokens.count, phrases.contains(start) || !tokens[start].isWord { start += 1 }
+        while start < tokens.count {
+            if phrases.contains(start) || !tokens[start].isWord {
+                start += 1
+            } else if Self.isVaguePhrase(tokens, at: start) {
+                // "Last week I …": vague times are not covered phrases, but lead all the same.
+                start += 2
+            } else {
+                break
+            }
+        }
         let subjectFollows = start < tokens.count && Lexicon.clauseStarters.contains(tokens[start].word)
         leading = subjectFollows ? 0..<start : 0..<0
+    }
+
+    /// "next week", "last summer", "this weekend", "the weekend".
+    private static func isVaguePhrase(_ tokens: [Token], at index: Int) -> Bool {
+        index + 1 < tokens.count && ["next", "this", "last", "coming", "the"].contains(tokens[index].word)
+            && Lexicon.vagueUnits.contains(tokens[index + 1].word)
     }
 
     /// Without the leading phrase and the time expressions: what events are written from,

@@ -47,6 +47,9 @@ extension ClauseReader {
         if let profile = profileFact(verb, written: written) {
             return profile
         }
+        if let activity = Self.activity(verb, written: written) {
+            return activity
+        }
         return explicit ? Finding(type: .profile, statement: written) : nil
     }
 
@@ -97,12 +100,12 @@ extension ClauseReader {
         switch word(0) {
         case "am":
             if word(1) == "called" || word(1) == "named", verb.count > 2 {
-                return profile([], [Token("Name"), Token("is")] + verb[2...])
+                return Finding(type: .profile, statement: [Token("name"), Token("is")] + verb[2...], subject: .speakersOwn)
             }
             if let age = Int(word(1)), (1...129).contains(age),
                 verb.count == 2 || [["years", "old"], ["year", "old"], ["yo"]].contains(Array(words[2...]))
             {
-                return profile([], ["Is", "\(age)", "years", "old"].map { Token($0) })
+                return profile([], ["is", "\(age)", "years", "old"].map { Token($0) })
             }
             if word(1) == "a" || word(1) == "an", verb.count > 2, !["bit", "little", "lot"].contains(word(2)) {
                 return profile()
@@ -129,15 +132,93 @@ extension ClauseReader {
         case "work", "study", "teach":
             if word(1) != "out", verb.count > 1 { return profile([.work]) }
         case "have":
+            // "I've got two kids" is "I have two kids".
+            let noun = word(1) == "got" ? 2 : 1
             let possession =
-                Lexicon.quantifiers.contains(word(1)) && verb.count > 2
-                && !Lexicon.notPossessions.contains(word(2))
-            if possession || Lexicon.conditions.contains(word(1)) { return profile() }
+                Lexicon.quantifiers.contains(word(noun)) && verb.count > noun + 1
+                && !Lexicon.notPossessions.contains(word(noun + 1))
+            if possession || Lexicon.conditions.contains(word(noun)) { return profile() }
         case "go" where word(1) == "by" && verb.count > 2:
             return profile()
         default:
             break
         }
         return nil
+    }
+
+    /// What the speaker did, does, is doing, feels and plans, when no rule above matched
+    /// (docs/extraction.md, rule 4.3.9). Statements whose verb has a bare pronoun for
+    /// object ("I'll keep that in mind") or that are about the listener ("I'm proud of
+    /// you", "I love your photos") need context and are skipped.
+    private static func activity(_ verb: [Token], written: [Token]) -> Finding? {
+        let words = verb.words
+        func word(_ index: Int) -> String { index < words.count ? words[index] : "" }
+        guard words.count > 1, !words.contains(where: Lexicon.listenerWords.contains) else { return nil }
+        func starts(_ prefixes: [[String]]) -> Int? {
+            prefixes.first { verb.matches($0, at: 0) }?.count
+        }
+        /// The statement, unless the object after the first `length` words needs context.
+        func finding(_ type: MemoryType, after length: Int, pastTense: Bool = false, isCurrent: Bool = false) -> Finding? {
+            let object = word(length)
+            let demonstrative =
+                Lexicon.demonstratives.contains(object)
+                && (length + 1 == words.count || Lexicon.statePrepositions.contains(word(length + 1)))
+            guard length < words.count, !Lexicon.contextObjects.contains(object), !demonstrative else { return nil }
+            return Finding(type: type, statement: written, pastTense: pastTense, isCurrent: isCurrent)
+        }
+
+        if let length = starts(Lexicon.planMarkers) {
+            let action = Lexicon.fillerAdverbs.contains(word(length)) ? length + 1 : length
+            return finding(.event, after: action + 1)
+        }
+        if let length = starts(Lexicon.goalMarkers) {
+            return finding(.profile, after: length + 1)
+        }
+        if let length = starts([["am", "feeling"], ["was", "feeling"], ["am"], ["was"], ["feel"], ["felt"]]),
+            let complement = stateComplement(words, from: length)
+        {
+            let past = ["was", "felt"].contains(word(0))
+            return finding(.event, after: complement, pastTense: past, isCurrent: !past)
+        }
+        if word(0) == "have", Lexicon.isPastParticiple(word(1)) {
+            if word(1) == "been" {
+                let doing = word(2).hasSuffix("ing") && !Lexicon.notActivities.contains(word(2))
+                if doing || stateComplement(words, from: 2) != nil { return finding(.behavior, after: 3) }
+                return word(2) == "to" ? finding(.event, after: 3, pastTense: true) : nil
+            }
+            guard !Lexicon.notActivities.contains(word(1)) else { return nil }
+            return finding(.event, after: 2, pastTense: true)
+        }
+        if word(0) == "am", word(1).count > 4, word(1).hasSuffix("ing"), !Lexicon.notActivities.contains(word(1)) {
+            if word(1) == "looking" && word(2) == "forward" { return finding(.event, after: 4) }
+            let arranged = Lexicon.arrangementVerbs.contains(word(1))
+            return finding(arranged ? .event : .behavior, after: 2)
+        }
+        if Lexicon.notActivities.contains(word(0)) || Lexicon.auxiliaries.contains(word(0)) {
+            return nil
+        }
+        if Lexicon.isPastTense(word(0)) {
+            return finding(.event, after: 1, pastTense: true)
+        }
+        guard !word(0).hasSuffix("ing") else { return nil }
+        return finding(.behavior, after: 1)
+    }
+
+    /// "(so) happy about …", "swamped with …", "in Paris": after optional intensifiers,
+    /// one or two words (joined by "and") and a preposition, or "in"/"at" right away. Returns
+    /// the index of the first word after the preposition, nil when there is no such complement
+    /// (a bare "I'm tired" says nothing lasting enough to keep).
+    private static func stateComplement(_ words: [String], from start: Int) -> Int? {
+        var index = start
+        while index < words.count, Lexicon.intensifiers.contains(words[index]) { index += 1 }
+        guard index + 1 < words.count else { return nil }
+        if ["in", "at"].contains(words[index]), index == start { return index + 1 }
+        guard !Lexicon.notStates.contains(words[index]), words[index].allSatisfy({ $0.isLetter || $0 == "-" }) else {
+            return nil
+        }
+        var preposition = index + 1
+        if preposition + 1 < words.count, words[preposition] == "and" { preposition += 2 }
+        guard preposition + 1 < words.count, Lexicon.statePrepositions.contains(words[preposition]) else { return nil }
+        return preposition + 1
     }
 }

@@ -49,7 +49,7 @@ enum Lexicon {
     /// Adverbs between "I" and the verb that add nothing and are dropped.
     static let fillerAdverbs: Set<String> = [
         "also", "really", "just", "actually", "totally", "absolutely", "definitely", "truly",
-        "honestly", "kinda", "basically", "literally",
+        "honestly", "kinda", "basically", "literally", "even", "finally", "recently", "already",
     ]
 
     /// Adverbs of frequency: a first-person sentence holding one is a habit (behavior).
@@ -92,8 +92,123 @@ enum Lexicon {
         "is", "are", "was", "were", "will", "has", "have", "had", "does", "did", "can", "starts",
         "begins", "ends", "leaves", "departs", "arrives", "lands", "lives", "works", "loves",
         "likes", "hates", "studies", "visits", "comes", "goes", "gets", "turns", "takes", "needs",
-        "wants", "hurts", "calls", "opens", "closes", "plays", "teaches",
+        "wants", "hurts", "calls", "opens", "closes", "plays", "teaches", "love", "like", "hate",
+        "live", "work", "study", "play", "enjoy", "want", "need", "go", "come", "get", "make",
+        "makes", "keep", "keeps", "help", "helps", "enjoys", "means", "mean", "brings", "bring",
+        "reminds", "remind", "inspires", "inspire", "motivate", "motivates", "adores", "adore",
     ]
+
+    // MARK: Activities, plans and feelings
+
+    /// After "I": what follows is something planned or to do (an event).
+    static let planMarkers: [[String]] = [
+        ["will"], ["am", "going", "to"], ["am", "gonna"], ["gonna"], ["am", "planning", "to"],
+        ["am", "planning", "on"], ["plan", "to"], ["plan", "on"], ["intend", "to"], ["am", "about", "to"], ["am", "off", "to"],
+        ["am", "thinking", "of"], ["am", "thinking", "about"], ["need", "to"], ["have", "to"],
+        ["have", "got", "to"], ["must"],
+    ]
+
+    /// After "I": a wish or goal (profile).
+    static let goalMarkers: [[String]] = [
+        ["want", "to"], ["hope", "to"], ["am", "hoping", "to"], ["dream", "of"],
+        ["am", "dreaming", "of"], ["aim", "to"], ["am", "aiming", "to"], ["would", "love", "to"],
+        ["would", "like", "to"],
+    ]
+
+    /// Verbs that tell what the speaker thinks, says or perceives about the conversation
+    /// rather than what they do ("I think so", "I guess", "I mean …", "I've heard …"),
+    /// in every form the activity rule looks at.
+    static let notActivities: Set<String> = [
+        "think", "thought", "thinking", "guess", "guessed", "know", "knew", "known", "mean", "meant",
+        "wonder", "wondered", "wondering", "agree", "agreed", "believe", "suppose", "bet", "reckon",
+        "remember", "remembered", "forget", "forgot", "forgotten", "understand", "understood", "see",
+        "seen", "saw", "hear", "heard", "get", "appreciate", "appreciated", "wish", "promise",
+        "assume", "imagine", "doubt", "say", "said", "tell", "told", "admit", "recall", "realize",
+        "realized", "realise", "realised", "noticed", "figured", "kidding", "joking", "saying",
+        "asking", "doing", "talking", "telling", "hoping", "glad", "sure", "sorry", "hope",
+        "want", "need", "got", "gotten", "mind", "care", "totally", "feel", "felt", "feeling",
+        "wanted", "needed", "asked", "answered", "replied",
+    ]
+
+    /// Auxiliaries and modals that do not start an activity on their own.
+    static let auxiliaries: Set<String> = [
+        "am", "is", "are", "was", "were", "be", "been", "have", "has", "had", "do", "does", "did",
+        "will", "would", "could", "should", "shall", "may", "might", "must", "can", "cannot",
+        "not",
+    ]
+
+    /// "-ing" verbs after "I am" that tell an arrangement (an event) rather than what the
+    /// speaker is busy with these days (a behavior).
+    static let arrangementVerbs: Set<String> = [
+        "going", "moving", "flying", "leaving", "traveling", "travelling", "heading", "visiting",
+        "meeting", "starting", "getting", "having", "taking", "seeing", "coming", "throwing",
+        "hosting", "attending", "joining", "buying", "selling",
+    ]
+
+    /// Intensifiers skipped before the word a state names ("so happy", "really excited").
+    static let intensifiers: Set<String> = [
+        "so", "really", "very", "super", "pretty", "quite", "totally", "extremely", "incredibly",
+        "truly", "kinda", "bit", "little", "too", "just", "still", "also", "absolutely", "completely",
+        "a", "lately", "currently", "now", "beyond", "always",
+    ]
+
+    /// Words after "I am" that do not name a state of the speaker worth keeping.
+    static let notStates: Set<String> = [
+        "not", "sure", "glad", "sorry", "afraid", "here", "there", "all", "the", "an", "going",
+        "gonna", "able", "about", "with", "for", "of", "to", "that", "this", "it", "one", "like",
+        "down", "up",
+    ]
+
+    /// What may follow a state and say what it is about ("happy about", "swamped with").
+    static let statePrepositions: Set<String> = [
+        "about", "with", "for", "of", "to", "by", "at", "over", "from", "in", "on", "into",
+    ]
+
+    /// Past tenses that state how things were rather than what happened ("my dad was a teacher").
+    static let stateVerbs: Set<String> = ["was", "were", "had", "used"]
+
+    /// Determiners and possessives that may follow a regular past tense opening a clause
+    /// whose "I" is left out ("Started a new job"); "Blessed we …" is not one.
+    static let objectStarters: Set<String> = [
+        "a", "an", "the", "my", "our", "some", "two", "three", "out", "up", "back", "home",
+    ]
+
+    /// Objects that leave an activity needing context ("I'll keep that in mind"): these
+    /// always, and the demonstratives when nothing, or only a preposition, follows them.
+    static let contextObjects: Set<String> = ["it", "them", "him", "you", "there", "here"]
+    static let demonstratives: Set<String> = ["that", "this", "these", "those", "one", "so"]
+
+    /// Second-person words: a statement holding one is about the listener ("I'm proud of you").
+    static let listenerWords: Set<String> = [
+        "you", "your", "yours", "yourself", "ya", "u", "you're", "you've", "you'll", "you'd",
+    ]
+
+    /// Irregular past participles that differ from the past tense ("have been", "have gone").
+    static let irregularParticiples: Set<String> = [
+        "been", "done", "gone", "seen", "taken", "given", "written", "begun", "become", "grown",
+        "known", "eaten", "driven", "ridden", "flown", "swum", "sung", "spoken", "chosen", "broken",
+        "forgotten", "gotten", "fallen", "thrown", "shown", "drawn", "worn", "run", "come",
+    ]
+
+    static func isPastParticiple(_ word: String) -> Bool {
+        irregularParticiples.contains(word) || (isPastTense(word) && !["was", "were", "did", "went"].contains(word))
+    }
+
+    // MARK: Clauses
+
+    /// Conjunctions that start a new clause when a subject follows ("…, so I'm gonna …").
+    static let clauseConjunctions: Set<String> = ["but", "so", "because", "cause", "'cause", "plus", "though", "yet"]
+    /// "and"/"or" start a new clause only before a pronoun subject ("… and it was great").
+    static let pronounSubjects: Set<String> = ["i", "it", "we", "he", "she", "they", "that", "this", "there"]
+    /// Subjects after the conjunctions above.
+    static let clauseSubjects: Set<String> = pronounSubjects.union(["my", "our", "his", "her", "their"])
+    /// Words that open a subordinate clause ("Since I lost my job, …"); the clause runs to
+    /// the first comma and is read on its own.
+    static let subordinators: Set<String> = [
+        "since", "when", "after", "because", "although", "though", "while", "as", "once", "before",
+    ]
+    /// Open a clause that makes the sentence hypothetical ("If I win, I will …"): it gives none.
+    static let conditionals: Set<String> = ["if", "unless", "whether"]
 
     // MARK: Profile vocabulary
 
@@ -133,7 +248,12 @@ enum Lexicon {
         "son", "daughter", "kid", "kids", "child", "children", "baby", "mom", "mum", "mother",
         "dad", "father", "parents", "sister", "brother", "siblings", "grandma", "grandmother",
         "grandpa", "grandfather", "aunt", "uncle", "cousin", "girlfriend", "boyfriend", "fiance",
-        "fiancee", "dog", "cat", "pet", "puppy", "kitten",
+        "fiancee", "dog", "cat", "pet", "puppy", "kitten", "friend", "friends", "mentor", "mentors",
+        "grandkids", "grandchildren", "nephew", "niece", "neighbor", "neighbour", "roommate",
+        "coworker", "coworkers", "colleague", "colleagues", "students", "store", "shop", "business",
+        "studio", "house", "apartment", "car", "hobby", "passion", "goal", "dream", "career", "band",
+        "church", "blog", "garden", "twins", "sons", "daughters",
+        "brothers", "sisters", "grandparents", "dogs", "cats", "pets",
     ]
 
     // MARK: Time

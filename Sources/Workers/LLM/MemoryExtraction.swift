@@ -50,7 +50,7 @@ struct LLMExtractor: Sendable {
             let routed = try await metering.complete(
                 request, router: router, tenantID: job.tenantID, jobID: job.id, purpose: "memorize")
             do {
-                let memories = try MemoryExtractionOutput.parse(routed.completion.text)
+                let memories = try MemoryExtractionOutput.parse(routed.completion.text, messageCount: job.payload.messages.count)
                 return (memories, "llm:\(routed.model):\(MemoryExtractionPrompt.version)")
             } catch {
                 problem = error.message
