@@ -17,7 +17,7 @@ struct DashboardTests {
         let usage = FakeOpenAIServer.usage(prompt: 1000, completion: 200, cached: 0, spelling: .openAI)
         guard request.responseFormat != nil else { return .reply(content: "Hello", usage: usage) }
         return .reply(
-            content: #"{"memories": [{"type": "profile", "text": "Lives in Lyon", "categories": ["location"], "happened_at": null}]}"#,
+            content: #"{"memories": [{"type": "profile", "text": "Lives in Lyon", "categories": ["location"], "happened_at": null, "message_indices": [0]}]}"#,
             usage: usage)
     }
 

@@ -18,12 +18,16 @@ struct LLMGatewayTests {
     static let callCost = 120e-6
 
     /// Extraction requests carry a response format; "GARBLE" in the conversation makes
-    /// the fake answer with something that is not JSON, every time.
+    /// the fake answer with something that is not JSON, every time. The memory it reads
+    /// cites message 0, or message 1 when "SECOND" is in the conversation, or a message
+    /// that does not exist when "NOWHERE" is.
     static let fake = FakeOpenAIServer { request in
         guard request.responseFormat != nil else { return .reply(content: answer, usage: usage) }
-        if request.messages.contains(where: { $0.content.contains("GARBLE") }) { return .reply(content: "Sure! Here are the memories.", usage: usage) }
+        func said(_ marker: String) -> Bool { request.messages.contains { $0.content.contains(marker) } }
+        if said("GARBLE") { return .reply(content: "Sure! Here are the memories.", usage: usage) }
+        let source = said("NOWHERE") ? 7 : said("SECOND") ? 1 : 0
         return .reply(
-            content: #"{"memories": [{"type": "profile", "text": "Lives in Lyon", "categories": ["location"], "happened_at": null}]}"#,
+            content: #"{"memories": [{"type": "profile", "text": "Lives in Lyon", "categories": ["location"], "happened_at": null, "message_indices": [\#(source)]}]}"#,
             usage: usage)
     }
 
@@ -87,7 +91,7 @@ struct LLMGatewayTests {
         let first = try await GatewayAPITests.memorize("I live in Lyon.", user: "leo", key: key, on: fixture)
         let result = first["result"] as? [String: Any]
         #expect(first["status"] as? String == "succeeded")
-        #expect(result?["extractor"] as? String == "llm:fake-chat:extract_memories.v2")
+        #expect(result?["extractor"] as? String == "llm:fake-chat:extract_memories.v3")
         #expect((result?["created"] as? [String])?.count == 1)
         let second = try await GatewayAPITests.memorize("Did I say I live in Lyon?", user: "leo", key: key, on: fixture)
         #expect(((second["result"] as? [String: Any])?["reinforced"] as? [String]) == (result?["created"] as? [String]))
@@ -127,6 +131,33 @@ struct LLMGatewayTests {
         #expect(prompts.count == 1)
         #expect(prompts.first?.messages.first?.content.contains("Category: location") == true)
         #expect(prompts.first?.messages.last?.content.contains("Lives in Lyon") == true)
+    }
+
+    @Test func extractedItemsCiteTheMessagesTheModelNamed() async throws {
+        let fixture = try await Self.system.value
+        let key = try await fixture.key(tenant: "llm-sources-tenant")
+        let reply = try await fixture.request(
+            "POST", "/v1/memorize", key: key,
+            json: ["user_id": "lu", "messages": [
+                ["role": "assistant", "content": "Where do you live?", "id": "q1"],
+                ["role": "user", "name": "Lu", "content": "I live in Lyon. SECOND", "id": "a1"],
+            ]])
+        #expect(reply.status == 202)
+        _ = try await GatewayAPITests.finished(try #require(reply.json["id"] as? String), key: key, on: fixture)
+        let memories = try await fixture.request("GET", "/v1/memories?user_id=lu", key: key)
+        #expect(memories.data.map { $0["message_ids"] as? [String] } == [["a1"]])
+
+        // An index outside the conversation is an invalid answer: asked again, then dead-lettered.
+        let nowhere = try await fixture.request(
+            "POST", "/v1/memorize", key: key, json: ["user_id": "lu", "messages": [["role": "user", "content": "NOWHERE to be found"]]])
+        let id = try #require(nowhere.json["id"] as? String)
+        var job: [String: Any] = [:]
+        let ended = await TestBroker.eventually(timeout: .seconds(30)) {
+            job = (try? await fixture.request("GET", "/v1/jobs/\(id)", key: key).json) ?? [:]
+            return job["status"] as? String == "dead_lettered"
+        }
+        #expect(ended, "\(job)")
+        #expect((job["error"] as? String)?.contains("invalid_llm_output") == true)
     }
 
     @Test func anAnswerThatStaysInvalidDeadLettersTheJob() async throws {

@@ -84,15 +84,20 @@ struct Fusion: Sendable {
         return speakers.contains { text.contains($0) }
     }
 
-    /// Drops a hit whose messages the hits above it already cite (an item and the message
-    /// it came from say one thing), keeping at most `limit`.
+    /// Drops a hit that a better one already says, keeping at most `limit`: a message
+    /// that a better item was read from or a better message hit is, and an item whose
+    /// messages better hits show verbatim. Two items read from one message are two facts
+    /// and both stay.
     static func distinct(_ ranked: [Ranked], limit: Int) -> [Ranked] {
         var cited = Set<String>()
+        var shown = Set<String>()
         var kept: [Ranked] = []
         for hit in ranked where kept.count < limit {
             let ids = hit.candidate.messageIDs
-            if !ids.isEmpty, ids.allSatisfy(cited.contains) { continue }
+            let said = hit.candidate.kind == .message ? cited : shown
+            if !ids.isEmpty, ids.allSatisfy(said.contains) { continue }
             cited.formUnion(ids)
+            if hit.candidate.kind == .message { shown.formUnion(ids) }
             kept.append(hit)
         }
         return kept

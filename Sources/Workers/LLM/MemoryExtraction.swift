@@ -12,7 +12,7 @@ enum MemoryExtraction: Sendable {
     case llm(LLMExtractor)
 
     /// The memories, and the extractor's name for the job's result (`rules`,
-    /// `llm:<model>:extract_memories.v2`).
+    /// `llm:<model>:extract_memories.v3`).
     func extract(_ job: JobEnvelope<MemorizeJob>, context: JobContext) async throws -> (memories: [ExtractedMemory], extractor: String) {
         let reference = job.payload.occurredAt ?? job.createdAt
         let zone = job.payload.timeZone.flatMap(TimeZone.init(identifier:))
