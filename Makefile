@@ -9,7 +9,7 @@ N ?= 200000
 # (on 2 busy cores a parallel run starves their clocks).
 FAULT_TESTS := BrokerFaultTests|RateLimiterSharingTests|ChatClientTests|ChatRouterTests|RateLimiterLeaseTests|RateLimiterOutageTests|RedisConfigurationTests|RedisResilienceTests
 
-.PHONY: help build build-release run test migrate chaos bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive bench-backfill bench-index
+.PHONY: help build build-release run test migrate chaos bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive bench-backfill bench-index bench-memory
 help:
 	@echo "make run          stack up, migrate, build, run gateway + 3 workers in the foreground"
 	@echo "make test         stack up, build, run every test against the real servers"
@@ -22,6 +22,7 @@ help:
 	@echo "make chaos        CHAOS_N=100000 texts backfilled while workers, RabbitMQ, PostgreSQL and Redis fail (private stack)"
 	@echo "make bench-backfill  N=$(N) texts from a JSONL file through memgrid backfill and 2 embedding workers vs the raw encoder"
 	@echo "make bench-index  INDEX_N=100000 vectors: upserts into an HNSW-indexed space vs a standby space indexed once"
+	@echo "make bench-memory  LoCoMo evidence recall@10 of memorize + retrieve (rule-based extractor) vs. embedding every turn"
 	@echo "make migrate      apply database migrations"
 	@echo "stack: stack-up stack-down stack-status stack-reset stack-env"
 
@@ -74,6 +75,9 @@ bench-backfill: stack-up build-release
 
 bench-index: stack-up build-release
 	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench index --count $(or $(INDEX_N),100000)
+
+bench-memory: stack-up build-release
+	eval "$$($(STACK) env)" && .build/release/memgrid bench memory --dataset $(or $(LOCOMO_DIR),../shared/datasets/locomo-dev)
 
 # Deployment files (Dockerfile, compose/, k8s/): rendered and schema-checked, no engine needed.
 .PHONY: deploy-check k8s-render k8s-validate compose-config image image-closure image-smoke
