@@ -51,13 +51,16 @@ struct BenchMemoryCommand: AsyncParsableCommand {
         var loaded = try LoCoMo.load(directory: URL(fileURLWithPath: dataset))
         if let conversations { loaded = Array(loaded.prefix(conversations)) }
         if let limitSessions { loaded = loaded.map { $0.prefix(sessions: limitSessions) } }
+        var withoutEvidence = 0
         for index in loaded.indices {
-            loaded[index].questions.removeAll { !Self.categories.contains($0.category) || $0.evidence.isEmpty }
+            loaded[index].questions.removeAll { !Self.categories.contains($0.category) }
+            withoutEvidence += loaded[index].questions.count { $0.evidence.isEmpty }
+            loaded[index].questions.removeAll { $0.evidence.isEmpty }
         }
         let conversations = loaded
         print("bench-memory: \(conversations.count) conversations, \(conversations.map(\.sessions.count).reduce(0, +)) sessions, "
             + "\(conversations.map(\.turns.count).reduce(0, +)) turns, \(conversations.map(\.questions.count).reduce(0, +)) questions "
-            + "(categories \(Self.categories.lowerBound)-\(Self.categories.upperBound)) from \(dataset)")
+            + "(categories \(Self.categories.lowerBound)-\(Self.categories.upperBound); \(withoutEvidence) without evidence skipped) from \(dataset)")
 
         let stack: InProcessStack? = if gatewayURL == nil {
             try await InProcessStack.start(database: BenchDatabase(name: "memgrid_bench_memory"), tenant: Self.tenant, logger: logger)
