@@ -54,19 +54,12 @@ struct BenchGatewayCommand: AsyncParsableCommand {
         var configuredLogger = Logger(label: "memgrid.bench")
         configuredLogger.logLevel = .warning
         let logger = configuredLogger
-        var values = ProcessInfo.processInfo.environment
-        let adminURL = values["MEMGRID_POSTGRES_URL"] ?? "postgres://memgrid@127.0.0.1:35432/memgrid"
+        let adminURL = ProcessInfo.processInfo.environment["MEMGRID_POSTGRES_URL"] ?? "postgres://memgrid@127.0.0.1:35432/memgrid"
         let benchDatabase = BenchDatabase(name: "memgrid_bench_gateway")
         let databaseURL = try benchDatabase.url(adminURL: adminURL)
         try await benchDatabase.createIfMissing(adminURL: adminURL, logger: logger)
         let port = 18_000 + Int.random(in: 0..<2000)
-        values["MEMGRID_POSTGRES_URL"] = databaseURL
-        values["MEMGRID_TOPOLOGY_PREFIX"] = "bench-gw-\(UUID().uuidString.prefix(8).lowercased())"
-        values["MEMGRID_OPS_PORT"] = "0"
-        values["MEMGRID_OPS_HOST"] = "127.0.0.1"
-        values["MEMGRID_GATEWAY_PORT"] = String(port)
-        values["MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE"] = "0"
-        let environment = EnvironmentReader(values)
+        let environment = EnvironmentReader(InProcessStack.environment(databaseURL: databaseURL, prefix: "bench-gw", port: port))
         let embedding = try EmbeddingWorkerApp.Configuration(environment: environment)
         let embedder = try LocalEmbedder(modelDirectory: embedding.modelDirectory, logger: logger)
 

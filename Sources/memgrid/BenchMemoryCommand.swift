@@ -125,8 +125,6 @@ struct BenchMemoryCommand: AsyncParsableCommand {
                 baseline.mean(category: category)))
         }
         if memgrid.samples.isEmpty { throw ValidationError("no questions of categories 1-4 to score") }
-        let hitsWithoutIDs = memgrid.mean() == 0 && baseline.mean() > 0
-        if hitsWithoutIDs { print("note: no retrieve hit cited a message id (does this gateway report message_ids yet?)") }
         let (r, b) = (memgrid.mean(), baseline.mean())
         let sorted = latencies.sorted()
         print(String(

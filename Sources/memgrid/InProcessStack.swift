@@ -23,17 +23,11 @@ struct InProcessStack {
     private let tasks: [Task<Void, any Error>]
 
     static func start(database: BenchDatabase, tenant: String, logger: Logger) async throws -> InProcessStack {
-        var values = ProcessInfo.processInfo.environment
-        let adminURL = values["MEMGRID_POSTGRES_URL"] ?? "postgres://memgrid@127.0.0.1:35432/memgrid"
+        let adminURL = ProcessInfo.processInfo.environment["MEMGRID_POSTGRES_URL"] ?? "postgres://memgrid@127.0.0.1:35432/memgrid"
         let databaseURL = try database.url(adminURL: adminURL)
         try await database.recreate(adminURL: adminURL, logger: logger)
         let port = 18_000 + Int.random(in: 0..<2000)
-        values["MEMGRID_POSTGRES_URL"] = databaseURL
-        values["MEMGRID_TOPOLOGY_PREFIX"] = "bench-mem-\(UUID().uuidString.prefix(8).lowercased())"
-        values["MEMGRID_OPS_PORT"] = "0"
-        values["MEMGRID_OPS_HOST"] = "127.0.0.1"
-        values["MEMGRID_GATEWAY_PORT"] = String(port)
-        values["MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE"] = "0"
+        var values = Self.environment(databaseURL: databaseURL, prefix: "bench-mem", port: port)
         values["MEMGRID_LLM_PROVIDERS"] = ""
         values["MEMGRID_LLM_PROVIDERS_FILE"] = ""
         let environment = EnvironmentReader(values)
@@ -60,6 +54,20 @@ struct InProcessStack {
         }
         return InProcessStack(
             baseURL: "http://127.0.0.1:\(port)", apiKey: key, process: gatewayConfiguration.process, groups: groups, tasks: tasks)
+    }
+
+    /// This process's environment for benchmark services: the bench database, a topology
+    /// prefix of their own, ops servers on free ports, the gateway on `port` without a
+    /// rate limit.
+    static func environment(databaseURL: String, prefix: String, port: Int) -> [String: String] {
+        var values = ProcessInfo.processInfo.environment
+        values["MEMGRID_POSTGRES_URL"] = databaseURL
+        values["MEMGRID_TOPOLOGY_PREFIX"] = "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+        values["MEMGRID_OPS_PORT"] = "0"
+        values["MEMGRID_OPS_HOST"] = "127.0.0.1"
+        values["MEMGRID_GATEWAY_PORT"] = String(port)
+        values["MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE"] = "0"
+        return values
     }
 
     /// Stops the services and removes the run's queues and exchanges (the database stays

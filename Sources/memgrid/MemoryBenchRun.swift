@@ -14,10 +14,6 @@ final class MemoryBenchRun {
     let client: GatewayClient
     let batch: Int
     let timeout: Duration
-    /// Set when the gateway refused message `name`/`id`: older gateways take only role,
-    /// content and created_at, so the speaker goes into the content and no id is sent.
-    private var legacyMessages = false
-
     init(client: GatewayClient, batch: Int, timeout: Duration) {
         self.client = client
         self.batch = batch
@@ -58,26 +54,13 @@ final class MemoryBenchRun {
     }
 
     private func submit(_ session: LoCoMo.Session, user: String) async throws -> String {
-        func body(legacy: Bool) -> MemorizeBody {
-            MemorizeBody(
-                userID: user,
-                messages: session.turns.map { turn in
-                    legacy
-                        ? MemorizeJob.Message(role: .user, content: "\(turn.speaker): \(turn.text)", createdAt: session.startedAt)
-                        : MemorizeJob.Message(
-                            role: .user, content: turn.text, createdAt: session.startedAt, name: turn.speaker, id: turn.id)
-                },
-                occurredAt: session.startedAt)
-        }
-        let legacy = legacyMessages
-        do {
-            return try await client.post("/v1/memorize", body(legacy: legacy), as: GatewayClient.Job.self).id
-        } catch let failure as GatewayClient.Failure where !legacy && failure.status == 400 && failure.code == "unknown_parameter" {
-            legacyMessages = true
-            print("warning: the gateway refused message name/id (\(failure.message)); memorizing 'Speaker: text' without ids, "
-                + "so no hit can cite a turn")
-            return try await client.post("/v1/memorize", body(legacy: true), as: GatewayClient.Job.self).id
-        }
+        let body = MemorizeBody(
+            userID: user,
+            messages: session.turns.map { turn in
+                MemorizeJob.Message(role: .user, content: turn.text, createdAt: session.startedAt, name: turn.speaker, id: turn.id)
+            },
+            occurredAt: session.startedAt)
+        return try await client.post("/v1/memorize", body, as: GatewayClient.Job.self).id
     }
 
     /// Polls the jobs until each one and all its children (embed jobs) succeeded; a

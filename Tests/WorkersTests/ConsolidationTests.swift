@@ -98,6 +98,10 @@ struct ConsolidationTests {
                 UPDATE memory_items SET created_at = CASE id WHEN \(a) THEN timestamptz '2026-01-01' WHEN \(b) THEN timestamptz '2026-01-02'
                     ELSE timestamptz '2026-01-03' END
                 """, client: client)
+            try await fixture.execute("""
+                UPDATE memory_items SET message_ids = CASE id WHEN \(a) THEN '{m1}'::text[] WHEN \(b) THEN '{m2,m3}'::text[] ELSE '{m3}'::text[] END
+                WHERE id IN (\(a), \(b), \(c))
+                """, client: client)
             // b also has a vector in an inactive space: it goes too.
             try await EmbeddingRepository(client: client).register(
                 spaceID: "old-model@1/4", model: "old-model", revision: "1", dimensions: 4, logger: fixture.logger)
@@ -121,6 +125,7 @@ struct ConsolidationTests {
             #expect(survivor.reinforcementCount == 4)  // 2 + 1 + 1
             #expect(survivor.categories == ["drinks", "food", "morning"])
             #expect(survivor.text == "likes coffee")
+            #expect(survivor.messageIDs == ["m1", "m2", "m3"])
             let items = try await fixture.strings("SELECT id FROM memory_items ORDER BY id", client: client)
             #expect(Set(items) == [a, far, otherType, otherAgent, noVector, otherUser, zero])
             let sources = try await fixture.strings("SELECT job_id FROM memory_item_sources WHERE item_id = \(a) ORDER BY job_id", client: client)

@@ -203,6 +203,19 @@ public struct ConsolidationRepository: Sendable {
             FROM memory_item_sources s JOIN unnest(\(old), \(new)) AS map(old_id, new_id) ON s.item_id = map.old_id
             ON CONFLICT DO NOTHING
             """, logger: logger)
+        // The survivor stands on every message its duplicates were read from.
+        try await connection.query("""
+            UPDATE memory_items m
+            SET message_ids = ARRAY(SELECT DISTINCT unnest(m.message_ids || merged.ids) ORDER BY 1)
+            FROM (
+                SELECT map.new_id, array_agg(DISTINCT source) AS ids
+                FROM unnest(\(old), \(new)) AS map(old_id, new_id)
+                JOIN memory_items o ON o.id = map.old_id AND o.tenant_id = \(tenantID)
+                CROSS JOIN LATERAL unnest(o.message_ids) AS source
+                GROUP BY map.new_id
+            ) AS merged
+            WHERE m.id = merged.new_id AND m.tenant_id = \(tenantID)
+            """, logger: logger)
         try await connection.query("""
             UPDATE reminders r SET memory_id = map.new_id, updated_at = now()
             FROM unnest(\(old), \(new)) AS map(old_id, new_id)

@@ -40,7 +40,7 @@ enum Samples {
             userID: "user-123",
             agentID: "agent-support",
             messages: [
-                .init(role: .user, content: "I moved to Berlin last month.", createdAt: date("2026-03-14T09:25:10.250Z")),
+                .init(role: .user, content: "I moved to Berlin last month.", createdAt: date("2026-03-14T09:25:10.250Z"), name: "Ana", id: "msg-1"),
                 .init(role: .assistant, content: "Noted! How do you like Berlin?"),
             ],
             resourceID: "conv-9f1",
