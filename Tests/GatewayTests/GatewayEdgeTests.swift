@@ -53,7 +53,7 @@ struct GatewayEdgeTests {
         Case(name: "memorize: no messages", path: "/v1/memorize", body: Case.json(#"{"user_id":"u","messages":[]}"#), status: 400, code: "invalid_value"),
         Case(name: "memorize: unknown role", path: "/v1/memorize", body: Case.json(#"{"user_id":"u","messages":[{"role":"robot","content":"hi"}]}"#), status: 400, code: "invalid_value"),
         Case(name: "memorize: blank content", path: "/v1/memorize", body: Case.json(#"{"user_id":"u","messages":[{"role":"user","content":"  "}]}"#), status: 400, code: "invalid_value"),
-        Case(name: "memorize: unknown nested field", path: "/v1/memorize", body: Case.json(#"{"user_id":"u","messages":[{"role":"user","content":"hi","name":"x"}]}"#), status: 400, code: "unknown_parameter"),
+        Case(name: "memorize: unknown nested field", path: "/v1/memorize", body: Case.json(#"{"user_id":"u","messages":[{"role":"user","content":"hi","mood":"x"}]}"#), status: 400, code: "unknown_parameter"),
         Case(name: "memorize: user id wrong type", path: "/v1/memorize", body: Case.json(#"{"user_id":7,"messages":[{"role":"user","content":"hi"}]}"#), status: 400, code: "invalid_type"),
         Case(name: "memorize: empty user id", path: "/v1/memorize", body: Case.json(#"{"user_id":"","messages":[{"role":"user","content":"hi"}]}"#), status: 400, code: "invalid_value"),
         Case(name: "memorize: bad timestamp", path: "/v1/memorize", body: Case.json(#"{"user_id":"u","occurred_at":"yesterday","messages":[{"role":"user","content":"hi"}]}"#), status: 400, code: "invalid_value"),

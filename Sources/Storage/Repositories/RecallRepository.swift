@@ -134,11 +134,13 @@ public struct RecallRepository: Sendable {
                 SELECT (SELECT string_agg('''' || replace(replace(term, '\\', '\\\\'), '''', '''''') || '''', ' | ')
                         FROM unnest(list) AS term)::tsquery AS q, list FROM terms
             ),
+            -- The query vector is parsed once here: a cast of the parameter inside the scan
+            -- would parse its text again for every row (it was most of a search's time).
+            asked AS MATERIALIZED (SELECT \(vector)::vector AS v),
             vec AS (
-                SELECT * FROM (
-                    SELECT kind, id, 1 - (embedding <=> \(vector)::vector) AS score,
-                           row_number() OVER (PARTITION BY kind ORDER BY embedding <=> \(vector)::vector, id) AS rank
-                    FROM pool WHERE embedding IS NOT NULL
+                SELECT kind, id, 1 - distance AS score, rank FROM (
+                    SELECT kind, id, distance, row_number() OVER (PARTITION BY kind ORDER BY distance, id) AS rank
+                    FROM (SELECT kind, id, embedding <=> asked.v AS distance FROM pool CROSS JOIN asked WHERE embedding IS NOT NULL) AS scored
                 ) AS ranked WHERE rank <= \(depth)
             ),
             stats AS (
