@@ -107,8 +107,11 @@ struct ReembedTests {
             #expect(try await vectors(fixture, space: old) == before, "the old space is untouched")
             let after = try await vectors(fixture, space: new)
             let expected = try await TestModel.nextEmbedder.embed(texts.keys.sorted().map { texts[$0]! })
+            // The same model's vectors, not the same bits: the worker batches the texts
+            // differently, and oneDNN's GEMM rounds by shape on CPUs without AVX-512.
             for (id, vector) in zip(texts.keys.sorted(), expected) {
-                #expect(after["memory_item:\(id)"] == vector)
+                let stored = after["memory_item:\(id)"] ?? []
+                #expect(stored.count == vector.count && zip(stored, vector).map { $0 * $1 }.reduce(0, +) > 0.99999, "\(id)")
             }
             // Documents keep their text and metadata through the re-embed.
             #expect(try await fixture.count("SELECT count(*)::int FROM documents WHERE metadata = '{\"source\": \"wiki\"}'") == 5)
