@@ -31,6 +31,9 @@ extension Migration {
             -- The speaker (OpenAI's `name`), when the client said.
             name         text,
             content      text NOT NULL,
+            -- The message before it in the same memorize call ("Speaker: text"), embedded
+            -- with it: an answer ("Yes, last week!") means little without its question.
+            context      text,
             lexemes      tsvector NOT NULL GENERATED ALWAYS AS (to_tsvector('english', memgrid_search_text(content))) STORED,
             -- When the message was written (its created_at, else the conversation's time).
             sent_at      timestamptz NOT NULL,

@@ -87,6 +87,27 @@ struct MessageRepositoryTests {
         }
     }
 
+    @Test("re-embedding builds a message's text exactly as memorize embedded it: speaker line, then the message before it")
+    func embeddedTextIsTheSameInSQL() async throws {
+        try await Self.withDatabase { client, logger in
+            let messages = [
+                MessageRepository.NewMessage(messageID: "q", position: 0, role: "assistant", name: nil, content: "Where did you go?", sentAt: Date()),
+                MessageRepository.NewMessage(
+                    messageID: "a", position: 1, role: "user", name: "Ana", content: "To Porto, it's lovely", sentAt: Date(),
+                    context: "assistant: Where did you go?"),
+            ]
+            #expect(messages[1].embeddedText == "Ana: To Porto, it's lovely\nassistant: Where did you go?")
+            _ = try await Self.record(messages, job: "job", client: client, logger: logger)
+            // Re-embedding reads the text SQL builds: it must be the one memorize embedded,
+            // or every message would count as stale.
+            var texts: [String] = []
+            try await EmbeddingSpaceRepository(client: client).forEachMissing(in: "s", tenantID: "acme", logger: logger) { target in
+                if target.kind == .message { texts.append(target.text) }
+            }
+            #expect(Set(texts) == Set(messages.map(\.embeddedText)))
+        }
+    }
+
     @Test("a user's purge removes their messages and the messages' vectors")
     func purge() async throws {
         try await Self.withDatabase { client, logger in

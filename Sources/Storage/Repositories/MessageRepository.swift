@@ -15,18 +15,28 @@ public struct MessageRepository: Sendable {
         public var name: String?
         public var content: String
         public var sentAt: Date
+        /// The message before it in the conversation, as `speakerLine` writes it.
+        public var context: String?
 
-        public init(messageID: String, position: Int, role: String, name: String?, content: String, sentAt: Date) {
+        public init(messageID: String, position: Int, role: String, name: String?, content: String, sentAt: Date, context: String? = nil) {
             self.messageID = messageID
             self.position = position
             self.role = role
             self.name = name
             self.content = content
             self.sentAt = sentAt
+            self.context = context
         }
 
-        /// What is embedded for the message (`embeddedTextSQL` says the same in SQL).
-        public var embeddedText: String { MessageRepository.embeddedText(name: name, content: content) }
+        /// What is embedded for the message (`embeddedTextSQL` says the same in SQL): its
+        /// speaker line, then the message before it. The context made LoCoMo evidence
+        /// recall 0.70 → 0.75 (docs/benchmarks.md); it comes second so that a long one
+        /// is what the model's 256 tokens cut, never the message itself.
+        public var embeddedText: String {
+            let line = MessageRepository.speakerLine(name: name, role: role, content: content)
+            guard let context, !context.isEmpty else { return line }
+            return "\(line)\n\(context)"
+        }
     }
 
     /// A message as stored.
@@ -53,10 +63,11 @@ public struct MessageRepository: Sendable {
         guard !messages.isEmpty else { return [] }
         let ids = messages.map { _ in UUID().uuidString.lowercased() }
         try await connection.query("""
-            INSERT INTO memory_messages (id, tenant_id, user_id, agent_id, message_id, resource_id, position, role, name, content, sent_at, job_id)
-            SELECT i, \(tenantID), \(userID), \(agentID), mi, \(resourceID), p, r, nullif(n, ''), c, s, \(jobID)
+            INSERT INTO memory_messages (id, tenant_id, user_id, agent_id, message_id, resource_id, position, role, name, content, context, sent_at, job_id)
+            SELECT i, \(tenantID), \(userID), \(agentID), mi, \(resourceID), p, r, nullif(n, ''), c, nullif(x, ''), s, \(jobID)
             FROM unnest(\(ids), \(messages.map(\.messageID)), \(messages.map(\.position)), \(messages.map(\.role)),
-                        \(messages.map { $0.name ?? "" }), \(messages.map(\.content)), \(messages.map(\.sentAt))) AS u(i, mi, p, r, n, c, s)
+                        \(messages.map { $0.name ?? "" }), \(messages.map(\.content)), \(messages.map { $0.context ?? "" }),
+                        \(messages.map(\.sentAt))) AS u(i, mi, p, r, n, c, x, s)
             ON CONFLICT (tenant_id, user_id, coalesce(agent_id, ''), message_id) DO NOTHING
             """, logger: logger)
         let rows = try await connection.query("""
@@ -71,15 +82,17 @@ public struct MessageRepository: Sendable {
         return messages.compactMap { byMessageID[$0.messageID] }
     }
 
-    /// "Name: content" when the speaker is known, so a question that names them finds
-    /// what they said; else the content.
-    public static func embeddedText(name: String?, content: String) -> String {
-        guard let name, !name.isEmpty else { return content }
-        return "\(name): \(content)"
+    /// "Name: content", so a question that names the speaker finds what they said; the
+    /// role stands in for an unnamed speaker ("assistant: …").
+    public static func speakerLine(name: String?, role: String, content: String) -> String {
+        "\(name.flatMap { $0.isEmpty ? nil : $0 } ?? role): \(content)"
     }
 
-    /// `embeddedText` over the columns of `memory_messages` aliased `alias`.
+    /// `NewMessage.embeddedText` over the columns of `memory_messages` aliased `alias`.
     static func embeddedTextSQL(_ alias: String) -> String {
-        "CASE WHEN coalesce(\(alias).name, '') = '' THEN \(alias).content ELSE \(alias).name || ': ' || \(alias).content END"
+        """
+        coalesce(nullif(\(alias).name, ''), \(alias).role) || ': ' || \(alias).content
+            || CASE WHEN coalesce(\(alias).context, '') = '' THEN '' ELSE E'\\n' || \(alias).context END
+        """
     }
 }

@@ -24,9 +24,11 @@ struct MemorizeJobHandler: JobHandler {
         let (extracted, extractor) = try await extraction.extract(job, context: context)
         let conversationTime = payload.occurredAt ?? job.createdAt
         let messages = payload.messages.enumerated().map { position, message in
-            MessageRepository.NewMessage(
+            let previous = position > 0 ? payload.messages[position - 1] : nil
+            return MessageRepository.NewMessage(
                 messageID: MemorizeJob.messageID(message, at: position, jobID: job.id), position: position, role: message.role.rawValue,
-                name: message.name, content: message.content, sentAt: message.createdAt ?? conversationTime)
+                name: message.name, content: message.content, sentAt: message.createdAt ?? conversationTime,
+                context: previous.map { MessageRepository.speakerLine(name: $0.name, role: $0.role.rawValue, content: $0.content) })
         }
         let items = extracted.map { memory in
             MemoryRepository.NewItem(
