@@ -148,9 +148,15 @@ struct LLMGatewayTests {
         #expect(memories.data.map { $0["message_ids"] as? [String] } == [["a1"]])
 
         // An index outside the conversation is an invalid answer: asked again, then dead-lettered.
-        let nowhere = try await fixture.request(
-            "POST", "/v1/memorize", key: key, json: ["user_id": "lu", "messages": [["role": "user", "content": "NOWHERE to be found"]]])
-        let id = try #require(nowhere.json["id"] as? String)
+        try await Self.expectInvalidOutputDeadLetters("NOWHERE to be found", user: "lu", key: key, on: fixture)
+    }
+
+    /// Memorizes `content` and expects the job dead-lettered for invalid LLM output.
+    static func expectInvalidOutputDeadLetters(_ content: String, user: String, key: String, on fixture: GatewayFixture) async throws {
+        let reply = try await fixture.request(
+            "POST", "/v1/memorize", key: key, json: ["user_id": user, "messages": [["role": "user", "content": content]]])
+        #expect(reply.status == 202)
+        let id = try #require(reply.json["id"] as? String)
         var job: [String: Any] = [:]
         let ended = await TestBroker.eventually(timeout: .seconds(30)) {
             job = (try? await fixture.request("GET", "/v1/jobs/\(id)", key: key).json) ?? [:]
@@ -165,17 +171,7 @@ struct LLMGatewayTests {
         let key = try await fixture.key(tenant: "garble-tenant")
         func garbled() -> Int { Self.fake.requests.filter { $0.messages.contains { $0.content.contains("GARBLE") } }.count }
         let before = garbled()
-        let reply = try await fixture.request(
-            "POST", "/v1/memorize", key: key, json: ["user_id": "gus", "messages": [["role": "user", "content": "GARBLE me"]]])
-        #expect(reply.status == 202)
-        let id = try #require(reply.json["id"] as? String)
-        var job: [String: Any] = [:]
-        let ended = await TestBroker.eventually(timeout: .seconds(30)) {
-            job = (try? await fixture.request("GET", "/v1/jobs/\(id)", key: key).json) ?? [:]
-            return job["status"] as? String == "dead_lettered"
-        }
-        #expect(ended, "\(job)")
-        #expect((job["error"] as? String)?.contains("invalid_llm_output") == true)
+        try await Self.expectInvalidOutputDeadLetters("GARBLE me", user: "gus", key: key, on: fixture)
         // The first answer and two repair rounds.
         #expect(garbled() - before == 3)
     }
