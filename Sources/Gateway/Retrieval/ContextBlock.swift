@@ -27,11 +27,13 @@ struct ContextBlock: Encodable, Sendable {
         var excerpts: [String] = []
         var seen = Set<String>()
         var cited: [String] = []
+        var citedSet = Set<String>()
         var used = 0
-        // WordPiece splits on whitespace first, so a newline-joined block counts as the sum of its lines.
-        func cost(_ line: String) -> Int { max(tokenCount(line) - tokenCount(""), 0) }
-        let headings = [factsHeading: cost(factsHeading), excerptsHeading: cost(excerptsHeading)]
+        // What an empty text counts ([CLS] and [SEP]); WordPiece splits on whitespace first,
+        // so a newline-joined block counts that plus the sum of its lines.
         let base = tokenCount("")
+        func cost(_ line: String) -> Int { max(tokenCount(line) - base, 0) }
+        let headings = [factsHeading: cost(factsHeading), excerptsHeading: cost(excerptsHeading)]
         for hit in hits {
             let candidate = hit.ranked.candidate
             let line: String
@@ -52,7 +54,7 @@ struct ContextBlock: Encodable, Sendable {
             guard base + used + needed <= maxTokens else { continue }
             used += needed
             if heading == factsHeading { facts.append(line) } else { excerpts.append(line) }
-            cited += candidate.messageIDs.filter { !cited.contains($0) }
+            for id in candidate.messageIDs where citedSet.insert(id).inserted { cited.append(id) }
         }
         var parts: [String] = []
         if !facts.isEmpty { parts.append(([factsHeading] + facts).joined(separator: "\n")) }
