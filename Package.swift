@@ -67,7 +67,7 @@ let package = Package(
         // Memory types and the offline rule-based extractor. Foundation only.
         .target(
             name: "Memory", dependencies: ["Contracts"],
-            resources: [.embedInCode("Prompts/extract_memories.v3.md"), .embedInCode("Prompts/summarize_category.v1.md")], swiftSettings: swiftSettings),
+            resources: [.embedInCode("Prompts/extract_memories.v4.md"), .embedInCode("Prompts/summarize_category.v2.md")], swiftSettings: swiftSettings),
 
         // OpenAI-compatible chat client (SSE included), provider configuration, pricing,
         // retries and fallback, rate limits shared through Redis.

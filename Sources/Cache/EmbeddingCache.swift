@@ -53,6 +53,21 @@ public final class EmbeddingCache: Sendable {
         return vectors
     }
 
+    /// Removes the texts' vectors in these spaces (a user's erasure); returns how many
+    /// entries existed. Unlike lookups this throws: an erasure must not report success
+    /// while the texts stay cached.
+    public func remove(texts: [String], spaces: [String]) async throws -> Int {
+        var removed = 0
+        for space in spaces {
+            // Bounded commands: a user may hold hundreds of thousands of texts.
+            for start in stride(from: 0, to: texts.count, by: 1000) {
+                let chunk = texts[start..<min(start + 1000, texts.count)]
+                removed += try await client.del(chunk.map { Self.key(space: space, text: $0) })
+            }
+        }
+        return removed
+    }
+
     public func store(space: String, entries: [(text: String, vector: [Float])]) async {
         guard !entries.isEmpty else { return }
         do {

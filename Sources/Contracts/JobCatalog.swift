@@ -21,7 +21,12 @@ public enum JobCatalog {
 
     /// Events each work queue subscribes to: bindings on the events exchange, so the
     /// queue's worker handles them like jobs (retries, dead letters).
-    public static let subscriptions: [JobQueue: [EventType]] = [.proactive: [EventCatalog.memoryCreated]]
+    public static let subscriptions: [JobQueue: [EventType]] = [
+        .proactive: [
+            EventCatalog.memoryCreated, EventCatalog.memoryUpdated, EventCatalog.memorySuperseded, EventCatalog.memoryDeleted,
+            EventCatalog.userErased,
+        ],
+    ]
 
     /// The known job type with this AMQP `type` property (`embed.v1`), if any.
     public static func type(named name: String) -> JobType? {

@@ -93,8 +93,9 @@ public enum GatewayApp {
         let memories = MemoryRepository(client: postgres)
         let space = ActiveSpace(client: postgres)
         let submitter = JobSubmitter(jobs: jobs, publisher: publisher, topology: topology)
+        let cache = EmbeddingCache(client: redis, ttl: nil, metrics: factory, logger: logger)
         let embedder = QueryEmbedder(
-            cache: EmbeddingCache(client: redis, ttl: nil, metrics: factory, logger: logger), rpc: rpc, topology: topology,
+            cache: cache, rpc: rpc, topology: topology,
             timeout: configuration.rpcTimeout, tokenizer: tokenizer)
 
         let sampler = DashboardSampler(
@@ -127,7 +128,9 @@ public enum GatewayApp {
         let retriever = Retriever(
             recall: RecallRepository(client: postgres), memories: memories, space: space, embedder: embedder, tokenCount: tokenCount)
         RetrieveAPI(retriever: retriever, maxBody: maxBody).register(on: api)
-        MemoriesAPI(memories: memories, submitter: submitter, maxBody: maxBody).register(on: api)
+        MemoriesAPI(memories: memories, history: MemoryHistoryRepository(client: postgres), submitter: submitter, maxBody: maxBody)
+            .register(on: api)
+        UsersAPI(erasure: UserErasure(client: postgres), cache: cache).register(on: api)
         ChatAPI(rpc: rpc, topology: topology, timeout: configuration.chatTimeout, maxBody: maxBody).register(on: api)
         UsageAPI(usage: UsageRepository(client: postgres), budgets: BudgetRepository(client: postgres)).register(on: api)
         CategoriesAPI(categories: CategoryRepository(client: postgres)).register(on: api)

@@ -17,13 +17,29 @@ public struct ExtractedMemory: Codable, Hashable, Sendable {
     /// 0-based positions in the job's `messages` the memory was read from: sorted, unique,
     /// non-empty when known; empty when the producer could not say.
     public var messageIndices: [Int]
+    /// What to do with it given what the user already has (the LLM decides; the rules
+    /// always add).
+    public var action: Action
 
-    public init(type: MemoryType, text: String, categories: [String], happenedAt: Date?, messageIndices: [Int] = []) {
+    /// An LLM's decision about a new fact, given the user's similar current memories
+    /// (their ids here are the stored items').
+    public enum Action: Codable, Hashable, Sendable {
+        case add
+        /// It restates this memory: reinforce it, store nothing new.
+        case reinforce(String)
+        /// It replaces this memory: store it and close the old one.
+        case supersede(String)
+    }
+
+    public init(
+        type: MemoryType, text: String, categories: [String], happenedAt: Date?, messageIndices: [Int] = [], action: Action = .add
+    ) {
         self.type = type
         self.text = text
         self.categories = categories
         self.happenedAt = happenedAt
         self.messageIndices = messageIndices
+        self.action = action
     }
 
     /// Items encoded before `message_indices` existed decode with none.
@@ -34,10 +50,11 @@ public struct ExtractedMemory: Codable, Hashable, Sendable {
         categories = try container.decode([String].self, forKey: .categories)
         happenedAt = try container.decodeIfPresent(Date.self, forKey: .happenedAt)
         messageIndices = try container.decodeIfPresent([Int].self, forKey: .messageIndices) ?? []
+        action = try container.decodeIfPresent(Action.self, forKey: .action) ?? .add
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, text, categories
+        case type, text, categories, action
         case happenedAt = "happened_at"
         case messageIndices = "message_indices"
     }

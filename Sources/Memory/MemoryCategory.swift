@@ -1,5 +1,5 @@
 /// The category vocabulary, in the order categories are listed. See docs/extraction.md.
-enum MemoryCategory: String, CaseIterable, Sendable {
+public enum MemoryCategory: String, CaseIterable, Sendable {
     case preferences, food, work, location, family, health, travel, schedule, hobbies, skills, tools, personal
 
     /// Categories whose keywords occur in `words` (lowercase). A word ending in "s" also
@@ -18,6 +18,12 @@ enum MemoryCategory: String, CaseIterable, Sendable {
             }
         }
         return found
+    }
+
+    /// The slugs of the categories whose keywords the text mentions, as the rules file a
+    /// statement (docs/extraction.md §7); "personal" when none.
+    public static func slugs(of text: String) -> [String] {
+        slugs(matching(text.lowercased().split { !$0.isLetter && $0 != "'" }.map(String.init)))
     }
 
     /// Sorted in vocabulary order, as slugs; "personal" when empty.

@@ -24,9 +24,11 @@ public enum MemoryExtractionOutput {
             var categories: [String]?
             var happenedAt: String?
             var messageIndices: [Int]?
+            var action: String?
+            var target: String?
 
             enum CodingKeys: String, CodingKey {
-                case type, text, categories
+                case type, text, categories, action, target
                 case happenedAt = "happened_at"
                 case messageIndices = "message_indices"
             }
@@ -34,8 +36,12 @@ public enum MemoryExtractionOutput {
         var memories: [Item]
     }
 
-    /// `messageCount`: how many messages the prompt showed (indices 0..<messageCount).
-    public static func parse(_ answer: String, messageCount: Int) throws(Error) -> [ExtractedMemory] {
+    /// `messageCount`: how many messages the prompt showed (indices 0..<messageCount);
+    /// `known`: the memories it showed, whose keys an action may target. An `ignore`d
+    /// memory is left out; an absent action is `add`.
+    public static func parse(
+        _ answer: String, messageCount: Int, known: [MemoryExtractionPrompt.Known] = []
+    ) throws(Error) -> [ExtractedMemory] {
         guard let start = answer.firstIndex(of: "{"), let end = answer.lastIndex(of: "}"), start < end else {
             throw Error(message: "the answer holds no JSON object")
         }
@@ -45,7 +51,21 @@ public enum MemoryExtractionOutput {
         } catch {
             throw Error(message: "the answer is not {\"memories\": [...]} JSON: \(Self.summary(of: error))")
         }
-        return try decoded.memories.enumerated().map { (index, item) throws(Error) in
+        let ids = Dictionary(known.map { ($0.key.lowercased(), $0.id) }, uniquingKeysWith: { first, _ in first })
+        var memories: [ExtractedMemory] = []
+        for (index, item) in decoded.memories.enumerated() {
+            let action: ExtractedMemory.Action
+            switch item.action?.lowercased() ?? "add" {
+            case "add": action = .add
+            case "ignore": continue
+            case let verb where verb == "reinforce" || verb == "supersede":
+                guard let key = item.target, let id = ids[key.trimmingCharacters(in: .whitespaces).lowercased()] else {
+                    throw Error(message: "memories[\(index)].target '\((item.target ?? "null").prefix(20))' is not a key shown under Known memories (\(known.isEmpty ? "none were shown" : known.map(\.key).joined(separator: ", ")))")
+                }
+                action = verb == "reinforce" ? .reinforce(id) : .supersede(id)
+            default:
+                throw Error(message: "memories[\(index)].action '\((item.action ?? "").prefix(20))' is not one of add, reinforce, supersede, ignore")
+            }
             guard let type = MemoryType(rawValue: item.type.lowercased()) else {
                 throw Error(message: "memories[\(index)].type '\(item.type.prefix(40))' is not one of \(MemoryType.allCases.map(\.rawValue))")
             }
@@ -69,10 +89,11 @@ public enum MemoryExtractionOutput {
                     message: "memories[\(index)].message_indices holds \(wrong); messages are numbered 0 to \(messageCount - 1)")
             }
             let named = Set((item.categories ?? []).compactMap { MemoryCategory(rawValue: $0.lowercased()) })
-            return ExtractedMemory(
+            memories.append(ExtractedMemory(
                 type: type, text: text, categories: MemoryCategory.slugs(named), happenedAt: happenedAt,
-                messageIndices: indices.sorted())
+                messageIndices: indices.sorted(), action: action))
         }
+        return memories
     }
 
     private static func summary(of error: any Swift.Error) -> String {

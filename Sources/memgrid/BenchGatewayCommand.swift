@@ -165,9 +165,10 @@ struct BenchGatewayCommand: AsyncParsableCommand {
                         itemTexts.map {
                             MemoryRepository.NewItem(
                                 type: "knowledge", text: $0, contentHash: MemoryRepository.contentHash(ofNormalized: MemoryText.normalized($0)),
-                                categories: ["personal"], happenedAt: nil)
-                        }, tenantID: tenant, userID: Self.user(user), agentID: nil, resourceID: nil, jobID: "seed-\(chunk)",
-                        on: connection, logger: logger)
+                                categories: ["personal"], happenedAt: nil, validFrom: Date())
+                        }, tenantID: tenant, userID: Self.user(user), agentID: nil, resourceID: nil, source: "seed-\(chunk)",
+                        origin: .job("seed-\(chunk)"), on: connection, logger: logger
+                    ).items
                     rows += items.map { (.memoryItem, $0.id, $0.text) }
                     let said = group.filter { $0 >= memories }.map {
                         MessageRepository.NewMessage(

@@ -91,7 +91,7 @@ struct LLMGatewayTests {
         let first = try await GatewayAPITests.memorize("I live in Lyon.", user: "leo", key: key, on: fixture)
         let result = first["result"] as? [String: Any]
         #expect(first["status"] as? String == "succeeded")
-        #expect(result?["extractor"] as? String == "llm:fake-chat:extract_memories.v3")
+        #expect(result?["extractor"] as? String == "llm:fake-chat:extract_memories.v4")
         #expect((result?["created"] as? [String])?.count == 1)
         let second = try await GatewayAPITests.memorize("Did I say I live in Lyon?", user: "leo", key: key, on: fixture)
         #expect(((second["result"] as? [String: Any])?["reinforced"] as? [String]) == (result?["created"] as? [String]))

@@ -47,7 +47,7 @@ struct LLMExtractionTests {
         #expect(messages[0].content.contains("message_indices"))
         #expect(messages[0].content.contains("in the conversation's own language (do not translate)"))
         #expect(!messages[0].content.contains("in English"))
-        #expect(MemoryExtractionPrompt.version == "extract_memories.v3")
+        #expect(MemoryExtractionPrompt.version == "extract_memories.v4")
         let schema = try #require(MemoryExtractionPrompt.responseFormat.jsonSchema?.schema)
         guard case .object(let root) = schema, case .object(let properties) = root["properties"],
             case .object(let list) = properties["memories"], case .object(let item) = list["items"],

@@ -8,6 +8,14 @@ public enum EventCatalog {
     public static let embeddingCompleted = EventType(name: "embedding.completed", version: 1)
     /// A memory item was created (memorize, or consolidation by the proactive agent).
     public static let memoryCreated = EventType(name: "memory.created", version: 1)
+    /// A memory item was edited.
+    public static let memoryUpdated = EventType(name: "memory.updated", version: 1)
+    /// A newer fact replaced a memory item (which is kept, closed).
+    public static let memorySuperseded = EventType(name: "memory.superseded", version: 1)
+    /// A memory item was deleted, expired or merged into a duplicate.
+    public static let memoryDeleted = EventType(name: "memory.deleted", version: 1)
+    /// Everything held for one user was erased.
+    public static let userErased = EventType(name: "user.erased", version: 1)
 
     /// A tenant's LLM spend crossed its budget's alert threshold or limit.
     public static let budgetAlert = EventType(name: "budget.alert", version: 1)
@@ -16,14 +24,20 @@ public enum EventCatalog {
     public static let proactiveReminder = EventType(name: "proactive.reminder", version: 1)
 
     public static let all: [EventType] = [
-        jobCompleted, jobDeadLettered, embeddingCompleted, memoryCreated, budgetAlert, proactiveReminder,
+        jobCompleted, jobDeadLettered, embeddingCompleted, memoryCreated, memoryUpdated, memorySuperseded, memoryDeleted,
+        userErased, budgetAlert, proactiveReminder,
+    ]
+
+    /// What a tenant's webhook may subscribe to (`PUT /v1/webhook` `events`).
+    public static let webhookEvents: [EventType] = [
+        proactiveReminder, memoryCreated, memoryUpdated, memorySuperseded, memoryDeleted, userErased,
     ]
 
     /// The payload type of each event type, in the order of `all`.
     public static var payloads: [any EventPayload.Type] {
         [
-            JobCompleted.self, JobDeadLettered.self, EmbeddingCompleted.self, MemoryCreated.self, BudgetAlert.self,
-            ProactiveReminder.self,
+            JobCompleted.self, JobDeadLettered.self, EmbeddingCompleted.self, MemoryCreated.self, MemoryUpdated.self,
+            MemorySuperseded.self, MemoryDeleted.self, UserErased.self, BudgetAlert.self, ProactiveReminder.self,
         ]
     }
 }

@@ -4,8 +4,8 @@ import Hummingbird
 import Memory
 import Storage
 
-/// Memory items of a user: list (cursor pages, filters), get, edit (re-embeds), delete
-/// one, purge all of a user's.
+/// Memory items of a user: add one directly, list (cursor pages, filters), get, its
+/// history, edit (re-embeds), delete one, purge all of a user's.
 struct MemoriesAPI: Sendable {
     static let maxPageSize = 100
     static let maxTextCharacters = 8192
@@ -16,8 +16,12 @@ struct MemoriesAPI: Sendable {
         var categories: [String]?
         /// Absent: unchanged; `null`: cleared.
         var happenedAt: Date??
+        /// Replaces the whole object; `null` clears it.
+        var metadata: [String: JSONValue]?
 
-        static let shape = JSONShape.object(["text": .value, "type": .value, "categories": .value, "happened_at": .value])
+        static let shape = JSONShape.object([
+            "text": .value, "type": .value, "categories": .value, "happened_at": .value, "metadata": .value,
+        ])
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -27,11 +31,65 @@ struct MemoriesAPI: Sendable {
             if container.contains(.happenedAt) {
                 happenedAt = .some(try container.decodeNil(forKey: .happenedAt) ? nil : try container.decode(Date.self, forKey: .happenedAt))
             }
+            if container.contains(.metadata) {
+                metadata = try container.decodeNil(forKey: .metadata) ? [:] : try container.decode([String: JSONValue].self, forKey: .metadata)
+            }
         }
 
         enum CodingKeys: String, CodingKey {
-            case text, type, categories
+            case text, type, categories, metadata
             case happenedAt = "happened_at"
+        }
+    }
+
+    struct AddBody: RequestBody {
+        var userID: String
+        var agentID: String?
+        var text: String
+        var type: String?
+        var categories: [String]?
+        var happenedAt: Date?
+        var metadata: [String: JSONValue]?
+
+        static let shape = JSONShape.object([
+            "user_id": .value, "agent_id": .value, "text": .value, "type": .value, "categories": .value, "happened_at": .value,
+            "metadata": .value,
+        ])
+
+        enum CodingKeys: String, CodingKey {
+            case text, type, categories, metadata
+            case userID = "user_id"
+            case agentID = "agent_id"
+            case happenedAt = "happened_at"
+        }
+    }
+
+    struct VersionView: Encodable {
+        var object = "memory.version"
+        var memoryID: String
+        var action: String
+        var text: String
+        var at: Date
+        var jobID: String?
+        var requestID: String?
+        var relatedID: String?
+
+        init(_ version: MemoryHistoryRepository.Version) {
+            memoryID = version.itemID
+            action = version.action.rawValue
+            text = version.text
+            at = version.at
+            jobID = version.jobID
+            requestID = version.requestID
+            relatedID = version.relatedID
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case object, action, text, at
+            case memoryID = "memory_id"
+            case jobID = "job_id"
+            case requestID = "request_id"
+            case relatedID = "related_id"
         }
     }
 
@@ -56,10 +114,13 @@ struct MemoriesAPI: Sendable {
     }
 
     let memories: MemoryRepository
+    let history: MemoryHistoryRepository
     let submitter: JobSubmitter
     let maxBody: Int
 
     func register(on router: RouterGroup<GatewayContext>) {
+        router.post("/memories", use: add)
+        router.get("/memories/{id}/history", use: versions)
         router.get("/memories", use: list)
         router.delete("/memories", use: purge)
         router.get("/memories/{id}", use: get)
@@ -85,12 +146,23 @@ struct MemoriesAPI: Sendable {
             types: Self.nonEmpty(query.getAll("type")),
             categories: Self.nonEmpty(query.getAll("category")),
             since: try date(query.get("since"), param: "since"),
-            until: try date(query.get("until"), param: "until"))
+            until: try date(query.get("until"), param: "until"),
+            asOf: try date(query.get("as_of"), param: "as_of"),
+            includeSuperseded: try query.get("include_superseded").map { text in
+                guard let flag = Bool(text) else { throw APIError.invalid("include_superseded must be true or false", param: "include_superseded") }
+                return flag
+            },
+            metadata: try query.get("metadata").map { text in
+                guard let object = try? WireJSON.decoder().decode([String: JSONValue].self, from: Data(text.utf8)) else {
+                    throw APIError.invalid("metadata must be a JSON object, e.g. {\"source\":\"crm\"}", param: "metadata")
+                }
+                return object
+            })
         let agentID = query.get("agent_id")
         if let agentID { try IDRules.check(agentID, param: "agent_id") }
         let page = try await memories.list(
-            tenantID: tenantID, userID: userID, filter: try filters.repositoryFilter(agentID: agentID, params: ("type", "since")), after: cursor, limit: limit,
-            logger: context.logger)
+            tenantID: tenantID, userID: userID, filter: try filters.repositoryFilter(agentID: agentID, params: ("type", "since", "metadata")),
+            after: cursor, limit: limit, logger: context.logger)
         return try .json(ListBody(
             data: page.items.map { MemoryView($0) }, nextCursor: page.next.map(Self.encodeCursor), hasMore: page.next != nil))
     }
@@ -102,6 +174,53 @@ struct MemoriesAPI: Sendable {
         return try .json(MemoryView(item))
     }
 
+    /// `POST /v1/memories`: stores a memory as given, without extraction. A text the user
+    /// already has reinforces that item (200); with an `Idempotency-Key` a retry returns
+    /// the same item and reinforces nothing twice.
+    func add(_ request: Request, context: GatewayContext) async throws -> Response {
+        let tenantID = try context.tenantID()
+        let body = try await JSONBody.decode(AddBody.self, from: request, limit: maxBody)
+        try IDRules.check(body.userID, param: "user_id")
+        if let agentID = body.agentID { try IDRules.check(agentID, param: "agent_id") }
+        let type = body.type ?? MemoryType.knowledge.rawValue
+        guard MemoryFilters.knownTypes.contains(type) else { throw APIError.invalid("unknown memory type '\(type)'", param: "type") }
+        try Self.checkText(body.text)
+        if let metadata = body.metadata { try MemoryMetadata.check(metadata, param: "metadata") }
+        let key = request.headers[.init("Idempotency-Key")!]
+        // The item's source: a retry under one key is the same source, so it reinforces once.
+        let source = key.map { JobSubmitter.jobID(tenantID: tenantID, idempotencyKey: $0) } ?? "req-\(UUID().uuidString.lowercased())"
+        let now = Date()
+        let item = MemoryRepository.NewItem(
+            type: type, text: body.text, contentHash: MemoryRepository.contentHash(ofNormalized: MemoryText.normalized(body.text)),
+            categories: body.categories ?? MemoryCategory.slugs(of: body.text), happenedAt: body.happenedAt,
+            validFrom: body.happenedAt.map { min($0, now) } ?? now, slot: MemorySlot.of(body.text), metadata: body.metadata ?? [:])
+        let recorded = try await memories.add(
+            item, tenantID: tenantID, userID: body.userID, agentID: body.agentID, source: source, origin: .request(context.id),
+            logger: context.logger)
+        let created = recorded.sourceJobID == source
+        var headers: HTTPFields = [:]
+        if created {
+            // Queued after the insert commits; a retry under the same key queues it again
+            // (the embed job id is the same, so it is deduplicated).
+            let job = try await submitter.submit(
+                EmbedJob(items: [.init(target: .init(kind: .memoryItem, id: recorded.id), text: recorded.text)]),
+                tenantID: tenantID, userID: body.userID, idempotencyKey: "\(source):embed", logger: context.logger)
+            headers[.init("x-memgrid-embedding-job")!] = job
+        }
+        var response = try Response.json(MemoryView(recorded), status: created ? .created : .ok)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+
+    /// `GET /v1/memories/{id}/history`: every version, oldest first; a deleted item's too.
+    func versions(_ request: Request, context: GatewayContext) async throws -> Response {
+        let tenantID = try context.tenantID()
+        let id = try context.parameters.require("id")
+        let versions = try await history.versions(itemID: id, tenantID: tenantID, logger: context.logger)
+        guard !versions.isEmpty else { throw notFound(id) }
+        return try .json(ListBody(data: versions.map(VersionView.init), nextCursor: nil, hasMore: false))
+    }
+
     func update(_ request: Request, context: GatewayContext) async throws -> Response {
         let tenantID = try context.tenantID()
         let id = try context.parameters.require("id")
@@ -109,18 +228,20 @@ struct MemoriesAPI: Sendable {
         if let type = body.type, !MemoryFilters.knownTypes.contains(type) {
             throw APIError.invalid("unknown memory type '\(type)'", param: "type")
         }
+        if let metadata = body.metadata { try MemoryMetadata.check(metadata, param: "metadata") }
         var contentHash: String?
         if let text = body.text {
-            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count <= Self.maxTextCharacters else {
-                throw APIError.invalid("text must be non-empty and at most \(Self.maxTextCharacters) characters", param: "text")
-            }
+            try Self.checkText(text)
             contentHash = MemoryRepository.contentHash(ofNormalized: MemoryText.normalized(text))
         }
         let updated: MemoryRepository.Item?
         do {
             updated = try await memories.update(
-                id: id, tenantID: tenantID, text: body.text, contentHash: contentHash, type: body.type,
-                categories: body.categories, happenedAt: body.happenedAt, logger: context.logger)
+                id: id, tenantID: tenantID,
+                edit: .init(
+                    text: body.text, contentHash: contentHash, type: body.type, categories: body.categories, happenedAt: body.happenedAt,
+                    metadata: body.metadata),
+                origin: .request(context.id), logger: context.logger)
         } catch let error as StorageError where error.code == .conflict {
             throw APIError(status: .conflict, type: "invalid_request_error", code: "duplicate_memory", message: error.message, param: "text")
         }
@@ -139,7 +260,9 @@ struct MemoriesAPI: Sendable {
     func delete(_ request: Request, context: GatewayContext) async throws -> Response {
         let tenantID = try context.tenantID()
         let id = try context.parameters.require("id")
-        guard try await memories.delete(id: id, tenantID: tenantID, logger: context.logger) else { throw notFound(id) }
+        guard try await memories.delete(id: id, tenantID: tenantID, origin: .request(context.id), logger: context.logger) else {
+            throw notFound(id)
+        }
         return try .json(Deleted(id: id))
     }
 
@@ -147,8 +270,14 @@ struct MemoriesAPI: Sendable {
     func purge(_ request: Request, context: GatewayContext) async throws -> Response {
         let tenantID = try context.tenantID()
         let userID = try requireUser(request.uri.queryParameters)
-        let count = try await memories.purge(tenantID: tenantID, userID: userID, logger: context.logger)
+        let count = try await memories.purge(tenantID: tenantID, userID: userID, origin: .request(context.id), logger: context.logger)
         return try .json(Purged(userID: userID, deleted: count))
+    }
+
+    private static func checkText(_ text: String) throws {
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count <= maxTextCharacters else {
+            throw APIError.invalid("text must be non-empty and at most \(maxTextCharacters) characters", param: "text")
+        }
     }
 
     private func requireUser(_ query: Parameters) throws -> String {

@@ -1,3 +1,4 @@
+import Contracts
 import Crypto
 import Foundation
 import Hummingbird
@@ -19,8 +20,10 @@ struct WebhookAPI: Sendable {
     struct PutBody: RequestBody {
         var url: String
         var secret: String?
+        /// Absent: `proactive.reminder` only (what webhooks received before subscriptions).
+        var events: [String]?
 
-        static let shape = JSONShape.object(["url": .value, "secret": .value])
+        static let shape = JSONShape.object(["url": .value, "secret": .value, "events": .value])
     }
 
     struct View: Encodable {
@@ -28,18 +31,20 @@ struct WebhookAPI: Sendable {
         var url: String
         /// Only in the `PUT` answer.
         var secret: String?
+        var events: [String]
         var createdAt: Date
         var updatedAt: Date
 
         init(_ webhook: WebhookRepository.Webhook, showingSecret: Bool) {
             url = webhook.url
             secret = showingSecret ? webhook.secret : nil
+            events = webhook.events
             createdAt = webhook.createdAt
             updatedAt = webhook.updatedAt
         }
 
         enum CodingKeys: String, CodingKey {
-            case object, url, secret
+            case object, url, secret, events
             case createdAt = "created_at"
             case updatedAt = "updated_at"
         }
@@ -70,8 +75,9 @@ struct WebhookAPI: Sendable {
         let body = try await JSONBody.decode(PutBody.self, from: request, limit: maxBody)
         try Self.checkURL(body.url)
         if let secret = body.secret { try Self.checkSecret(secret) }
+        let events = try Self.checkEvents(body.events ?? [EventCatalog.proactiveReminder.name])
         let webhook = try await webhooks.set(
-            tenantID: tenantID, url: body.url, secret: body.secret ?? Self.generateSecret(), logger: context.logger)
+            tenantID: tenantID, url: body.url, secret: body.secret ?? Self.generateSecret(), events: events, logger: context.logger)
         context.logger.info("webhook set", metadata: ["webhook.host": "\(URL(string: webhook.url)?.host ?? "")"])
         return try .json(View(webhook, showingSecret: true))
     }
@@ -83,6 +89,17 @@ struct WebhookAPI: Sendable {
     }
 
     private static let notFound = APIError.notFound("this tenant has no webhook; set one with PUT /v1/webhook", code: "webhook_not_found")
+
+    /// Known subscribable event types, at least one; returned sorted and unique.
+    static func checkEvents(_ events: [String]) throws -> [String] {
+        let known = EventCatalog.webhookEvents.map(\.name)
+        guard !events.isEmpty else { throw APIError.invalid("events must name at least one event type", param: "events") }
+        if let unknown = events.first(where: { !known.contains($0) }) {
+            throw APIError.invalid(
+                "unknown event type '\(unknown.prefix(64))'; a webhook can receive \(known.joined(separator: ", "))", param: "events")
+        }
+        return Array(Set(events)).sorted()
+    }
 
     /// An absolute `http` or `https` URL with a host, at most `maxURLLength` characters,
     /// without whitespace or control characters.

@@ -20,6 +20,7 @@ public struct CategoryRepository: Sendable {
     public struct SourceItem: Sendable, Equatable {
         public var id: String
         public var text: String
+        public var validFrom: Date
     }
 
     public let client: PostgresClient
@@ -28,19 +29,22 @@ public struct CategoryRepository: Sendable {
         self.client = client
     }
 
-    /// The user's items filed under `category` (any agent), most reinforced first, then
-    /// the most recent.
+    /// The user's current items filed under `category` (any agent), most reinforced
+    /// first, then the most recent.
     public func items(
         tenantID: String, userID: String, category: String, limit: Int, logger: Logger
     ) async throws -> [SourceItem] {
         var found: [SourceItem] = []
         let rows = try await client.query("""
-            SELECT id, text FROM memory_items
+            SELECT id, text, valid_from FROM memory_items
             WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND categories @> ARRAY[\(category)]::text[]
+              AND valid_until IS NULL
             ORDER BY reinforcement_count DESC, updated_at DESC, id
             LIMIT \(limit)
             """, logger: logger)
-        for try await (id, text) in rows.decode((String, String).self) { found.append(SourceItem(id: id, text: text)) }
+        for try await (id, text, validFrom) in rows.decode((String, String, Date).self) {
+            found.append(SourceItem(id: id, text: text, validFrom: validFrom))
+        }
         return found
     }
 
@@ -63,7 +67,7 @@ public struct CategoryRepository: Sendable {
             WITH filed AS (
                 SELECT name, count(*)::int AS items
                 FROM memory_items, unnest(categories) AS name
-                WHERE tenant_id = \(tenantID) AND user_id = \(userID)
+                WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND valid_until IS NULL
                 GROUP BY name
             )
             SELECT coalesce(c.name, f.name), c.summary, coalesce(c.summary_item_ids, '{}'), coalesce(f.items, 0), c.updated_at

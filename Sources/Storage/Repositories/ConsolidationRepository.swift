@@ -1,3 +1,4 @@
+import Contracts
 public import Foundation
 public import Logging
 public import PostgresNIO
@@ -47,7 +48,7 @@ public struct ConsolidationRepository: Sendable {
     /// space) are deleted. Items without a vector in `spaceID` are left alone. Running it
     /// again finds nothing to merge. Concurrent runs for one user are serialized.
     public func consolidate(
-        tenantID: String, userID: String, spaceID: String, threshold: Double, logger: Logger
+        tenantID: String, userID: String, spaceID: String, threshold: Double, jobID: String? = nil, logger: Logger
     ) async throws -> Outcome {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("""
@@ -64,7 +65,7 @@ public struct ConsolidationRepository: Sendable {
                      AND b.agent_id IS NOT DISTINCT FROM a.agent_id AND b.id > a.id
                 JOIN embeddings eb ON eb.space_id = \(spaceID) AND eb.tenant_id = \(tenantID)
                      AND eb.target_kind = 'memory_item' AND eb.target_id = b.id
-                WHERE a.tenant_id = \(tenantID) AND a.user_id = \(userID)
+                WHERE a.tenant_id = \(tenantID) AND a.user_id = \(userID) AND a.valid_until IS NULL AND b.valid_until IS NULL
                   AND (ea.embedding <=> eb.embedding) <= 1 - \(threshold)::float8
                 """, logger: logger)
             var pairs: [(String, String)] = []
@@ -87,7 +88,9 @@ public struct ConsolidationRepository: Sendable {
             let groups = Self.groups(pairs.filter { members[$0.0] != nil && members[$0.1] != nil })
             let merges = groups.map { ids in Merge(ids.compactMap { members[$0] }) }
             guard !merges.isEmpty else { return Outcome() }
-            try await apply(merges, tenantID: tenantID, userID: userID, on: connection, logger: logger)
+            try await apply(
+                merges, tenantID: tenantID, userID: userID, origin: MemoryRepository.Origin(jobID: jobID, requestID: nil),
+                on: connection, logger: logger)
             return Outcome(groups: merges.count, merged: merges.reduce(0) { $0 + $1.merged.count })
         }
     }
@@ -98,26 +101,19 @@ public struct ConsolidationRepository: Sendable {
     /// another transaction are skipped (taken next time).
     public func expire(type: String, before cutoff: Date, limit: Int, logger: Logger) async throws -> Int {
         try await client.withTransaction(logger: logger) { connection in
-            let rows = try await connection.query("""
-                DELETE FROM memory_items m
-                USING (
+            let gone = try await MemoryRepository.items(on: connection, """
+                DELETE FROM memory_items
+                WHERE id IN (
                     SELECT id FROM memory_items
                     WHERE type = \(type) AND greatest(happened_at, updated_at) < \(cutoff)
                     LIMIT \(limit) FOR UPDATE SKIP LOCKED
-                ) expired
-                WHERE m.id = expired.id
-                RETURNING m.id, m.tenant_id, m.user_id
+                )
+                RETURNING \(unescaped: MemoryRepository.columns)
                 """, logger: logger)
-            var ids: [String] = []
-            var tenants: [String] = []
-            var users: [String] = []
-            for try await (id, tenant, user) in rows.decode((String, String, String).self) {
-                ids.append(id)
-                tenants.append(tenant)
-                users.append(user)
-            }
-            guard !ids.isEmpty else { return 0 }
-            try await Self.deleteVectors(ids: ids, tenantIDs: tenants, on: connection, logger: logger)
+            guard !gone.isEmpty else { return 0 }
+            try await MemoryRepository.forget(
+                gone, reason: .expired, origin: MemoryRepository.Origin(jobID: nil, requestID: nil), on: connection, logger: logger)
+            let (ids, tenants, users) = (gone.map(\.id), gone.map(\.tenantID), gone.map(\.userID))
             try await connection.query("""
                 WITH gone AS (SELECT * FROM unnest(\(ids), \(tenants), \(users)) AS g(id, tenant_id, user_id))
                 UPDATE memory_categories c
@@ -128,7 +124,7 @@ public struct ConsolidationRepository: Sendable {
                 WHERE c.tenant_id = touched.tenant_id AND c.user_id = touched.user_id
                   AND c.summary_item_ids && \(ids)
                 """, logger: logger)
-            return ids.count
+            return gone.count
         }
     }
 
@@ -185,7 +181,8 @@ public struct ConsolidationRepository: Sendable {
     }
 
     private func apply(
-        _ merges: [Merge], tenantID: String, userID: String, on connection: PostgresConnection, logger: Logger
+        _ merges: [Merge], tenantID: String, userID: String, origin: MemoryRepository.Origin, on connection: PostgresConnection,
+        logger: Logger
     ) async throws {
         let old = merges.flatMap { $0.merged.map(\.id) }
         let new = merges.flatMap { merge in merge.merged.map { _ in merge.survivor.id } }
@@ -248,19 +245,11 @@ public struct ConsolidationRepository: Sendable {
                 ) ids ORDER BY n)
             WHERE c.tenant_id = \(tenantID) AND c.user_id = \(userID) AND c.summary_item_ids && \(old)
             """, logger: logger)
-        try await Self.deleteVectors(ids: old, tenantIDs: old.map { _ in tenantID }, on: connection, logger: logger)
-        try await connection.query(
-            "DELETE FROM memory_items WHERE tenant_id = \(tenantID) AND id = ANY(\(old))", logger: logger)
-    }
-
-    /// Deletes the vectors of memory items in every space (one index probe per space and item).
-    private static func deleteVectors(
-        ids: [String], tenantIDs: [String], on connection: PostgresConnection, logger: Logger
-    ) async throws {
-        try await connection.query("""
-            DELETE FROM embeddings e
-            USING embedding_spaces s, unnest(\(tenantIDs), \(ids)) AS d(tenant_id, id)
-            WHERE e.space_id = s.id AND e.tenant_id = d.tenant_id AND e.target_kind = 'memory_item' AND e.target_id = d.id
+        let gone = try await MemoryRepository.items(on: connection, """
+            DELETE FROM memory_items WHERE tenant_id = \(tenantID) AND id = ANY(\(old)) RETURNING \(unescaped: MemoryRepository.columns)
             """, logger: logger)
+        try await MemoryRepository.forget(
+            gone, reason: .consolidated, mergedInto: Dictionary(zip(old, new), uniquingKeysWith: { first, _ in first }), origin: origin,
+            on: connection, logger: logger)
     }
 }

@@ -17,18 +17,19 @@ public struct RecallRepository: Sendable {
     public struct Request: Sendable {
         public var tenantID: String
         public var userID: String
-        /// Item filters; messages have no type or category, so a type or category filter
+        /// Item filters; messages have no type, category or metadata, so such a filter
         /// leaves them out.
         public var filter: MemoryRepository.Filter
         public var kinds: Set<Kind>
         public var spaceID: String
-        public var vector: [Float]
+        /// Nil: by words only.
+        public var vector: [Float]?
         public var text: String
         /// Candidates taken from each signal, per kind.
         public var depth: Int
 
         public init(
-            tenantID: String, userID: String, filter: MemoryRepository.Filter, kinds: Set<Kind>, spaceID: String, vector: [Float],
+            tenantID: String, userID: String, filter: MemoryRepository.Filter, kinds: Set<Kind>, spaceID: String, vector: [Float]?,
             text: String, depth: Int
         ) {
             self.tenantID = tenantID
@@ -94,7 +95,9 @@ public struct RecallRepository: Sendable {
 
     public func candidates(_ request: Request, logger: Logger) async throws -> [Candidate] {
         let filter = request.filter
+        // Messages have no type, category or metadata: such a filter leaves them out.
         let messagesWanted = request.kinds.contains(.message) && filter.types.isEmpty && filter.categories.isEmpty
+            && filter.metadata.isEmpty
         var query: PostgresQuery = """
             WITH pool AS MATERIALIZED (
                 SELECT 'memory' AS kind, m.id, m.text, coalesce(m.happened_at, m.created_at) AS at, NULL::text AS name,
@@ -121,7 +124,8 @@ public struct RecallRepository: Sendable {
         if let agentID = filter.agentID { query.sql += " AND (g.agent_id IS NULL OR g.agent_id = \(bind(agentID)))" }
         if let since = filter.since { query.sql += " AND g.sent_at >= \(bind(since))" }
         if let until = filter.until { query.sql += " AND g.sent_at < \(bind(until))" }
-        let vector = bind(EmbeddingRepository.literal(request.vector))
+        if let asOf = filter.asOf { query.sql += " AND g.sent_at <= \(bind(asOf))" }
+        let vector = request.vector.map { bind(EmbeddingRepository.literal($0)) } ?? "NULL"
         let depth = bind(request.depth)
         // BM25 (k1 1.2, b 0.75) with each kind's rows as the collection; a term's document
         // frequency is exact because every row holding a query term is matched. Query
@@ -140,7 +144,7 @@ public struct RecallRepository: Sendable {
             vec AS (
                 SELECT kind, id, 1 - distance AS score, rank FROM (
                     SELECT kind, id, distance, row_number() OVER (PARTITION BY kind ORDER BY distance, id) AS rank
-                    FROM (SELECT kind, id, embedding <=> asked.v AS distance FROM pool CROSS JOIN asked WHERE embedding IS NOT NULL) AS scored
+                    FROM (SELECT kind, id, embedding <=> asked.v AS distance FROM pool CROSS JOIN asked WHERE embedding IS NOT NULL AND asked.v IS NOT NULL) AS scored
                 ) AS ranked WHERE rank <= \(depth)
             ),
             stats AS (

@@ -57,7 +57,7 @@ public struct ReminderRepository: Sendable {
         public var firedAt: Date?
         public var lastError: String?
         public var createdAt: Date
-        /// Set by `claimDue`: the tenant has a webhook to deliver the reminder to.
+        /// Set by `claimDue`: the tenant has a webhook subscribed to reminders.
         public var hasWebhook: Bool
     }
 
@@ -181,7 +181,7 @@ public struct ReminderRepository: Sendable {
         \(table).id, \(table).tenant_id, \(table).user_id, \(table).agent_id, \(table).memory_id, \(table).text,
         \(table).due_at, \(table).event_at, \(table).time_zone, \(table).state, \(table).attempts, \(table).late,
         \(table).fired_at, \(table).last_error, \(table).created_at,
-        EXISTS (SELECT 1 FROM tenant_webhooks w WHERE w.tenant_id = \(table).tenant_id)
+        EXISTS (SELECT 1 FROM tenant_webhooks w WHERE w.tenant_id = \(table).tenant_id AND 'proactive.reminder' = ANY(w.events))
         """
     }
 

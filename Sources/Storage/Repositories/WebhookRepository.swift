@@ -8,6 +8,8 @@ public struct WebhookRepository: Sendable {
         public var tenantID: String
         public var url: String
         public var secret: String
+        /// The event types it receives (`proactive.reminder`, `memory.updated`…).
+        public var events: [String]
         public var createdAt: Date
         public var updatedAt: Date
     }
@@ -20,12 +22,13 @@ public struct WebhookRepository: Sendable {
 
     /// Creates or replaces the tenant's webhook. An unknown tenant throws `.notFound`.
     @discardableResult
-    public func set(tenantID: String, url: String, secret: String, logger: Logger) async throws -> Webhook {
+    public func set(tenantID: String, url: String, secret: String, events: [String], logger: Logger) async throws -> Webhook {
         do {
             return try await webhooks("""
-                INSERT INTO tenant_webhooks (tenant_id, url, secret) VALUES (\(tenantID), \(url), \(secret))
-                ON CONFLICT (tenant_id) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret, updated_at = now()
-                RETURNING tenant_id, url, secret, created_at, updated_at
+                INSERT INTO tenant_webhooks (tenant_id, url, secret, events) VALUES (\(tenantID), \(url), \(secret), \(events))
+                ON CONFLICT (tenant_id) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret, events = EXCLUDED.events,
+                                                      updated_at = now()
+                RETURNING \(unescaped: Self.columns)
                 """, logger: logger)[0]
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
             throw StorageError(.notFound, "the tenant does not exist; it is created with its first API key")
@@ -34,7 +37,7 @@ public struct WebhookRepository: Sendable {
 
     public func get(tenantID: String, logger: Logger) async throws -> Webhook? {
         try await webhooks(
-            "SELECT tenant_id, url, secret, created_at, updated_at FROM tenant_webhooks WHERE tenant_id = \(tenantID)",
+            "SELECT \(unescaped: Self.columns) FROM tenant_webhooks WHERE tenant_id = \(tenantID)",
             logger: logger
         ).first
     }
@@ -42,17 +45,29 @@ public struct WebhookRepository: Sendable {
     /// Deletes the tenant's webhook; false if there was none.
     public func remove(tenantID: String, logger: Logger) async throws -> Bool {
         try await !webhooks(
-            "DELETE FROM tenant_webhooks WHERE tenant_id = \(tenantID) RETURNING tenant_id, url, secret, created_at, updated_at",
+            "DELETE FROM tenant_webhooks WHERE tenant_id = \(tenantID) RETURNING \(unescaped: Self.columns)",
             logger: logger
         ).isEmpty
     }
 
+    /// Whether the tenant's webhook receives events of this type (`memory.deleted`).
+    public func subscribes(tenantID: String, to eventType: String, logger: Logger) async throws -> Bool {
+        for try await _ in try await client.query(
+            "SELECT 1 FROM tenant_webhooks WHERE tenant_id = \(tenantID) AND \(eventType) = ANY(events)", logger: logger)
+        {
+            return true
+        }
+        return false
+    }
+
+    private static let columns = "tenant_id, url, secret, events, created_at, updated_at"
+
     private func webhooks(_ query: PostgresQuery, logger: Logger) async throws -> [Webhook] {
         var found: [Webhook] = []
-        for try await (tenant, url, secret, created, updated) in try await client.query(query, logger: logger)
-            .decode((String, String, String, Date, Date).self)
+        for try await (tenant, url, secret, events, created, updated) in try await client.query(query, logger: logger)
+            .decode((String, String, String, [String], Date, Date).self)
         {
-            found.append(Webhook(tenantID: tenant, url: url, secret: secret, createdAt: created, updatedAt: updated))
+            found.append(Webhook(tenantID: tenant, url: url, secret: secret, events: events, createdAt: created, updatedAt: updated))
         }
         return found
     }

@@ -77,7 +77,9 @@ public enum LLMWorkerApp {
                 cacheTTL: llm.budgetCacheTTL, logger: logger))
         let responder = ChatResponder(router: router, metering: metering, observer: observer, logger: logger)
         let extraction: MemoryExtraction = router.map { router in
-            .llm(LLMExtractor(router: router, model: llm.extractionModel, structuredOutput: llm.structuredOutput, metering: metering))
+            .llm(LLMExtractor(
+                router: router, model: llm.extractionModel, structuredOutput: llm.structuredOutput, metering: metering,
+                recall: RecallRepository(client: database)))
         } ?? .rules(RuleBasedExtractor())
         return try WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger, dependencies: dependencies,

@@ -7,8 +7,10 @@ import Storage
 import WorkerRuntime
 
 /// `memorize.v1`: conversation → its messages stored verbatim, and typed memory items
-/// citing them (a repeated fact reinforces), all idempotently → embed jobs for the new
-/// messages and items → `memory.created` events.
+/// citing them (a repeated fact reinforces, a changed one supersedes the old: by slot
+/// with the rules, by the model's word with an LLM), all idempotently → embed jobs for
+/// the new messages and items → `memory.created` events (`memory.superseded` through
+/// the outbox).
 ///
 /// Everything published afterwards has an id derived from the job id, so a redelivered
 /// job re-sends the same messages and every consumer deduplicates them.
@@ -30,12 +32,23 @@ struct MemorizeJobHandler: JobHandler {
                 name: message.name, content: message.content, sentAt: message.createdAt ?? conversationTime,
                 context: previous.map { MessageRepository.speakerLine(name: $0.name, role: $0.role.rawValue, content: $0.content) })
         }
-        let items = extracted.map { memory in
-            MemoryRepository.NewItem(
+        var items: [MemoryRepository.NewItem] = []
+        var restated: [String] = []
+        for memory in extracted {
+            let sources = memory.messageIndices.filter(messages.indices.contains)
+            if case .reinforce(let id) = memory.action {
+                restated.append(id)
+                continue
+            }
+            var supersedes: [String] = []
+            if case .supersede(let id) = memory.action { supersedes = [id] }
+            // The rules' statements name their speaker; an LLM decides supersession itself.
+            let slot = extractor == "rules" ? MemorySlot.of(memory.text, subject: sources.first.flatMap { messages[$0].name }) : nil
+            items.append(MemoryRepository.NewItem(
                 type: memory.type.rawValue, text: memory.text,
                 contentHash: MemoryRepository.contentHash(ofNormalized: MemoryText.normalized(memory.text)),
-                categories: memory.categories, happenedAt: memory.happenedAt,
-                messageIDs: memory.messageIndices.filter(messages.indices.contains).map { messages[$0].messageID })
+                categories: memory.categories, happenedAt: memory.happenedAt, messageIDs: sources.map { messages[$0].messageID },
+                validFrom: sources.map { messages[$0].sentAt }.max() ?? conversationTime, slot: slot, supersedes: supersedes))
         }
         let memories = MemoryRepository(client: database)
         let logger = context.logger
@@ -43,9 +56,13 @@ struct MemorizeJobHandler: JobHandler {
             let storedMessages = try await MessageRepository.record(
                 messages, tenantID: job.tenantID, userID: payload.userID, agentID: payload.agentID,
                 resourceID: payload.resourceID, jobID: job.id, on: connection, logger: logger)
-            let stored = try await memories.record(
+            let recorded = try await memories.record(
                 items, tenantID: job.tenantID, userID: payload.userID, agentID: payload.agentID,
-                resourceID: payload.resourceID, jobID: job.id, on: connection, logger: logger)
+                resourceID: payload.resourceID, source: job.id, origin: .job(job.id), on: connection, logger: logger)
+            let reinforced = try await memories.reinforce(
+                ids: restated, tenantID: job.tenantID, userID: payload.userID, source: job.id, origin: .job(job.id),
+                on: connection, logger: logger)
+            let stored = recorded.items
             let created = stored.filter { $0.sourceJobID == job.id }
             // Only the job that first stored a message embeds it; blank ones are kept but have no vector.
             let texts = Dictionary(messages.map { ($0.messageID, $0.embeddedText) }, uniquingKeysWith: { first, _ in first })
@@ -60,8 +77,8 @@ struct MemorizeJobHandler: JobHandler {
                 ids: embedJobs.map(\.id), tenantID: job.tenantID, type: JobCatalog.embed.description, userID: payload.userID,
                 parentID: job.id, on: connection, logger: logger)
             let result = MemorizeResult(
-                created: created.map(\.id), reinforced: stored.filter { $0.sourceJobID != job.id }.map(\.id),
-                embedJobID: embedJobs.first?.id, extractor: extractor)
+                created: created.map(\.id), reinforced: stored.filter { $0.sourceJobID != job.id }.map(\.id) + reinforced,
+                superseded: recorded.superseded.map(\.id), embedJobID: embedJobs.first?.id, extractor: extractor)
             try await JobRepository.recordResult(
                 id: job.id, resultJSON: String(decoding: try WireJSON.encoder().encode(result), as: UTF8.self),
                 on: connection, logger: logger)

@@ -3,6 +3,7 @@ import Foundation
 import LLM
 import Logging
 import Memory
+import Storage
 import WorkerRuntime
 
 /// How `memorize` turns a conversation into memories: an LLM when a provider is
@@ -12,7 +13,7 @@ enum MemoryExtraction: Sendable {
     case llm(LLMExtractor)
 
     /// The memories, and the extractor's name for the job's result (`rules`,
-    /// `llm:<model>:extract_memories.v3`).
+    /// `llm:<model>:extract_memories.v4`).
     func extract(_ job: JobEnvelope<MemorizeJob>, context: JobContext) async throws -> (memories: [ExtractedMemory], extractor: String) {
         let reference = job.payload.occurredAt ?? job.createdAt
         let zone = job.payload.timeZone.flatMap(TimeZone.init(identifier:))
@@ -26,7 +27,9 @@ enum MemoryExtraction: Sendable {
 }
 
 /// Memorize with an LLM: the versioned extraction prompt with structured output, the
-/// answer read by `MemoryExtractionOutput`. A malformed answer goes back to the model
+/// answer read by `MemoryExtractionOutput`. The prompt shows the user's current memories
+/// most related to the conversation (`known`), so the model can reinforce or supersede
+/// them instead of adding beside them. A malformed answer goes back to the model
 /// with what was wrong, up to `maxRepairs` times; if it stays malformed the job fails
 /// permanently with the reason (dead-lettered, replayable).
 struct LLMExtractor: Sendable {
@@ -36,12 +39,16 @@ struct LLMExtractor: Sendable {
     /// `json_schema` (OpenAI structured output) or `json_object` (providers without it, e.g. DeepSeek).
     let structuredOutput: Bool
     let metering: LLMMetering
+    let recall: RecallRepository
     var maxRepairs = 2
+    /// Known memories shown per call.
+    static let maxKnown = 20
 
     func extract(
         _ job: JobEnvelope<MemorizeJob>, reference: Date, timeZone: TimeZone?, context: JobContext
     ) async throws -> (memories: [ExtractedMemory], extractor: String) {
-        var messages = MemoryExtractionPrompt.messages(for: job.payload.messages, reference: reference, timeZone: timeZone)
+        let known = try await StorageFailure.classifying { try await knownMemories(for: job, logger: context.logger) }
+        var messages = MemoryExtractionPrompt.messages(for: job.payload.messages, reference: reference, timeZone: timeZone, known: known)
         var problem = ""
         for _ in 0...maxRepairs {
             let request = ChatRequest(
@@ -50,7 +57,8 @@ struct LLMExtractor: Sendable {
             let routed = try await metering.complete(
                 request, router: router, tenantID: job.tenantID, jobID: job.id, purpose: "memorize")
             do {
-                let memories = try MemoryExtractionOutput.parse(routed.completion.text, messageCount: job.payload.messages.count)
+                let memories = try MemoryExtractionOutput.parse(
+                    routed.completion.text, messageCount: job.payload.messages.count, known: known)
                 return (memories, "llm:\(routed.model):\(MemoryExtractionPrompt.version)")
             } catch {
                 problem = error.message
@@ -62,5 +70,21 @@ struct LLMExtractor: Sendable {
             }
         }
         throw JobFailure.permanent("invalid_llm_output: \(problem) (\(maxRepairs + 1) answers)")
+    }
+
+    /// The user's current memories (of this agent, and shared) that share the most words
+    /// with what the speakers said (BM25), at most `maxKnown`. Chosen before anything
+    /// of this job is stored, so a redelivered job is shown the same ones unless other
+    /// jobs changed the user's memory in between.
+    private func knownMemories(for job: JobEnvelope<MemorizeJob>, logger: Logger) async throws -> [MemoryExtractionPrompt.Known] {
+        let said = job.payload.messages.filter { $0.role == .user }.map(\.content).joined(separator: "\n")
+        guard !said.isEmpty else { return [] }
+        let found = try await recall.candidates(
+            RecallRepository.Request(
+                tenantID: job.tenantID, userID: job.payload.userID, filter: MemoryRepository.Filter(agentID: job.payload.agentID),
+                kinds: [.memory], spaceID: "", vector: nil, text: said, depth: Self.maxKnown),
+            logger: logger)
+        let ranked = found.compactMap { candidate in candidate.lexical.map { (candidate, $0.rank) } }.sorted { $0.1 < $1.1 }
+        return MemoryExtractionPrompt.Known.keyed(ranked.prefix(Self.maxKnown).map { ($0.0.id, $0.0.text) })
     }
 }

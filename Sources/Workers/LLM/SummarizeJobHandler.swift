@@ -27,7 +27,7 @@ struct SummarizeJobHandler: JobHandler {
             let items = try await StorageFailure.classifying {
                 try await categories.items(
                     tenantID: job.tenantID, userID: user, category: category, limit: Self.maxItems, logger: context.logger)
-            }.map { CategorySummary.Item(id: $0.id, text: $0.text) }
+            }.map { CategorySummary.Item(id: $0.id, text: $0.text, statedAt: $0.validFrom) }
             let (summary, used) = items.isEmpty ? (nil, []) : try await write(category: category, items: items, job: job)
             try await StorageFailure.classifying {
                 try await categories.setSummary(

@@ -23,7 +23,7 @@ struct ConsolidateJobHandler: JobHandler {
             }
             return try await consolidation.consolidate(
                 tenantID: job.tenantID, userID: job.payload.userID, spaceID: space,
-                threshold: job.payload.threshold ?? threshold, logger: context.logger)
+                threshold: job.payload.threshold ?? threshold, jobID: job.id, logger: context.logger)
         }
         merged.increment(by: outcome.merged)
         groups.increment(by: outcome.groups)

@@ -4,11 +4,13 @@ import Storage
 import WorkerRuntime
 
 /// `memory.created`: notes the user's touched categories for a debounced summary refresh,
-/// and schedules a reminder for an event whose stated time is still ahead.
+/// schedules a reminder for an event whose stated time is still ahead, and hands the
+/// event to a subscribed webhook.
 struct MemoryCreatedHandler: EventHandler {
     let memories: MemoryRepository
     let reminders: ReminderRepository
     let refreshes: SummaryRefreshRepository
+    let fanout: WebhookFanout
     let configuration: ProactiveWorkerApp.Configuration
     let clock: any WallClock
 
@@ -22,6 +24,7 @@ struct MemoryCreatedHandler: EventHandler {
             guard let reminder = try await reminder(for: event, now: now, context: context) else { return }
             try await reminders.schedule([reminder], logger: context.logger)
         }
+        try await fanout.deliver(event, logger: context.logger)
     }
 
     /// The reminder an event memory calls for: due `reminderLead` before its stated time
@@ -32,7 +35,7 @@ struct MemoryCreatedHandler: EventHandler {
     ) async throws -> ReminderRepository.NewReminder? {
         guard event.payload.memoryType == "event",
               let item = try await memories.get(id: event.payload.memoryID, tenantID: event.tenantID, logger: context.logger),
-              let eventAt = item.happenedAt, eventAt > now
+              item.validUntil == nil, let eventAt = item.happenedAt, eventAt > now
         else { return nil }
         return ReminderRepository.NewReminder(
             id: "\(item.id):reminder", tenantID: item.tenantID, userID: item.userID, agentID: item.agentID,

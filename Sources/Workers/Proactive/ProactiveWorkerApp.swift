@@ -9,8 +9,9 @@ import ServiceLifecycle
 import Storage
 public import WorkerRuntime
 
-/// Wires `memgrid-proactive-worker`: `memory.created` events (reminders, debounced summary
-/// refreshes), the reminder firing loop, webhook deliveries, and scheduled maintenance.
+/// Wires `memgrid-proactive-worker`: `memory.*` events (reminders, debounced summary
+/// refreshes, webhook fan-out), the reminder firing loop, the change-event outbox relay,
+/// webhook deliveries, and scheduled maintenance.
 /// See docs/proactive.md.
 public enum ProactiveWorkerApp {
     public struct Configuration: Sendable {
@@ -68,17 +69,25 @@ public enum ProactiveWorkerApp {
         let http = HTTPClient(
             eventLoopGroupProvider: .singleton, configuration: WebhookDelivery.httpClientConfiguration(timeout: proactive.webhookTimeout))
         let consolidation = ConsolidationRepository(client: database)
+        let relay = OutboxRelay(
+            outbox: EventOutbox(client: database), publisher: publisher, topology: topology, interval: proactive.pollInterval, logger: logger)
         let maintenance = MaintenanceScheduler(
             runs: MaintenanceRepository(client: database), consolidation: consolidation, publisher: publisher,
             topology: topology, configuration: proactive.maintenance, clock: clock, owner: instance, logger: logger)
         return try WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger,
-            dependencies: [database, HTTPClientService(client: http), firer, summaries, maintenance], publisher: publisher
+            dependencies: [database, HTTPClientService(client: http), firer, summaries, maintenance, relay], publisher: publisher
         ) { _ in
             var jobs = JobRouter()
+            let refreshes = SummaryRefreshRepository(client: database)
+            let fanout = WebhookFanout(webhooks: WebhookRepository(client: database), publisher: publisher, topology: topology)
             jobs.register(MemoryCreatedHandler(
-                memories: MemoryRepository(client: database), reminders: reminders,
-                refreshes: SummaryRefreshRepository(client: database), configuration: proactive, clock: clock))
+                memories: MemoryRepository(client: database), reminders: reminders, refreshes: refreshes, fanout: fanout,
+                configuration: proactive, clock: clock))
+            jobs.register(MemoryChangedHandler<MemoryUpdated>(refreshes: refreshes, fanout: fanout, configuration: proactive, clock: clock))
+            jobs.register(MemoryChangedHandler<MemorySuperseded>(refreshes: refreshes, fanout: fanout, configuration: proactive, clock: clock))
+            jobs.register(MemoryChangedHandler<MemoryDeleted>(refreshes: refreshes, fanout: fanout, configuration: proactive, clock: clock))
+            jobs.register(UserErasedHandler(fanout: fanout))
             jobs.register(WebhookDelivery(
                 webhooks: WebhookRepository(client: database), http: http, timeout: proactive.webhookTimeout, clock: clock))
             jobs.register(ConsolidateJobHandler(consolidation: consolidation, threshold: proactive.maintenance.threshold))
