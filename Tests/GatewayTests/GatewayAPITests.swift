@@ -161,15 +161,16 @@ struct GatewayAPITests {
         let key = try await fixture.key(tenant: "paging-tenant")
         let items = (0..<7).map {
             MemoryRepository.NewItem(
-                type: "knowledge", text: "fact \($0)", contentHash: "hash-\($0)", categories: ["personal"], happenedAt: nil)
+                type: "knowledge", text: "fact \($0)", contentHash: "hash-\($0)", categories: ["personal"], happenedAt: nil,
+                validFrom: Date())
         }
         // Items of one transaction share created_at: pages must split such ties exactly.
         try await fixture.database.withClient(url: fixture.database.url) { client in
             for (index, batch) in [items[0..<3], items[3..<5], items[5..<7]].enumerated() {
                 try await client.withTransaction(logger: fixture.logger) { connection in
                     _ = try await MemoryRepository(client: client).record(
-                        Array(batch), tenantID: "paging-tenant", userID: "ed", agentID: nil, resourceID: nil, jobID: "seed-\(index)",
-                        on: connection, logger: fixture.logger)
+                        Array(batch), tenantID: "paging-tenant", userID: "ed", agentID: nil, resourceID: nil, source: "seed-\(index)",
+                        origin: .job("seed-\(index)"), on: connection, logger: fixture.logger)
                 }
             }
         }

@@ -117,7 +117,7 @@ struct MessageRepositoryTests {
                 [.init(tenantID: "acme", targetKind: .message, targetID: stored[0].id, contentHash: "h", embedding: [1, 0, 0], text: "")],
                 spaceID: "s", dimensions: 3, logger: logger)
             #expect(try await Self.lexical("tea", client: client, logger: logger).first?.vector?.rank == 1)
-            _ = try await MemoryRepository(client: client).purge(tenantID: "acme", userID: "u", logger: logger)
+            _ = try await MemoryRepository(client: client).purge(tenantID: "acme", userID: "u", origin: .request("r"), logger: logger)
             #expect(try await Self.count("SELECT count(*)::int FROM memory_messages WHERE user_id = 'u'", client: client, logger: logger) == 0)
             #expect(try await Self.count("SELECT count(*)::int FROM embeddings", client: client, logger: logger) == 0)
             #expect(try await Self.count("SELECT count(*)::int FROM memory_messages", client: client, logger: logger) == 1)

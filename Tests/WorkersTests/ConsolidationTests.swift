@@ -46,8 +46,9 @@ struct ConsolidationFixture: Sendable {
         let hash = MemoryRepository.contentHash(ofNormalized: text)
         let stored = try await client.withTransaction(logger: logger) { connection in
             try await MemoryRepository(client: client).record(
-                [.init(type: type, text: text, contentHash: hash, categories: categories, happenedAt: nil)],
-                tenantID: "t1", userID: user, agentID: agent, resourceID: nil, jobID: job, on: connection, logger: logger)
+                [.init(type: type, text: text, contentHash: hash, categories: categories, happenedAt: nil, validFrom: Date())],
+                tenantID: "t1", userID: user, agentID: agent, resourceID: nil, source: job, origin: .job(job), on: connection, logger: logger
+            ).items
         }
         let id = try #require(stored.first?.id)
         if let vector { try await store(vector, for: id, space: Self.space, client: client) }

@@ -262,12 +262,14 @@ struct ProactiveWorkerTests {
                 try await MemoryRepository(client: client).record(
                     [
                         .init(type: "event", text: "Has a dentist appointment", contentHash: "h1", categories: ["health"],
-                              happenedAt: now.addingTimeInterval(7200)),
+                              happenedAt: now.addingTimeInterval(7200), validFrom: now),
                         .init(type: "event", text: "Went hiking", contentHash: "h2", categories: ["hobbies"],
-                              happenedAt: now.addingTimeInterval(-86400)),
-                        .init(type: "profile", text: "Likes tea", contentHash: "h3", categories: ["food"], happenedAt: nil),
+                              happenedAt: now.addingTimeInterval(-86400), validFrom: now),
+                        .init(type: "profile", text: "Likes tea", contentHash: "h3", categories: ["food"], happenedAt: nil, validFrom: now),
                     ],
-                    tenantID: "t1", userID: "u1", agentID: nil, resourceID: nil, jobID: "job-1", on: connection, logger: logger)
+                    tenantID: "t1", userID: "u1", agentID: nil, resourceID: nil, source: "job-1", origin: .job("job-1"), on: connection,
+                    logger: logger
+                ).items
             }
         }
         let replica = try fixture.start("replica")

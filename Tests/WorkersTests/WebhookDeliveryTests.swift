@@ -184,9 +184,12 @@ final class WebhookWorkerFixture: Sendable {
 
     /// Sets the tenant's webhook; returns the secret.
     @discardableResult
-    func setWebhook(tenant: String = hookedTenant, url: String, secret: String = "whsec_test_\(UUID().uuidString)") async throws -> String {
+    func setWebhook(
+        tenant: String = hookedTenant, url: String, secret: String = "whsec_test_\(UUID().uuidString)",
+        events: [String] = ["proactive.reminder"]
+    ) async throws -> String {
         _ = try await database.withClient(url: database.url) { client in
-            try await WebhookRepository(client: client).set(tenantID: tenant, url: url, secret: secret, logger: self.logger)
+            try await WebhookRepository(client: client).set(tenantID: tenant, url: url, secret: secret, events: events, logger: self.logger)
         }
         return secret
     }
