@@ -18,12 +18,13 @@ public struct ExtractedMemory: Codable, Hashable, Sendable {
     /// non-empty when known; empty when the producer could not say.
     public var messageIndices: [Int]
     /// What to do with it given what the user already has (the LLM decides; the rules
-    /// always add).
+    /// always add). Not encoded: it names stored items, so it means nothing outside the
+    /// job that decided it.
     public var action: Action
 
     /// An LLM's decision about a new fact, given the user's similar current memories
     /// (their ids here are the stored items').
-    public enum Action: Codable, Hashable, Sendable {
+    public enum Action: Hashable, Sendable {
         case add
         /// It restates this memory: reinforce it, store nothing new.
         case reinforce(String)
@@ -50,11 +51,11 @@ public struct ExtractedMemory: Codable, Hashable, Sendable {
         categories = try container.decode([String].self, forKey: .categories)
         happenedAt = try container.decodeIfPresent(Date.self, forKey: .happenedAt)
         messageIndices = try container.decodeIfPresent([Int].self, forKey: .messageIndices) ?? []
-        action = try container.decodeIfPresent(Action.self, forKey: .action) ?? .add
+        action = .add
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, text, categories, action
+        case type, text, categories
         case happenedAt = "happened_at"
         case messageIndices = "message_indices"
     }

@@ -48,7 +48,9 @@ struct JobTypeTests {
 
     @Test func routesAndTopologyNames() {
         #expect(JobCatalog.routes == [.embed: ["embed"], .llm: ["memorize", "summarize"], .proactive: ["webhook", "consolidate"]])
-        #expect(Topology().subscriptions == [.proactive: ["memory.created"]])
+        #expect(Topology().subscriptions == [
+            .proactive: ["memory.created", "memory.updated", "memory.superseded", "memory.deleted", "user.erased"],
+        ])
         let topology = Topology()
         #expect(topology.jobsExchange == "memgrid.jobs")
         #expect(topology.eventsExchange == "memgrid.events")

@@ -6,8 +6,8 @@ import Testing
 struct SchemaTests {
     static let expectedNames = [
         "envelope", "event_envelope", "embed.v1", "memorize.v1", "summarize.v1", "webhook.v1", "consolidate.v1",
-        "job.completed.v1", "job.dead_lettered.v1", "embedding.completed.v1", "memory.created.v1",
-        "budget.alert.v1", "proactive.reminder.v1",
+        "job.completed.v1", "job.dead_lettered.v1", "embedding.completed.v1", "memory.created.v1", "memory.updated.v1",
+        "memory.superseded.v1", "memory.deleted.v1", "user.erased.v1", "budget.alert.v1", "proactive.reminder.v1",
     ]
 
     @Test func namesAndOrder() {

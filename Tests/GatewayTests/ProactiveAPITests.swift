@@ -44,8 +44,12 @@ struct ProactiveAPITests {
         let shortSecret = try await fixture.request("PUT", "/v1/webhook", key: admin, json: ["url": "https://example.com/h", "secret": "short"])
         #expect(shortSecret.status == 400)
         #expect((shortSecret.json["error"] as? [String: Any])?["param"] as? String == "secret")
-        let unknown = try await fixture.request("PUT", "/v1/webhook", key: admin, json: ["url": "https://example.com/h", "events": "all"])
+        let unknown = try await fixture.request("PUT", "/v1/webhook", key: admin, json: ["url": "https://example.com/h", "hooks": "all"])
         #expect(unknown.errorCode == "unknown_parameter")
+        let unknownEvent = try await fixture.request(
+            "PUT", "/v1/webhook", key: admin, json: ["url": "https://example.com/h", "events": ["memory.updated", "job.completed"]])
+        #expect(unknownEvent.status == 400)
+        #expect((unknownEvent.json["error"] as? [String: Any])?["param"] as? String == "events")
         let missing = try await fixture.request("PUT", "/v1/webhook", key: admin, json: ["secret": "0123456789abcdef"])
         #expect(missing.errorCode == "missing_parameter")
 

@@ -15,7 +15,7 @@ struct LLMExtractionTests {
         #expect(messages[0].content.contains("UTC; the user's own zone is not known"))
         #expect(messages[0].content.contains("preferences, food, work"))
         #expect(!messages[0].content.contains("{{"))
-        #expect(messages[1].content == "[0] user: I moved to Lyon\n[1] assistant: Nice!")
+        #expect(messages[1].content == "[0] user: I moved to Lyon\n[1] assistant: Nice!\n\nKnown memories:\n(none)")
         #expect(MemoryExtractionPrompt.responseFormat.jsonSchema?.strict == true)
     }
 
@@ -28,7 +28,7 @@ struct LLMExtractionTests {
             for: [.init(role: .user, content: "Dentist tomorrow at 9am", createdAt: said)],
             reference: reference, timeZone: TimeZone(identifier: "Asia/Shanghai"))
         #expect(messages[0].content.contains("2026-03-15T01:30:00+08:00, a Sunday, in the user's time zone (Asia/Shanghai)"))
-        #expect(messages[1].content == "[0] user (2026-03-15T01:29:00+08:00): Dentist tomorrow at 9am")
+        #expect(messages[1].content.hasPrefix("[0] user (2026-03-15T01:29:00+08:00): Dentist tomorrow at 9am\n"))
         #expect(!messages[0].content.contains("{{"))
     }
 
@@ -43,7 +43,7 @@ struct LLMExtractionTests {
                 .init(role: .assistant, content: "Noted."),
             ],
             reference: reference, timeZone: nil)
-        #expect(messages[1].content == "[0] user Caroline: J'ai adopté un chat.\n[1] user Melanie: Trop bien !\n[2] assistant: Noted.")
+        #expect(messages[1].content.hasPrefix("[0] user Caroline: J'ai adopté un chat.\n[1] user Melanie: Trop bien !\n[2] assistant: Noted.\n"))
         #expect(messages[0].content.contains("message_indices"))
         #expect(messages[0].content.contains("in the conversation's own language (do not translate)"))
         #expect(!messages[0].content.contains("in English"))
@@ -58,6 +58,51 @@ struct LLMExtractionTests {
         }
         #expect(required.contains(.string("message_indices")))
         #expect(fields["message_indices"] == .object(["type": .string("array"), "items": .object(["type": .string("integer")])]))
+    }
+
+    /// The user's known memories follow the conversation under short keys; an answer's
+    /// actions name those keys and come back as the stored ids.
+    @Test func knownMemoriesAreShownByKeyAndActionsNameTheirIDs() throws {
+        let known = MemoryExtractionPrompt.Known.keyed([("item-lisbon", "Lives in Lisbon"), ("item-tea", "Likes green tea")])
+        let reference = try #require(WireJSON.parse("2026-03-14T09:00:00Z"))
+        let messages = MemoryExtractionPrompt.messages(
+            for: [.init(role: .user, content: "I moved to Berlin. I still love green tea. Hi!")], reference: reference, timeZone: nil,
+            known: known)
+        #expect(messages[1].content.hasSuffix("Known memories:\n[K1] Lives in Lisbon\n[K2] Likes green tea"))
+        #expect(messages[0].content.contains("`supersede`"))
+        let memories = try MemoryExtractionOutput.parse("""
+            {"memories": [
+              {"type": "profile", "text": "Lives in Berlin", "categories": ["location"], "happened_at": null, "message_indices": [0],
+               "action": "supersede", "target": "K1"},
+              {"type": "profile", "text": "Loves green tea", "categories": ["food"], "happened_at": null, "message_indices": [0],
+               "action": "reinforce", "target": "k2"},
+              {"type": "profile", "text": "Says hi", "categories": [], "happened_at": null, "message_indices": [0],
+               "action": "ignore", "target": null},
+              {"type": "skill", "text": "Speaks German", "categories": [], "happened_at": null, "message_indices": [0],
+               "action": "add", "target": null}
+            ]}
+            """, messageCount: 1, known: known)
+        #expect(memories.map(\.action) == [.supersede("item-lisbon"), .reinforce("item-tea"), .add])
+        #expect(memories.map(\.text) == ["Lives in Berlin", "Loves green tea", "Speaks German"])
+    }
+
+    @Test(arguments: [
+        (#"{"memories": [{"type": "profile", "text": "x", "categories": [], "message_indices": [0], "action": "supersede", "target": "K9"}]}"#,
+         "memories[0].target 'K9' is not a key shown"),
+        (#"{"memories": [{"type": "profile", "text": "x", "categories": [], "message_indices": [0], "action": "supersede", "target": "item-lisbon"}]}"#,
+         "memories[0].target 'item-lisbon' is not a key shown"),
+        (#"{"memories": [{"type": "profile", "text": "x", "categories": [], "message_indices": [0], "action": "reinforce"}]}"#,
+         "memories[0].target 'null'"),
+        (#"{"memories": [{"type": "profile", "text": "x", "categories": [], "message_indices": [0], "action": "replace", "target": "K1"}]}"#,
+         "memories[0].action 'replace'"),
+    ])
+    func rejectsActionsOnMemoriesNotShown(answer: String, reason: String) {
+        let known = MemoryExtractionPrompt.Known.keyed([("item-lisbon", "Lives in Lisbon")])
+        #expect {
+            try MemoryExtractionOutput.parse(answer, messageCount: 1, known: known)
+        } throws: { error in
+            (error as? MemoryExtractionOutput.Error)?.message.contains(reason) == true
+        }
     }
 
     @Test func readsAValidAnswer() throws {

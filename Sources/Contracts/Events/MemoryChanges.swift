@@ -106,7 +106,7 @@ public struct MemoryDeleted: EventPayload {
         try memory.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(reason, forKey: .reason)
-        try container.encode(mergedInto, forKey: .mergedInto)
+        try container.encodeIfPresent(mergedInto, forKey: .mergedInto)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -144,7 +144,7 @@ public struct MemoryRef: Codable, Hashable, Sendable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(memoryID, forKey: .memoryID)
         try container.encode(userID, forKey: .userID)
-        try container.encode(agentID, forKey: .agentID)
+        try container.encodeIfPresent(agentID, forKey: .agentID)
         try container.encode(memoryType, forKey: .memoryType)
         try container.encode(categories, forKey: .categories)
     }

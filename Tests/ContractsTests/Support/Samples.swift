@@ -96,6 +96,49 @@ enum Samples {
         occurredAt: date("2026-03-14T09:27:03.878Z"),
         payload: MemoryCreated(memoryID: "mem-9", userID: "user-123", memoryType: "profile", categories: []))
 
+    static let memoryUpdated = EventEnvelope(
+        id: "evt-01JQ8Z9A0000000000000006",
+        tenantID: tenant,
+        occurredAt: date("2026-03-14T10:02:11.305Z"),
+        correlationID: memorizeJobID,
+        trace: trace,
+        payload: MemoryUpdated(
+            memory: MemoryRef(memoryID: "mem-8", userID: "user-123", agentID: "agent-support", memoryType: "event", categories: ["home", "travel"]),
+            changed: ["text", "metadata"]))
+
+    static let memorySuperseded = EventEnvelope(
+        id: "evt-01JQ8Z9A0000000000000007",
+        tenantID: tenant,
+        occurredAt: date("2026-03-14T09:27:03.879Z"),
+        correlationID: memorizeJobID,
+        trace: trace,
+        payload: MemorySuperseded(
+            memory: MemoryRef(memoryID: "mem-3", userID: "user-123", agentID: "agent-support", memoryType: "profile", categories: ["location"]),
+            supersededBy: "mem-8", validUntil: date("2026-03-14T09:26:50.000Z")))
+
+    static let memoryDeleted = EventEnvelope(
+        id: "evt-01JQ8Z9A0000000000000008",
+        tenantID: tenant,
+        occurredAt: date("2026-03-14T09:00:01.420Z"),
+        correlationID: "consolidate:2026-03-14T09:00:00Z:tenant-acme:user-123",
+        trace: trace,
+        payload: MemoryDeleted(
+            memory: MemoryRef(memoryID: "mem-5", userID: "user-123", agentID: "agent-support", memoryType: "knowledge", categories: ["food"]),
+            reason: .consolidated, mergedInto: "mem-2"))
+
+    static let userErased = EventEnvelope(
+        id: "evt-01JQ8Z9A0000000000000009",
+        tenantID: tenant,
+        occurredAt: date("2026-03-14T11:45:30.002Z"),
+        correlationID: memorizeJobID,
+        trace: trace,
+        payload: UserErased(userID: "user-123", removed: {
+            var removed = UserErased.Removed()
+            (removed.memories, removed.messages, removed.vectors, removed.reminders) = (17, 240, 257, 2)
+            (removed.categories, removed.documents, removed.jobs, removed.history, removed.cacheEntries) = (5, 1, 12, 31, 250)
+            return removed
+        }()))
+
     static let budgetAlert = EventEnvelope(
         id: "budget-alert:tenant-acme:month:2026-03-01:0.8",
         tenantID: tenant,
