@@ -6,7 +6,7 @@ public import Foundation
 ///
 /// Read from the statement as the extractor writes it (§2), so it works on any memory in
 /// that form, extracted or added directly. The slot is prefixed with the lowercased
-/// subject when the statement names one (`caroline|residence`), so two speakers of one
+/// subject when the statement names one (`caroline:residence`), so two speakers of one
 /// conversation keep their own.
 public enum MemorySlot {
     /// Each slot and the statement openings (lowercase, subject removed) that fill it.
@@ -17,7 +17,7 @@ public enum MemorySlot {
         ("employer", #"^(now |currently )?(works|is working) (at|for) |^(started|has started|began) (working|a new job) (at|for) |^got a job (at|with) |^is employed (at|by) "#),
         ("occupation", #"^(now |currently )?(works|is working) as "#),
         ("school", #"^(now |currently )?(studies|is studying) at |^(goes to|attends) (school|college|university) |^is a student at |^is enrolled (at|in) "#),
-        ("relationship", #"^(now )?is (dating|married to|engaged to|in a relationship with|single|divorced)\b|^(got married to|got engaged to|broke up with|split up with|divorced) "#),
+        ("relationship", #"^(now )?is (dating|married|engaged|in a relationship|single|divorced|widowed|separated)\b|^(got married|got engaged|broke up with|split up with|divorced|separated from) "#),
         ("name", #"^name is |^is called |^goes by "#),
     ]
 
@@ -54,6 +54,6 @@ public enum MemorySlot {
             } else {
                 nil
             }
-        return slot.map { slot in owner.map { "\($0)|\(slot)" } ?? slot }
+        return slot.map { slot in owner.map { "\($0):\(slot)" } ?? slot }
     }
 }

@@ -20,11 +20,20 @@ struct LLMGatewayTests {
     /// Extraction requests carry a response format; "GARBLE" in the conversation makes
     /// the fake answer with something that is not JSON, every time. The memory it reads
     /// cites message 0, or message 1 when "SECOND" is in the conversation, or a message
-    /// that does not exist when "NOWHERE" is.
+    /// that does not exist when "NOWHERE" is. "MOVED" makes it answer "Lives in Berlin",
+    /// superseding the key the prompt showed for "Lives in Lyon" ("BADKEY": a key it was
+    /// never shown).
     static let fake = FakeOpenAIServer { request in
         guard request.responseFormat != nil else { return .reply(content: answer, usage: usage) }
         func said(_ marker: String) -> Bool { request.messages.contains { $0.content.contains(marker) } }
         if said("GARBLE") { return .reply(content: "Sure! Here are the memories.", usage: usage) }
+        if said("MOVED") || said("BADKEY") {
+            let shown = request.messages.last?.content.split(separator: "\n").first { $0.hasSuffix("] Lives in Lyon") }
+            let key = said("BADKEY") ? "K42" : shown.map { String($0.dropFirst().prefix { $0 != "]" }) } ?? "none shown"
+            return .reply(
+                content: #"{"memories": [{"type": "profile", "text": "Lives in Berlin", "categories": ["location"], "happened_at": null, "message_indices": [0], "action": "supersede", "target": "\#(key)"}]}"#,
+                usage: usage)
+        }
         let source = said("NOWHERE") ? 7 : said("SECOND") ? 1 : 0
         return .reply(
             content: #"{"memories": [{"type": "profile", "text": "Lives in Lyon", "categories": ["location"], "happened_at": null, "message_indices": [\#(source)]}]}"#,
@@ -97,6 +106,33 @@ struct LLMGatewayTests {
         #expect(((second["result"] as? [String: Any])?["reinforced"] as? [String]) == (result?["created"] as? [String]))
         let memories = try await fixture.request("GET", "/v1/memories?user_id=leo", key: key)
         #expect(memories.data.map { $0["text"] as? String } == ["Lives in Lyon"])
+    }
+
+    /// The extraction call is shown the user's related current memories; the model's
+    /// `supersede` of one closes it, and a key it was never shown is an invalid answer.
+    @Test func theModelSupersedesOnlyMemoriesItWasShown() async throws {
+        let fixture = try await Self.system.value
+        let key = try await fixture.key(tenant: "llm-supersede-tenant")
+        let first = try await GatewayAPITests.memorize("I live in Lyon.", user: "max", key: key, on: fixture)
+        let lyon = try #require(((first["result"] as? [String: Any])?["created"] as? [String])?.first)
+        let moved = try await GatewayAPITests.memorize("MOVED: I live in Berlin now, not in Lyon.", user: "max", key: key, on: fixture)
+        let result = moved["result"] as? [String: Any]
+        #expect(result?["superseded"] as? [String] == [lyon])
+        let berlin = try #require((result?["created"] as? [String])?.first)
+        let prompt = Self.fake.requests.last { $0.messages.contains { $0.content.contains("MOVED: I live in Berlin") } }
+        #expect(prompt?.messages.last?.content.contains("Known memories:\n[K1] Lives in Lyon") == true)
+
+        let current = try await fixture.request("GET", "/v1/memories?user_id=max", key: key)
+        #expect(current.data.map { $0["text"] as? String } == ["Lives in Berlin"])
+        let all = try await fixture.request("GET", "/v1/memories?user_id=max&include_superseded=true", key: key)
+        let old = try #require(all.data.first { $0["id"] as? String == lyon })
+        #expect(old["superseded_by"] as? String == berlin)
+        #expect(old["valid_until"] is String)
+        let history = try await fixture.request("GET", "/v1/memories/\(lyon)/history", key: key)
+        #expect(history.data.map { $0["action"] as? String } == ["created", "superseded"])
+        #expect(history.data.last?["related_id"] as? String == berlin)
+
+        try await Self.expectInvalidOutputDeadLetters("BADKEY: I live in Berlin", user: "max", key: key, on: fixture)
     }
 
     @Test func theExtractionPromptCarriesTheUsersTimeZone() async throws {

@@ -58,6 +58,18 @@ struct DocsTests {
         #expect(extract([user(example.says, name: example.name)], in: example.zone) == (example.expected.map { [$0] } ?? []))
     }
 
+    /// The slot table: what the user says, through the extractor, files under the slot.
+    @Test func documentedSlotsAreWhatMemorizeFiles() {
+        let rows = Self.table("slots")
+        #expect(rows.count >= 12)
+        for row in rows {
+            let name = row[1].isEmpty ? nil : row[1]
+            let memory = extract([user(row[0], name: name)], in: "UTC").first
+            let slot = memory.flatMap { MemorySlot.of($0.text, subject: name) }
+            #expect(slot == (row[2].isEmpty ? nil : row[2]), "\(row[0]) → \(memory?.text ?? "nothing")")
+        }
+    }
+
     /// Every documented keyword gives its category to a remembered fact that mentions it.
     @Test func documentedKeywordsGiveTheirCategory() {
         let rows = Self.table("categories")

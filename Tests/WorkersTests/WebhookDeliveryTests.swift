@@ -383,4 +383,47 @@ struct WebhookDeliveryTests {
             }
         }
     }
+
+    /// Change events go out through the outbox relay; a webhook subscribed to
+    /// `memory.deleted` only gets that one (not the edit before it, not reminders).
+    @Test("a webhook subscribed to memory.deleted receives only memory.deleted events")
+    func subscriptionsChooseTheEvents() async throws {
+        let receiver = WebhookReceiver { _, _ in .status(200) }
+        let fixture = try await WebhookWorkerFixture()
+        try await receiver.run {
+            try await fixture.run {
+                let tenant = WebhookWorkerFixture.hookedTenant
+                try await fixture.setWebhook(url: receiver.url, events: ["memory.deleted"])
+                let id = try await fixture.database.withClient(url: fixture.database.url) { client in
+                    let memories = MemoryRepository(client: client)
+                    let item = try await client.withTransaction(logger: fixture.logger) { connection in
+                        try await memories.record(
+                            [.init(type: "profile", text: "Likes tea", contentHash: "h-tea", categories: ["food"], happenedAt: nil,
+                                   validFrom: Date())],
+                            tenantID: tenant, userID: "u-5", agentID: nil, resourceID: nil, source: "job-5", origin: .job("job-5"),
+                            on: connection, logger: fixture.logger
+                        ).items[0]
+                    }
+                    _ = try await memories.update(
+                        id: item.id, tenantID: tenant, edit: .init(metadata: ["source": .string("crm")]), origin: .request("req-1"),
+                        logger: fixture.logger)
+                    _ = try await memories.delete(id: item.id, tenantID: tenant, origin: .request("req-2"), logger: fixture.logger)
+                    try await ReminderRepository(client: client).schedule([
+                        .init(
+                            id: "rem-\(UUID().uuidString)", tenantID: tenant, userID: "u-5", memoryID: nil, text: "Call the bank",
+                            dueAt: Date().addingTimeInterval(-1), eventAt: nil),
+                    ], logger: fixture.logger)
+                    return item.id
+                }
+                let eventID = "\(id):memory.deleted"
+                #expect(await TestBroker.eventually(timeout: .seconds(60)) { !receiver.requests(for: eventID).isEmpty })
+                let delivered = try #require(receiver.requests(for: eventID).first)
+                #expect(delivered.headers["x-memgrid-event-type"] == "memory.deleted")
+                #expect((delivered.event["payload"] as? [String: Any])?["reason"] as? String == "deleted")
+                // The edit's event and the reminder were published too, but not delivered here.
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(receiver.requests.map { $0.event["type"] as? String } == ["memory.deleted"])
+            }
+        }
+    }
 }
