@@ -95,7 +95,7 @@ public enum GatewayApp {
         let submitter = JobSubmitter(jobs: jobs, publisher: publisher, topology: topology)
         let cache = EmbeddingCache(client: redis, ttl: nil, metrics: factory, logger: logger)
         let embedder = QueryEmbedder(
-            cache: cache, rpc: rpc, topology: topology,
+            cache: cache, rpc: EmbedQueryClient(rpc: rpc, topology: topology),
             timeout: configuration.rpcTimeout, tokenizer: tokenizer)
 
         let sampler = DashboardSampler(

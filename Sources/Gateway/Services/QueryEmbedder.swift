@@ -14,8 +14,7 @@ struct QueryEmbedder: Sendable {
     }
 
     let cache: EmbeddingCache
-    let rpc: RPCClient
-    let topology: Topology
+    let rpc: EmbedQueryClient
     let timeout: Duration
     /// Counts tokens for usage when the vocabulary is at hand; else the workers' counts
     /// (cache hits then count 0).
@@ -36,32 +35,20 @@ struct QueryEmbedder: Sendable {
     }
 
     private func ask(_ texts: [String], space: ActiveSpace.Space) async throws -> Result {
-        let body = try WireJSON.encoder().encode(EmbedQuery(texts: texts, space: space.id))
-        let delivery: Delivery
         do {
-            delivery = try await rpc.call(
-                OutgoingMessage(
-                    exchange: "", routingKey: topology.rpcQueue(.embed), body: body,
-                    properties: MessageProperties(timestamp: Date(), type: EmbedQuery.type)),
-                timeout: timeout)
-        } catch let error as BrokerError where error.code == .replyTimeout {
+            let answer = try await rpc.embed(texts, space: space.id, timeout: timeout)
+            return Result(vectors: answer.vectors, tokens: answer.tokens)
+        } catch .timeout {
             throw APIError.timeout("no embedding worker answered within \(timeout)", code: "embedding_timeout")
-        } catch {
+        } catch .unreachable {
             throw APIError.unavailable("the embedding service is unreachable", code: "broker_unavailable")
-        }
-        if delivery.properties.type == RPCFailure.type {
-            let failure = try? WireJSON.decoder().decode(RPCFailure.self, from: delivery.body)
-            throw APIError.unavailable(failure?.message ?? "the embedding worker failed", code: "embedding_failed")
-        }
-        guard let result = try? WireJSON.decoder().decode(EmbedQueryResult.self, from: delivery.body),
-              let vectors = result.decodedVectors(), vectors.count == texts.count, result.tokens.count == texts.count
-        else {
+        } catch .failed(let message) {
+            throw APIError.unavailable(message, code: "embedding_failed")
+        } catch .malformed {
             throw APIError.unavailable("malformed answer from the embedding worker", code: "embedding_failed")
-        }
-        guard result.space == space.id else {
+        } catch .spaceMismatch(let answered) {
             throw APIError.unavailable(
-                "the embedding workers serve space \(result.space), searches use \(space.id)", code: "embedding_space_mismatch")
+                "the embedding workers serve space \(answered), searches use \(space.id)", code: "embedding_space_mismatch")
         }
-        return Result(vectors: vectors, tokens: result.tokens)
     }
 }

@@ -7,6 +7,7 @@ import Memory
 import Messaging
 import PostgresNIO
 public import Prometheus
+import Foundation
 import ServiceLifecycle
 import Storage
 public import WorkerRuntime
@@ -32,12 +33,16 @@ public enum LLMWorkerApp {
         public var structuredOutput: Bool
         /// How long a tenant's budget status is reused before it is read again.
         public var budgetCacheTTL: Duration
+        /// How long memorize waits for the conversation's vector before it picks the
+        /// memories shown to the model by words only.
+        public var knownMemoriesTimeout: Duration
 
         public init(environment: EnvironmentReader) throws {
             providers = try LLMConfiguration.load(environment: environment.values)
             extractionModel = environment.string("MEMGRID_LLM_EXTRACTION_MODEL", default: "")
             structuredOutput = try environment.choice("MEMGRID_LLM_STRUCTURED_OUTPUT", default: OutputFormat.jsonSchema) == .jsonSchema
             budgetCacheTTL = try environment.milliseconds("MEMGRID_BUDGET_CACHE_MS", default: .seconds(2))
+            knownMemoriesTimeout = try environment.milliseconds("MEMGRID_KNOWN_MEMORIES_TIMEOUT_MS", default: .seconds(2))
         }
 
         enum OutputFormat: String, CaseIterable, Sendable {
@@ -76,11 +81,19 @@ public enum LLMWorkerApp {
                 budgets: BudgetRepository(client: database), publisher: publisher, topology: topology,
                 cacheTTL: llm.budgetCacheTTL, logger: logger))
         let responder = ChatResponder(router: router, metering: metering, observer: observer, logger: logger)
-        let extraction: MemoryExtraction = router.map { router in
-            .llm(LLMExtractor(
+        var extraction = MemoryExtraction.rules(RuleBasedExtractor())
+        if let router {
+            // The extraction's known memories are found by the conversation's vector, asked of the embedding workers.
+            let rpc = RPCClient(
+                configuration: process.broker, replyQueue: topology.replyQueue(instance: UUID().uuidString.lowercased()),
+                publisher: publisher, logger: logger)
+            dependencies.append(RPCClientService(client: rpc))
+            extraction = .llm(LLMExtractor(
                 router: router, model: llm.extractionModel, structuredOutput: llm.structuredOutput, metering: metering,
-                recall: RecallRepository(client: database)))
-        } ?? .rules(RuleBasedExtractor())
+                known: KnownMemories(
+                    recall: RecallRepository(client: database), embedder: EmbedQueryClient(rpc: rpc, topology: topology),
+                    timeout: llm.knownMemoriesTimeout)))
+        }
         return try WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger, dependencies: dependencies,
             rpc: { request, replies in await responder.answer(request, replies: replies) },

@@ -3,7 +3,6 @@ import Foundation
 import LLM
 import Logging
 import Memory
-import Storage
 import WorkerRuntime
 
 /// How `memorize` turns a conversation into memories: an LLM when a provider is
@@ -39,15 +38,13 @@ struct LLMExtractor: Sendable {
     /// `json_schema` (OpenAI structured output) or `json_object` (providers without it, e.g. DeepSeek).
     let structuredOutput: Bool
     let metering: LLMMetering
-    let recall: RecallRepository
+    let known: KnownMemories
     var maxRepairs = 2
-    /// Known memories shown per call.
-    static let maxKnown = 20
 
     func extract(
         _ job: JobEnvelope<MemorizeJob>, reference: Date, timeZone: TimeZone?, context: JobContext
     ) async throws -> (memories: [ExtractedMemory], extractor: String) {
-        let known = try await StorageFailure.classifying { try await knownMemories(for: job, logger: context.logger) }
+        let known = try await known.related(to: job, logger: context.logger)
         var messages = MemoryExtractionPrompt.messages(for: job.payload.messages, reference: reference, timeZone: timeZone, known: known)
         var problem = ""
         for _ in 0...maxRepairs {
@@ -70,21 +67,5 @@ struct LLMExtractor: Sendable {
             }
         }
         throw JobFailure.permanent("invalid_llm_output: \(problem) (\(maxRepairs + 1) answers)")
-    }
-
-    /// The user's current memories (of this agent, and shared) that share the most words
-    /// with what the speakers said (BM25), at most `maxKnown`. Chosen before anything
-    /// of this job is stored, so a redelivered job is shown the same ones unless other
-    /// jobs changed the user's memory in between.
-    private func knownMemories(for job: JobEnvelope<MemorizeJob>, logger: Logger) async throws -> [MemoryExtractionPrompt.Known] {
-        let said = job.payload.messages.filter { $0.role == .user }.map(\.content).joined(separator: "\n")
-        guard !said.isEmpty else { return [] }
-        let found = try await recall.candidates(
-            RecallRepository.Request(
-                tenantID: job.tenantID, userID: job.payload.userID, filter: MemoryRepository.Filter(agentID: job.payload.agentID),
-                kinds: [.memory], spaceID: "", vector: nil, text: said, depth: Self.maxKnown),
-            logger: logger)
-        let ranked = found.compactMap { candidate in candidate.lexical.map { (candidate, $0.rank) } }.sorted { $0.1 < $1.1 }
-        return MemoryExtractionPrompt.Known.keyed(ranked.prefix(Self.maxKnown).map { ($0.0.id, $0.0.text) })
     }
 }
