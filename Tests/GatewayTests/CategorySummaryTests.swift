@@ -40,6 +40,27 @@ struct CategorySummaryTests {
         #expect(try await Self.categories("sam", key: stranger, on: fixture).isEmpty, "categories are tenant-scoped")
     }
 
+    /// Summaries follow changes, not only new memories: a superseded fact leaves its
+    /// category's summary, and deleting a category's last item clears it.
+    @Test func summariesFollowSupersededAndDeletedMemories() async throws {
+        let fixture = try await GatewayAPITests.system()
+        let key = try await fixture.key(tenant: "summary-change-tenant")
+        _ = try await GatewayAPITests.memorize("I live in Lyon. I use Obsidian for notes.", user: "kim", key: key, on: fixture)
+        var found: [String: [String: Any]] = [:]
+        #expect(try await TestBroker.eventually(timeout: .seconds(30)) {
+            found = try await Self.categories("kim", key: key, on: fixture)
+            return found["location"]?["summary"] as? String == "Lives in Lyon." && found["tools"]?["summary"] is String
+        }, "\(found)")
+        _ = try await GatewayAPITests.memorize("I moved to Porto.", user: "kim", key: key, on: fixture)
+        let tools = try #require((found["tools"]?["summary_item_ids"] as? [String])?.first)
+        #expect(try await fixture.request("DELETE", "/v1/memories/\(tools)", key: key).status == 200)
+        #expect(try await TestBroker.eventually(timeout: .seconds(30)) {
+            found = try await Self.categories("kim", key: key, on: fixture)
+            return found["location"]?["summary"] as? String == "Moved to Porto." && found["tools"]?["summary"] == nil
+        }, "\(found)")
+        #expect(found["location"]?["item_count"] as? Int == 1)
+    }
+
     @Test func theUsersTimeZoneResolvesStatedTimes() async throws {
         let fixture = try await GatewayAPITests.system()
         let key = try await fixture.key(tenant: "zone-tenant")

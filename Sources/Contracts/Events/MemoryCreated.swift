@@ -27,15 +27,6 @@ public struct MemoryCreated: EventPayload {
         case memoryType = "memory_type"
     }
 
-    public static var schema: JSONSchema {
-        .object(
-            [
-                "memory_id": .identifier(),
-                "user_id": .identifier(),
-                "agent_id": JSONSchema.identifier().nullable(),
-                "memory_type": .identifier("e.g. profile, event, knowledge, behavior; open-ended."),
-                "categories": .array(of: .identifier()),
-            ],
-            required: ["memory_id", "user_id", "memory_type", "categories"])
-    }
+    /// The fields every `memory.*` payload starts with (`MemoryRef`).
+    public static var schema: JSONSchema { MemoryRef.schema(adding: [:], required: []) }
 }

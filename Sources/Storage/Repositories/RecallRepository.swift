@@ -103,8 +103,14 @@ public struct RecallRepository: Sendable {
                 SELECT 'memory' AS kind, m.id, m.text, coalesce(m.happened_at, m.created_at) AS at, NULL::text AS name,
                        m.message_ids, m.reinforcement_count, m.lexemes, e.embedding
                 FROM memory_items m
-                LEFT JOIN embeddings e ON e.space_id = \(request.spaceID) AND e.tenant_id = \(request.tenantID)
-                                      AND e.target_kind = 'memory_item' AND e.target_id = m.id
+                -- One primary-key probe per row, whatever the statistics say (LIMIT keeps
+                -- the subquery from being flattened into a join): just after a bulk write
+                -- they are stale, and the planner scanned every vector of the space per
+                -- row instead (LoCoMo retrieve p50 14 → 150 ms).
+                LEFT JOIN LATERAL (
+                    SELECT embedding FROM embeddings WHERE space_id = \(request.spaceID) AND tenant_id = \(request.tenantID)
+                                                       AND target_kind = 'memory_item' AND target_id = m.id LIMIT 1
+                ) e ON true
                 WHERE \(request.kinds.contains(.memory)) AND m.tenant_id = \(request.tenantID) AND m.user_id = \(request.userID)
             """
         MemoryRepository.append(filter, to: &query, table: "m")
@@ -117,8 +123,10 @@ public struct RecallRepository: Sendable {
                 UNION ALL
                 SELECT 'message', g.id, g.content, g.sent_at, g.name, ARRAY[g.message_id], 1, g.lexemes, e.embedding
                 FROM memory_messages g
-                LEFT JOIN embeddings e ON e.space_id = \(bind(request.spaceID)) AND e.tenant_id = g.tenant_id
-                                      AND e.target_kind = 'message' AND e.target_id = g.id
+                LEFT JOIN LATERAL (
+                    SELECT embedding FROM embeddings WHERE space_id = \(bind(request.spaceID)) AND tenant_id = g.tenant_id
+                                                       AND target_kind = 'message' AND target_id = g.id LIMIT 1
+                ) e ON true
                 WHERE \(bind(messagesWanted)) AND g.tenant_id = \(bind(request.tenantID)) AND g.user_id = \(bind(request.userID))
             """
         if let agentID = filter.agentID { query.sql += " AND (g.agent_id IS NULL OR g.agent_id = \(bind(agentID)))" }
