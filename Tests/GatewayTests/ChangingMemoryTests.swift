@@ -231,4 +231,45 @@ struct ChangingMemoryTests {
         #expect(try await fixture.request("GET", "/v1/memories/\(ids[0])/history", key: key).status == 404)
         try await TestBroker.admin.deleteQueues([reminders])
     }
+
+    /// A Python service written from docs/contracts.md alone (`Tests/Clients/events_client.py`,
+    /// pika) receives each change event with the envelope, AMQP properties and payload
+    /// fields the document promises.
+    @Test func aPythonConsumerWrittenFromTheDocsReceivesEveryChangeEvent() async throws {
+        let fixture = try await GatewayAPITests.system()
+        let key = try await fixture.key(tenant: "python-events-tenant")
+        let environment = ProcessInfo.processInfo.environment
+        let python = try #require(environment["MEMGRID_STACK_PYTHON"], "run under `scripts/stack.sh env`")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Clients/events_client.py")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [
+            script.path, environment["MEMGRID_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:35672/",
+            Topology(prefix: fixture.prefix).eventsExchange, "python-events-tenant",
+            "memory.created", "memory.updated", "memory.superseded", "memory.deleted", "user.erased",
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let reader = output.fileHandleForReading
+        let first = await Task.detached { String(decoding: reader.availableData, as: UTF8.self) }.value
+        #expect(first.hasPrefix("ready"), "\(first)")
+
+        let rome = try await fixture.request("POST", "/v1/memories", key: key, json: ["user_id": "py", "text": "Lives in Rome"])
+        let paris = try await fixture.request("POST", "/v1/memories", key: key, json: ["user_id": "py", "text": "Lives in Paris"])
+        #expect(rome.status == 201 && paris.status == 201)
+        let parisID = try #require(paris.json["id"] as? String)
+        _ = try await fixture.request("PATCH", "/v1/memories/\(parisID)", key: key, json: ["metadata": ["source": "python"]])
+        _ = try await fixture.request("DELETE", "/v1/memories/\(parisID)", key: key)
+        _ = try await fixture.request("DELETE", "/v1/users/py", key: key)
+
+        let rest = await Task.detached { () -> String in
+            process.waitUntilExit()
+            return String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
+        }.value
+        #expect(process.terminationStatus == 0, "\(first)\(rest)")
+        #expect(rest.contains("ok memory.superseded") && rest.contains("ok user.erased"), "\(rest)")
+    }
 }
