@@ -131,6 +131,8 @@ public enum GatewayApp {
         MemoriesAPI(memories: memories, history: MemoryHistoryRepository(client: postgres), submitter: submitter, maxBody: maxBody)
             .register(on: api)
         UsersAPI(erasure: UserErasure(client: postgres), cache: cache).register(on: api)
+        DocumentsAPI(documents: DocumentRepository(client: postgres), space: space, embedder: embedder, maxBody: maxBody)
+            .register(on: api)
         ChatAPI(rpc: rpc, topology: topology, timeout: configuration.chatTimeout, maxBody: maxBody).register(on: api)
         UsageAPI(usage: UsageRepository(client: postgres), budgets: BudgetRepository(client: postgres)).register(on: api)
         CategoriesAPI(categories: CategoryRepository(client: postgres)).register(on: api)

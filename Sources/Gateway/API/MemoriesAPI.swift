@@ -132,16 +132,7 @@ struct MemoriesAPI: Sendable {
         let tenantID = try context.tenantID()
         let query = request.uri.queryParameters
         let userID = try requireUser(query)
-        let limit = try query.get("limit").map { text in
-            guard let limit = Int(text), (1...Self.maxPageSize).contains(limit) else {
-                throw APIError.invalid("limit must be between 1 and \(Self.maxPageSize)", param: "limit")
-            }
-            return limit
-        } ?? 20
-        let cursor = try query.get("cursor").map { text in
-            guard let cursor = Self.decodeCursor(text) else { throw APIError.invalid("cursor is not one this API returned", param: "cursor") }
-            return cursor
-        }
+        let paging = try PageQuery(query, maxPageSize: Self.maxPageSize)
         let filters = MemoryFilters(
             types: Self.nonEmpty(query.getAll("type")),
             categories: Self.nonEmpty(query.getAll("category")),
@@ -152,19 +143,14 @@ struct MemoriesAPI: Sendable {
                 guard let flag = Bool(text) else { throw APIError.invalid("include_superseded must be true or false", param: "include_superseded") }
                 return flag
             },
-            metadata: try query.get("metadata").map { text in
-                guard let object = try? WireJSON.decoder().decode([String: JSONValue].self, from: Data(text.utf8)) else {
-                    throw APIError.invalid("metadata must be a JSON object, e.g. {\"source\":\"crm\"}", param: "metadata")
-                }
-                return object
-            })
+            metadata: try query.get("metadata").map { try MemoryMetadata.parse(query: $0, param: "metadata") })
         let agentID = query.get("agent_id")
         if let agentID { try IDRules.check(agentID, param: "agent_id") }
         let page = try await memories.list(
             tenantID: tenantID, userID: userID, filter: try filters.repositoryFilter(agentID: agentID, params: ("type", "since", "metadata")),
-            after: cursor, limit: limit, logger: context.logger)
+            after: paging.cursor, limit: paging.limit, logger: context.logger)
         return try .json(ListBody(
-            data: page.items.map { MemoryView($0) }, nextCursor: page.next.map(Self.encodeCursor), hasMore: page.next != nil))
+            data: page.items.map { MemoryView($0) }, nextCursor: page.next.map(PageQuery.encode), hasMore: page.next != nil))
     }
 
     func get(_ request: Request, context: GatewayContext) async throws -> Response {
@@ -300,19 +286,5 @@ struct MemoriesAPI: Sendable {
 
     private static func nonEmpty(_ values: [String]) -> [String]? {
         values.isEmpty ? nil : values
-    }
-
-    static func encodeCursor(_ cursor: MemoryRepository.Cursor) -> String {
-        Data("\(cursor.createdAtMicroseconds)|\(cursor.id)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decodeCursor(_ text: String) -> MemoryRepository.Cursor? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let decoded = String(data: data, encoding: .utf8) else { return nil }
-        let parts = decoded.split(separator: "|", maxSplits: 1)
-        guard parts.count == 2, let micros = Int64(parts[0]) else { return nil }
-        return MemoryRepository.Cursor(createdAtMicroseconds: micros, id: String(parts[1]))
     }
 }

@@ -122,6 +122,15 @@ enum MemoryMetadata {
     static let maxKeyLength = 64
     static let maxStringLength = 1024
 
+    /// A query parameter's metadata filter: a JSON object (`{"source":"crm"}`), checked.
+    static func parse(query text: String, param: String) throws -> [String: JSONValue] {
+        guard let object = try? WireJSON.decoder().decode([String: JSONValue].self, from: Data(text.utf8)) else {
+            throw APIError.invalid("\(param) must be a JSON object, e.g. {\"source\":\"crm\"}", param: param)
+        }
+        try check(object, param: param)
+        return object
+    }
+
     static func check(_ metadata: [String: JSONValue], param: String) throws {
         guard metadata.count <= maxKeys else { throw APIError.invalid("\(param) holds more than \(maxKeys) keys", param: param) }
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {

@@ -202,8 +202,11 @@ public struct EmbeddingSpaceRepository: Sendable {
         try await client.query("DELETE FROM embedding_spaces WHERE id = \(spaceID) AND NOT active", logger: logger)
     }
 
-    /// The space's partial HNSW (cosine) index, if missing; an invalid one (a concurrent
-    /// build that was interrupted) is dropped and rebuilt. `concurrently` lets writes go on.
+    /// The space's partial HNSW (cosine) index over its documents, if missing; an invalid
+    /// one (a concurrent build that was interrupted) is dropped and rebuilt. `concurrently`
+    /// lets writes go on. Memory items and messages are left out: every search of them is
+    /// for one user, an exact scan of that user's rows (`RecallRepository`), and keeping
+    /// them in the graph cost every memorize most of its write time (docs/benchmarks.md).
     public func buildIndex(spaceID: String, dimensions: Int, concurrently: Bool = false, logger: Logger) async throws {
         let name = Self.indexName(spaceID)
         let mode = concurrently ? "CONCURRENTLY " : ""
@@ -214,7 +217,8 @@ public struct EmbeddingSpaceRepository: Sendable {
         let literal = spaceID.replacingOccurrences(of: "'", with: "''")
         try await client.query(PostgresQuery(unsafeSQL: """
             CREATE INDEX \(mode)IF NOT EXISTS \(name) ON embeddings
-            USING hnsw ((embedding::vector(\(dimensions))) vector_cosine_ops) WHERE space_id = '\(literal)'
+            USING hnsw ((embedding::vector(\(dimensions))) vector_cosine_ops)
+            WHERE space_id = '\(literal)' AND target_kind = 'document'
             """), logger: logger)
     }
 
