@@ -9,7 +9,8 @@ import WorkerRuntime
 /// `memgrid bench index`: the cost of a space's HNSW index during a bulk load. The same
 /// vectors go into a space whose index exists (every upsert grows the graph: how the
 /// active space is written) and into a standby space that is indexed once at the end
-/// (how a re-embed fills a new space, docs/reembedding.md). Same upserts, same batches.
+/// (how a re-embed fills a new space, docs/reembedding.md). Same upserts, same batches,
+/// of document targets: the index holds documents only.
 struct BenchIndexCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
@@ -50,7 +51,7 @@ struct BenchIndexCommand: AsyncParsableCommand {
                 for offset in stride(from: 0, to: count, by: batch) {
                     let rows = (offset..<min(offset + batch, count)).map { index in
                         EmbeddingRepository.Row(
-                            tenantID: scratch.tenant, targetKind: .memoryItem, targetID: "v\(index)", contentHash: "bench",
+                            tenantID: scratch.tenant, targetKind: .document, targetID: "v\(index)", contentHash: "bench",
                             embedding: vectors[index], text: "")
                     }
                     try await repository.upsert(rows, spaceID: space, dimensions: dimensions, logger: logger)
