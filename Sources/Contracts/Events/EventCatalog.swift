@@ -6,7 +6,7 @@ public enum EventCatalog {
     public static let jobDeadLettered = EventType(name: "job.dead_lettered", version: 1)
     /// An embed job stored its vectors.
     public static let embeddingCompleted = EventType(name: "embedding.completed", version: 1)
-    /// A memory item was created (memorize, or consolidation by the proactive agent).
+    /// A memory item was created (memorize, or a direct add through the API).
     public static let memoryCreated = EventType(name: "memory.created", version: 1)
     /// A memory item was edited.
     public static let memoryUpdated = EventType(name: "memory.updated", version: 1)
