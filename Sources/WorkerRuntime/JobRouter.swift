@@ -55,6 +55,9 @@ public struct JobRouter: Sendable {
     ) {
         let type = handler.type
         entries[type.description] = { body, attempt, redelivered, logger in
+            guard !WireJSON.containsNUL(body) else {
+                throw JobFailure.invalid("a string holds a NUL (U+0000) character, which cannot be stored")
+            }
             let job: JobEnvelope<Handler.Payload>
             do {
                 job = try WireJSON.decoder().decode(JobEnvelope<Handler.Payload>.self, from: body)

@@ -102,10 +102,18 @@ public final class JobWorker: Service, Sendable {
 
     func process(_ delivery: Delivery) async {
         metrics.consumed.increment()
-        let attempt = Int(delivery.properties.headers[WireHeader.attempt]?.intValue ?? 1)
+        let attemptHeader = delivery.properties.headers[WireHeader.attempt]?.intValue ?? 1
+        let attempt = Int(clamping: min(max(attemptHeader, 1), Self.maxAttemptHeader))
         var logger = self.logger
         if let id = delivery.properties.messageID { logger[metadataKey: "job.id"] = "\(id)" }
         let header = observer == nil ? nil : try? WireJSON.decoder().decode(JobHeader.self, from: delivery.body)
+
+        // Other publishers write this header too; arithmetic on a hostile value must not trap.
+        guard attemptHeader == Int64(attempt) else {
+            return await deadLetter(
+                delivery, header, reason: .invalid,
+                error: "\(WireHeader.attempt) must be between 1 and \(Self.maxAttemptHeader)", attempt: attempt)
+        }
 
         guard let type = delivery.properties.type ?? Self.typeFromBody(delivery.body) else {
             return await deadLetter(delivery, header, reason: .malformed, error: "body is not a job envelope", attempt: attempt)
@@ -140,6 +148,9 @@ public final class JobWorker: Service, Sendable {
             }
         }
     }
+
+    /// Far above any retry policy, far below overflow.
+    static let maxAttemptHeader: Int64 = 1_000_000
 
     private func notify(_ event: JobEvent, _ header: JobHeader?) async {
         guard let observer, let header else { return }

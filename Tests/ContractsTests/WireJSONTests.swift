@@ -89,6 +89,39 @@ struct WireJSONTests {
     }
 }
 
+/// `containsNUL` against a reference: decode the JSON and look at every string.
+@Suite struct NULScanTests {
+    static func reference(_ json: Data) -> Bool {
+        func holds(_ value: Any) -> Bool {
+            switch value {
+            case let string as String: string.utf8.contains(0)
+            case let object as [String: Any]: object.contains { $0.key.utf8.contains(0) || holds($0.value) }
+            case let array as [Any]: array.contains(where: holds)
+            default: false
+            }
+        }
+        return holds(try! JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed]))
+    }
+
+    @Test(arguments: [
+        #"{"a":"x\u0000"}"#, #"{"a":"x\\u0000"}"#, #"{"a":"x\\\u0000"}"#, #"{"a\u0000":1}"#,
+        #"{"a":"\u00001"}"#, #"{"a":"u0000"}"#, #"["\u0001","\\"]"#, #"{"a":"\\"}"#,
+    ])
+    func agreesWithDecoding(json: String) {
+        #expect(WireJSON.containsNUL(Data(json.utf8)) == Self.reference(Data(json.utf8)))
+    }
+
+    @Test func agreesOnRandomStrings() throws {
+        var random = SplitMix64(seed: 7)
+        let alphabet: [Character] = ["\\", "u", "0", "a", "\0", "\"", "1"]
+        for _ in 0..<2000 {
+            let text = String((0..<Int.random(in: 0...10, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
+            let json = try JSONEncoder().encode(["k": text])
+            #expect(WireJSON.containsNUL(json) == text.utf8.contains(0), "\(text.debugDescription)")
+        }
+    }
+}
+
 /// Deterministic generator, so a failure reproduces.
 struct SplitMix64: RandomNumberGenerator {
     var state: UInt64

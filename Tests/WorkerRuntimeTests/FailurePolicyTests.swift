@@ -102,6 +102,7 @@ struct FailurePolicyTests {
         (#"{"attempt":1,"created_at":"2026-01-01T00:00:00Z","id":"u","kind":"probe","payload":{"n":1},"tenant_id":"t","version":9}"#, "probe.v9", "unknown_type"),
         (#"{"attempt":1,"created_at":"2026-01-01T00:00:00Z","id":"i","kind":"probe","payload":{"n":"seven"},"tenant_id":"t","version":1}"#, "probe.v1", "invalid"),
         (#"{"attempt":1,"created_at":"2026-01-01T00:00:00Z","id":"m","kind":"other","payload":{"n":1},"tenant_id":"t","version":1}"#, "probe.v1", "invalid"),
+        (#"{"attempt":1,"created_at":"2026-01-01T00:00:00Z","id":"n\u0000","kind":"probe","payload":{"n":1},"tenant_id":"t","version":1}"#, "probe.v1", "invalid"),
     ])
     func poisonMessages(body: String, type: String, reason: String) async throws {
         let handler = ScriptedHandler()
@@ -115,6 +116,22 @@ struct FailurePolicyTests {
         #expect(dead.first?.body == Data(body.utf8))
         #expect(dead.first?.properties.headers[WireHeader.deadLetterReason] == .string(reason))
         #expect(dead.first?.properties.headers[WireHeader.attempt] == .int(1))
+    }
+
+    @Test("an attempt header out of range from another publisher is dead-lettered, not trapped on", arguments: [Int64.min, 0, Int64.max])
+    func hostileAttemptHeader(value: Int64) async throws {
+        let handler = ScriptedHandler()
+        let harness = try await WorkerHarness(handler: handler)
+        harness.start()
+        let body = try WireJSON.encoder().encode(JobEnvelope(
+            id: "hostile", type: JobType(kind: "probe", version: 1, queue: harness.queue), tenantID: "t1", payload: Probe(n: 1)))
+        try await harness.publishRaw(body, id: "hostile", type: "probe.v1", headers: [WireHeader.attempt: .int(value)])
+        let dead = try await harness.deadLetters(count: 1)
+        try await harness.publishJob(id: "after")
+        #expect(await TestBroker.eventually { handler.callCount == 1 })
+        await harness.stop()
+        #expect(dead.first?.properties.headers[WireHeader.deadLetterReason] == .string("invalid"))
+        #expect(dead.first?.properties.headers[WireHeader.error] == .string("x-memgrid-attempt must be between 1 and 1000000"))
     }
 
     @Test("a message without a type property is routed by its envelope")

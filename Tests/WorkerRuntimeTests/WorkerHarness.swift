@@ -84,10 +84,13 @@ final class WorkerHarness: Sendable {
         try await publishRaw(body, id: id, type: type)
     }
 
-    func publishRaw(_ body: Data, id: String, type: String?, routingKey: String = "probe") async throws {
+    func publishRaw(
+        _ body: Data, id: String, type: String?, routingKey: String = "probe", headers: [String: HeaderValue] = [:]
+    ) async throws {
+        var properties = MessageProperties(messageID: id, type: type)
+        properties.headers = headers
         try await publisher.publish(OutgoingMessage(
-            exchange: topology.jobsExchange, routingKey: routingKey, body: body,
-            properties: MessageProperties(messageID: id, type: type)))
+            exchange: topology.jobsExchange, routingKey: routingKey, body: body, properties: properties))
     }
 
     /// Waits until `count` messages sit in the dead-letter queue, then takes them.

@@ -41,6 +41,9 @@ struct PageQuery {
         }
     }
 
+    /// 9999-12-31T23:59:59.999999Z.
+    private static let maxMicroseconds: Int64 = 253_402_300_799_999_999
+
     static func encode(_ cursor: MemoryRepository.Cursor) -> String {
         Data("\(cursor.createdAtMicroseconds)|\(cursor.id)".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
@@ -51,7 +54,11 @@ struct PageQuery {
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let decoded = String(data: data, encoding: .utf8) else { return nil }
         let parts = decoded.split(separator: "|", maxSplits: 1)
-        guard parts.count == 2, let micros = Int64(parts[0]) else { return nil }
+        // Forged values must fail here, not as a PostgreSQL error: the time within
+        // years 1970–9999, the id plain text of a sane length.
+        guard parts.count == 2, let micros = Int64(parts[0]), (0...maxMicroseconds).contains(micros),
+              (1...1024).contains(parts[1].utf8.count), !parts[1].utf8.contains(0)
+        else { return nil }
         return MemoryRepository.Cursor(createdAtMicroseconds: micros, id: String(parts[1]))
     }
 }

@@ -32,6 +32,10 @@ public struct APIError: Error, Sendable, Equatable {
         APIError(status: .badRequest, type: "invalid_request_error", code: code, message: message, param: param)
     }
 
+    static func nulCharacter(param: String) -> APIError {
+        .invalid("\(param) must not contain NUL (U+0000) characters", param: param, code: "nul_character")
+    }
+
     static func notFound(_ message: String, code: String = "not_found") -> APIError {
         APIError(status: .notFound, type: "invalid_request_error", code: code, message: message)
     }

@@ -12,6 +12,7 @@ struct EdgeMiddleware: RouterMiddleware {
         let requestID = context.id
         var response: Response
         do {
+            try Self.rejectNUL(in: request)
             response = try await next(request, context)
         } catch let error as APIError {
             response = error.response(requestID: requestID)
@@ -23,6 +24,17 @@ struct EdgeMiddleware: RouterMiddleware {
         }
         response.headers[.init("x-request-id")!] = requestID
         return response
+    }
+
+    /// Path segments and query parameters reach PostgreSQL as text, which cannot hold U+0000.
+    static func rejectNUL(in request: Request) throws {
+        let uri = request.uri
+        for (name, value) in uri.queryParameters where name.utf8.contains(0) || value.utf8.contains(0) {
+            throw APIError.nulCharacter(param: String(name))
+        }
+        if uri.path.removingPercentEncoding?.utf8.contains(0) ?? false {
+            throw APIError.nulCharacter(param: "path")
+        }
     }
 
     static func apiError(for error: HTTPError) -> APIError {

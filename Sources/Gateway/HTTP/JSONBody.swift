@@ -42,6 +42,7 @@ enum JSONBody {
         }
         guard json is [String: Any] else { throw APIError.invalid("body must be a JSON object", code: "invalid_json") }
         try check(json, against: Body.shape, path: "")
+        try rejectNUL(in: json, path: "")
         do {
             return try WireJSON.decoder().decode(Body.self, from: data)
         } catch let error as DecodingError {
@@ -63,6 +64,25 @@ enum JSONBody {
             for (index, item) in array.enumerated() { try check(item, against: element, path: "\(path)[\(index)]") }
         default:
             break  // wrong kinds are reported by the decoder with their path
+        }
+    }
+
+    /// PostgreSQL text cannot hold U+0000, so a string (or object key) with one is the
+    /// client's error, named by its path, rather than a failed query later.
+    private static func rejectNUL(in value: Any, path: String) throws {
+        switch value {
+        case let string as String where string.utf8.contains(0):
+            throw APIError.nulCharacter(param: path)
+        case let object as [String: Any]:
+            for (key, inner) in object {
+                let field = path.isEmpty ? key : "\(path).\(key)"
+                if key.utf8.contains(0) { throw APIError.nulCharacter(param: field) }
+                try rejectNUL(in: inner, path: field)
+            }
+        case let array as [Any]:
+            for (index, item) in array.enumerated() { try rejectNUL(in: item, path: "\(path)[\(index)]") }
+        default:
+            break
         }
     }
 

@@ -23,7 +23,7 @@ extension DeadLetter {
         originalRoutingKey = string(WireHeader.originalRoutingKey) ?? death?.routingKey
         attempt = headers[WireHeader.attempt]?.intValue.map { Int(clamping: $0) }
         deadLetteredAt = string(WireHeader.deadLetteredAt).flatMap(WireJSON.parse) ?? death?.time
-        replays = Int(clamping: headers[WireHeader.replays]?.intValue ?? 0)
+        replays = Int(clamping: max(headers[WireHeader.replays]?.intValue ?? 0, 0))
         bodyBytes = message.bodySize
         body = includeBody ? message.body : nil
     }

@@ -30,7 +30,8 @@ extension DeadLetter {
         if properties.headers[WireHeader.originalRoutingKey] == nil, let originalRoutingKey {
             properties.headers[WireHeader.originalRoutingKey] = .string(originalRoutingKey)
         }
-        properties.headers[WireHeader.replays] = .int(Int64(replays + 1))
+        // Saturates: a foreign publisher may have written Int64.max.
+        properties.headers[WireHeader.replays] = .int(Int64(replays == .max ? replays : replays + 1))
         properties.expiration = nil
         let target = replayTarget(in: topology)
         return OutgoingMessage(exchange: target.exchange, routingKey: target.routingKey, body: message.body, properties: properties)
