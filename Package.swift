@@ -120,7 +120,7 @@ let package = Package(
         .target(
             name: "WorkerRuntime",
             dependencies: [
-                "Messaging", "Contracts", "Cache",
+                "Messaging", "Contracts", "Cache", "ProviderHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -148,7 +148,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Memory", "Backfill",
+                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Memory", "Backfill", "ProviderHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -6,6 +6,7 @@ public import Hummingbird
 public import Logging
 public import Messaging
 import PostgresNIO
+public import ProviderHTTP
 public import Prometheus
 public import ServiceLifecycle
 import Storage
@@ -37,6 +38,8 @@ public enum GatewayApp {
         /// How often the dashboard samples queues and heartbeats, and how far back it keeps them.
         public var dashboardInterval: Duration
         public var dashboardWindow: Duration
+        /// Where tenants' webhooks may point.
+        public var webhookEgress: EgressPolicy
 
         public init(environment: EnvironmentReader) throws {
             process = try ProcessConfiguration(environment: environment, defaultOperationsPort: 8080)
@@ -54,6 +57,7 @@ public enum GatewayApp {
                 try environment.int("MEMGRID_DASHBOARD_SAMPLE_MS", default: 5000, range: 100...3_600_000))
             dashboardWindow = .seconds(
                 try environment.int("MEMGRID_DASHBOARD_WINDOW_SECONDS", default: 900, range: 60...86_400))
+            webhookEgress = try EgressPolicy(webhooksFrom: environment)
         }
     }
 
@@ -136,7 +140,7 @@ public enum GatewayApp {
         ChatAPI(rpc: rpc, topology: topology, timeout: configuration.chatTimeout, maxBody: maxBody).register(on: api)
         UsageAPI(usage: UsageRepository(client: postgres), budgets: BudgetRepository(client: postgres)).register(on: api)
         CategoriesAPI(categories: CategoryRepository(client: postgres)).register(on: api)
-        WebhookAPI(webhooks: WebhookRepository(client: postgres), maxBody: maxBody).register(on: api)
+        WebhookAPI(webhooks: WebhookRepository(client: postgres), egress: configuration.webhookEgress, maxBody: maxBody).register(on: api)
         RemindersAPI(reminders: ReminderRepository(client: postgres)).register(on: api)
         DeadLetterAPI(
             deadLetters: DeadLetterQueue(configuration: process.broker, topology: topology), jobs: jobs, maxBody: maxBody

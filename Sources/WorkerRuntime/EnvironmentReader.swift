@@ -53,6 +53,13 @@ public struct EnvironmentReader: Sendable {
         return .milliseconds(try int(key, default: 0))
     }
 
+    /// `true` or `false`.
+    public func bool(_ key: String, default defaultValue: Bool) throws(Error) -> Bool {
+        guard let text = optionalString(key) else { return defaultValue }
+        guard let value = Bool(text) else { throw Error(key: key, message: "expected true or false, got '\(text)'") }
+        return value
+    }
+
     public func choice<T: RawRepresentable>(_ key: String, default defaultValue: T) throws(Error) -> T where T.RawValue == String {
         guard let text = optionalString(key) else { return defaultValue }
         guard let value = T(rawValue: text) else { throw Error(key: key, message: "unknown value '\(text)'") }

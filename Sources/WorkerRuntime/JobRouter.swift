@@ -1,6 +1,7 @@
 public import Contracts
 import Foundation
 public import Logging
+import Synchronization
 
 /// What a handler learns about the delivery besides the payload.
 public struct JobContext: Sendable {
@@ -10,6 +11,26 @@ public struct JobContext: Sendable {
     public let redelivered: Bool
     /// Carries `job.id`, `job.type` and `tenant.id` metadata.
     public let logger: Logger
+    let facts = JobFacts()
+
+    /// Adds small facts about the result to the job's `job.completed` event
+    /// (its `summary`, e.g. `memories_created`).
+    public func summarize(_ facts: [String: String]) {
+        self.facts.merge(facts)
+    }
+}
+
+/// What handlers tell `job.completed` about their result.
+final class JobFacts: Sendable {
+    private let facts = Mutex<[String: String]>([:])
+
+    func merge(_ new: [String: String]) {
+        facts.withLock { $0.merge(new) { _, last in last } }
+    }
+
+    var summary: [String: String]? {
+        facts.withLock { $0.isEmpty ? nil : $0 }
+    }
 }
 
 /// A handler for one job type. Handlers must be idempotent: a job can be delivered
@@ -29,7 +50,8 @@ public protocol EventHandler: Sendable {
 
 /// Maps AMQP `type` properties (`embed.v1`) to handlers, decoding each payload once.
 public struct JobRouter: Sendable {
-    typealias Entry = @Sendable (Data, _ attempt: Int, _ redelivered: Bool, Logger) async throws -> Void
+    /// Handles one message; a job's entry returns its `job.completed` event, an event's nil.
+    typealias Entry = @Sendable (Data, _ attempt: Int, _ redelivered: Bool, Logger) async throws -> EventEnvelope<JobCompleted>?
     private var entries: [String: Entry] = [:]
 
     public init() {}
@@ -73,6 +95,11 @@ public struct JobRouter: Sendable {
             logger[metadataKey: "tenant.id"] = "\(job.tenantID)"
             let context = JobContext(attempt: max(attempt, job.attempt), redelivered: redelivered, logger: logger)
             try await handler.handle(job, context: context)
+            // Its id derives from the job's, so a redelivered job's event deduplicates.
+            return EventEnvelope(
+                id: "\(job.id):\(EventCatalog.jobCompleted.name)", tenantID: job.tenantID, correlationID: job.id, trace: job.trace,
+                payload: JobCompleted(
+                    jobID: job.id, jobType: type.description, attempts: context.attempt, summary: context.facts.summary))
         }
     }
 
@@ -94,6 +121,7 @@ public struct JobRouter: Sendable {
             logger[metadataKey: "event.id"] = "\(event.id)"
             logger[metadataKey: "tenant.id"] = "\(event.tenantID)"
             try await handler.handle(event, context: JobContext(attempt: attempt, redelivered: redelivered, logger: logger))
+            return nil
         }
     }
 

@@ -126,11 +126,9 @@ public final class JobWorker: Service, Sendable {
         await notify(.started(attempt: attempt), header)
         let start = ContinuousClock.now
         do {
-            try await entry(delivery.body, attempt, delivery.redelivered, logger)
+            let completed = try await entry(delivery.body, attempt, delivery.redelivered, logger)
             metrics.handlerDuration.record(duration: ContinuousClock.now - start)
-            consumer.ack(delivery)
-            metrics.acked.increment()
-            await notify(.succeeded, header)
+            await complete(delivery, header, announcing: completed)
         } catch let failure as DecodingFailure {
             let reason: DeadLetterReason = Self.typeFromBody(delivery.body) == nil ? .malformed : .invalid
             await deadLetter(delivery, header, reason: reason, error: failure.summary, attempt: attempt)
@@ -147,6 +145,23 @@ public final class JobWorker: Service, Sendable {
                 await retry(delivery, header, attempt: attempt, error: message, after: (error as? JobFailure)?.retryAfter, logger: logger)
             }
         }
+    }
+
+    /// Acks a handled message once its `job.completed` event is confirmed. If the event
+    /// cannot be published, the job goes back to the broker: handlers are idempotent, so
+    /// running it again only re-announces it.
+    private func complete(_ delivery: Delivery, _ header: JobHeader?, announcing event: EventEnvelope<JobCompleted>?) async {
+        do {
+            if let event { try await publisher.publish(.event(event, topology: configuration.topology)) }
+        } catch {
+            consumer.reject(delivery, requeue: true)
+            metrics.requeued.increment()
+            logger.warning("could not publish job.completed; requeued", metadata: ["error": "\(error)"])
+            return
+        }
+        consumer.ack(delivery)
+        metrics.acked.increment()
+        await notify(.succeeded, header)
     }
 
     /// Far above any retry policy, far below overflow.

@@ -3,7 +3,8 @@
 Usage: events_client.py AMQP_URL EVENTS_EXCHANGE TENANT TYPE...
 
 Binds a private queue to the events exchange (routing key = event type), prints "ready",
-then reads events until one of each TYPE of TENANT has arrived (30 s at most). Every
+then reads events until one of each TYPE of TENANT has arrived (30 s at most). A TYPE of
+the form job.completed:memorize.v1 waits for that job type's job.completed. Every
 event is checked against what the document promises; each accepted one is printed as
 "ok <type>", each broken one as "bad <type>: <why>". Exit status 0 when every TYPE came
 and nothing was bad.
@@ -18,7 +19,7 @@ url, exchange, tenant, *wanted = sys.argv[1:]
 connection = pika.BlockingConnection(pika.URLParameters(url))
 channel = connection.channel()
 queue = channel.queue_declare(queue="", exclusive=True).method.queue
-for event_type in wanted:
+for event_type in {w.split(":")[0] for w in wanted}:
     channel.queue_bind(queue=queue, exchange=exchange, routing_key=event_type)
 print("ready", flush=True)
 
@@ -29,6 +30,7 @@ PAYLOADS = {
     "memory.superseded": {**REF, "superseded_by": str, "valid_until": str},
     "memory.deleted": {**REF, "reason": str},
     "user.erased": {"user_id": str, "removed": dict},
+    "job.completed": {"job_id": str, "job_type": str, "attempts": int},
 }
 REMOVED = ["memories", "messages", "vectors", "reminders", "categories", "documents", "jobs", "history", "cache_entries"]
 
@@ -54,6 +56,15 @@ def problems(method, properties, event):
         removed = event["payload"].get("removed", {})
         if sorted(removed) != sorted(REMOVED) or not all(isinstance(v, int) and v >= 0 for v in removed.values()):
             found.append("payload.removed does not count every store")
+    if event_type == "job.completed":
+        payload = event["payload"]
+        if event.get("correlation_id") != payload.get("job_id"):
+            found.append("correlation_id is not the job id")
+        if event.get("id") != f"{payload.get('job_id')}:job.completed":
+            found.append("id is not <job id>:job.completed")
+        summary = payload.get("summary")
+        if summary is not None and not all(isinstance(v, str) for v in summary.values()):
+            found.append("payload.summary values are not strings")
     return found
 
 
@@ -72,8 +83,12 @@ while time.monotonic() < deadline and not set(wanted) <= seen:
         bad += 1
         print(f"bad {event.get('type')}: {'; '.join(found)}", flush=True)
     else:
-        seen.add(event["type"])
-        print(f"ok {event['type']}", flush=True)
+        name = event["type"]
+        if name == "job.completed":
+            name += ":" + event["payload"]["job_type"]
+            seen.add(event["type"])
+        seen.add(name)
+        print(f"ok {name}", flush=True)
 connection.close()
 missing = sorted(set(wanted) - seen)
 if missing:

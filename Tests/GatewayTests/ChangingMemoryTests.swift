@@ -238,25 +238,9 @@ struct ChangingMemoryTests {
     @Test func aPythonConsumerWrittenFromTheDocsReceivesEveryChangeEvent() async throws {
         let fixture = try await GatewayAPITests.system()
         let key = try await fixture.key(tenant: "python-events-tenant")
-        let environment = ProcessInfo.processInfo.environment
-        let python = try #require(environment["MEMGRID_STACK_PYTHON"], "run under `scripts/stack.sh env`")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Clients/events_client.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [
-            script.path, environment["MEMGRID_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:35672/",
-            Topology(prefix: fixture.prefix).eventsExchange, "python-events-tenant",
+        let client = try PythonEventsClient(fixture: fixture, tenant: "python-events-tenant", types: [
             "memory.created", "memory.updated", "memory.superseded", "memory.deleted", "user.erased",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let reader = output.fileHandleForReading
-        let first = await Task.detached { String(decoding: reader.availableData, as: UTF8.self) }.value
-        #expect(first.hasPrefix("ready"), "\(first)")
-
+        ])
         let rome = try await fixture.request("POST", "/v1/memories", key: key, json: ["user_id": "py", "text": "Lives in Rome"])
         let paris = try await fixture.request("POST", "/v1/memories", key: key, json: ["user_id": "py", "text": "Lives in Paris"])
         #expect(rome.status == 201 && paris.status == 201)
@@ -265,11 +249,57 @@ struct ChangingMemoryTests {
         _ = try await fixture.request("DELETE", "/v1/memories/\(parisID)", key: key)
         _ = try await fixture.request("DELETE", "/v1/users/py", key: key)
 
-        let rest = await Task.detached { () -> String in
+        let (status, output) = await client.finish()
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("ok memory.superseded") && output.contains("ok user.erased"), "\(output)")
+    }
+
+    /// docs/contracts.md promises `job.completed` for every job type once its result is
+    /// durable: the same documented client waits for a memorize job's and its embed job's.
+    @Test func jobCompletedArrivesForEveryJobType() async throws {
+        let fixture = try await GatewayAPITests.system()
+        let key = try await fixture.key(tenant: "python-jobs-tenant")
+        let client = try PythonEventsClient(
+            fixture: fixture, tenant: "python-jobs-tenant", types: ["job.completed:memorize.v1", "job.completed:embed.v1"])
+        let memorize = try await fixture.request("POST", "/v1/memorize", key: key, json: [
+            "user_id": "jobs", "messages": [["role": "user", "content": "I moved to Lisbon last spring."]],
+        ])
+        #expect(memorize.status == 202)
+        let (status, output) = await client.finish()
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("ok job.completed:memorize.v1") && output.contains("ok job.completed:embed.v1"), "\(output)")
+    }
+}
+
+/// `Tests/Clients/events_client.py` running beside a test: started (and bound) before the
+/// test acts, finished when every wanted event type came or 30 s passed.
+struct PythonEventsClient {
+    let process = Process()
+    let reader: FileHandle
+
+    init(fixture: GatewayFixture, tenant: String, types: [String]) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let python = try #require(environment["MEMGRID_STACK_PYTHON"], "run under `scripts/stack.sh env`")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Clients/events_client.py")
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [
+            script.path, environment["MEMGRID_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:35672/",
+            Topology(prefix: fixture.prefix).eventsExchange, tenant,
+        ] + types
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        reader = output.fileHandleForReading
+        try process.run()
+        let first = String(decoding: reader.availableData, as: UTF8.self)
+        try #require(first.hasPrefix("ready"), "\(first)")
+    }
+
+    func finish() async -> (status: Int32, output: String) {
+        await Task.detached { [process, reader] in
             process.waitUntilExit()
-            return String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
+            return (process.terminationStatus, String(decoding: reader.readDataToEndOfFile(), as: UTF8.self))
         }.value
-        #expect(process.terminationStatus == 0, "\(first)\(rest)")
-        #expect(rest.contains("ok memory.superseded") && rest.contains("ok user.erased"), "\(rest)")
     }
 }

@@ -19,7 +19,10 @@ extension GatewayFixture {
 @Suite(.serialized)
 struct ProactiveAPITests {
     @Test func webhookSettingsNeedAnAdminKeyAndShowTheSecretOnlyOnce() async throws {
-        let fixture = try await GatewayFixture(workers: false)
+        // Names that do not resolve here and a private address: allowed as an operator would.
+        let fixture = try await GatewayFixture(workers: false, overrides: [
+            "MEMGRID_WEBHOOK_ALLOWED_HOSTS": "example.com,hooks.example.com,10.0.0.0/8", "MEMGRID_WEBHOOK_ALLOW_HTTP": "true",
+        ])
         try await fixture.waitUntilReady()
         let admin = try await fixture.key(tenant: "hooks", scopes: ["admin"])
         let plain = try await fixture.key(tenant: "hooks")
@@ -94,6 +97,28 @@ struct ProactiveAPITests {
         let again = try await fixture.request("DELETE", "/v1/webhook", key: admin)
         #expect(again.status == 404)
         #expect(again.errorCode == "webhook_not_found")
+        await fixture.stop()
+    }
+
+    /// The webhook would be a port scanner into the cluster: loopback, private, link-local
+    /// (the metadata service), unique-local and names resolving there are refused, with
+    /// one text that does not tell them apart from a name that does not resolve.
+    @Test func webhookURLsIntoTheClustersNetworkAreRefused() async throws {
+        let fixture = try await GatewayFixture(workers: false)
+        try await fixture.waitUntilReady()
+        let admin = try await fixture.key(tenant: "ssrf", scopes: ["admin"])
+        var messages: Set<String> = []
+        for url in ["https://127.0.0.1/hook", "https://10.1.2.3:8443/x", "https://169.254.169.254/latest/meta-data/",
+                    "https://[::1]:8080/x", "https://[fd00::1]/x", "https://localhost:5432/", "https://nothing-here.invalid/h"] {
+            let refused = try await fixture.request("PUT", "/v1/webhook", key: admin, json: ["url": url])
+            #expect(refused.status == 400, "\(url)")
+            #expect(refused.errorCode == "webhook_url_not_allowed", "\(url)")
+            messages.insert((refused.json["error"] as? [String: Any])?["message"] as? String ?? "")
+        }
+        #expect(messages.count == 1, "\(messages)")
+        let plainHTTP = try await fixture.request("PUT", "/v1/webhook", key: admin, json: ["url": "http://8.8.8.8/hook"])
+        #expect(plainHTTP.errorCode == "webhook_url_not_allowed")
+        #expect(try await fixture.request("GET", "/v1/webhook", key: admin).status == 404, "nothing was stored")
         await fixture.stop()
     }
 

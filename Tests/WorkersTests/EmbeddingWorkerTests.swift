@@ -43,7 +43,9 @@ final class EmbeddingWorkerFixture: Sendable {
         eventsQueue = "\(prefix).events-subscriber"
         try await TestBroker.admin.declare(configuration.process.declaration)
         try await TestBroker.admin.declareQueue(eventsQueue)
-        try await TestBroker.admin.bind(eventsQueue, to: configuration.process.declaration.topology.eventsExchange, routingKey: "#")
+        try await TestBroker.admin.bind(
+            eventsQueue, to: configuration.process.declaration.topology.eventsExchange,
+            routingKey: EventCatalog.embeddingCompleted.routingKey)
     }
 
     var topology: Topology { configuration.process.declaration.topology }

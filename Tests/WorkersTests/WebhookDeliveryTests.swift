@@ -147,6 +147,9 @@ final class WebhookWorkerFixture: Sendable {
         environment["MEMGRID_RETRY_MAX_DELAY_MS"] = "200"
         environment["MEMGRID_RETRY_MAX_ATTEMPTS"] = "4"
         environment["MEMGRID_PROACTIVE_POLL_MS"] = "50"
+        // The receiver is on loopback: allowed the way an operator allows an on-premises one.
+        environment["MEMGRID_WEBHOOK_ALLOWED_HOSTS"] = "127.0.0.1"
+        environment["MEMGRID_WEBHOOK_ALLOW_HTTP"] = "true"
         environment.merge(overrides) { $1 }
         let reader = EnvironmentReader(environment)
         configuration = try WorkerProcessConfiguration(queue: .proactive, environment: reader, defaultOperationsPort: 0)
@@ -319,6 +322,27 @@ struct WebhookDeliveryTests {
                 #expect(letter.header(WireHeader.deadLetterReason) == DeadLetterReason.attemptsExhausted.rawValue)
                 #expect(letter.header(WireHeader.error)?.contains("webhook answered 503") == true)
                 #expect(receiver.requests(for: event.id).count == 3)
+            }
+        }
+    }
+
+    /// A webhook set before the policy (or a DNS answer that changed since) is vetted
+    /// again at delivery: the receiver on loopback never sees a request, and the tenant's
+    /// dead letter says only that the URL is not allowed.
+    @Test("without the operator's allowlist a loopback receiver gets nothing: refused before connecting")
+    func privateReceiverIsRefusedAtDelivery() async throws {
+        let receiver = WebhookReceiver { _, _ in .status(200) }
+        let fixture = try await WebhookWorkerFixture(environment: [
+            "MEMGRID_WEBHOOK_ALLOWED_HOSTS": "", "MEMGRID_RETRY_MAX_ATTEMPTS": "2",
+        ])
+        try await receiver.run {
+            try await fixture.run {
+                try await fixture.setWebhook(url: receiver.url)
+                try await fixture.publishDelivery()
+                let letter = try #require(try await fixture.deadLetters(count: 1).first)
+                #expect(letter.header(WireHeader.deadLetterReason) == DeadLetterReason.attemptsExhausted.rawValue)
+                #expect(letter.header(WireHeader.error)?.hasPrefix("webhook URL not allowed: the host must resolve to public addresses") == true)
+                #expect(receiver.requests.isEmpty)
             }
         }
     }

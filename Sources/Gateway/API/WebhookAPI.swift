@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import Logging
+import ProviderHTTP
 import Storage
 
 /// The tenant's webhook, where the proactive agent POSTs signed events
@@ -56,6 +57,7 @@ struct WebhookAPI: Sendable {
     }
 
     let webhooks: WebhookRepository
+    let egress: EgressPolicy
     let maxBody: Int
 
     func register(on router: RouterGroup<GatewayContext>) {
@@ -76,6 +78,11 @@ struct WebhookAPI: Sendable {
         try Self.checkURL(body.url)
         if let secret = body.secret { try Self.checkSecret(secret) }
         let events = try Self.checkEvents(body.events ?? [EventCatalog.proactiveReminder.name])
+        do {
+            _ = try await egress.vet(URL(string: body.url)!)
+        } catch let refusal as EgressRefusal {
+            throw APIError.invalid("url is not allowed: \(refusal.reason)", param: "url", code: "webhook_url_not_allowed")
+        }
         let webhook = try await webhooks.set(
             tenantID: tenantID, url: body.url, secret: body.secret ?? Self.generateSecret(), events: events, logger: context.logger)
         context.logger.info("webhook set", metadata: ["webhook.host": "\(URL(string: webhook.url)?.host ?? "")"])

@@ -35,6 +35,7 @@ struct EmbedJobHandler: JobHandler {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         await recordResult(outcomes[0].1, jobID: job.id)
+        context.summarize(["count": "\(outcomes[0].1.count)", "cached": "\(outcomes[0].1.cached)"])
         for (space, outcome) in outcomes {
             // The worker's own space keeps the plain id, so a consumer's dedup key is stable.
             let suffix = space == batchers[0].space ? "" : ":\(space.id)"

@@ -93,6 +93,7 @@ struct MemorizeJobHandler: JobHandler {
         try await publisher.publish(
             try embedJobs.map { try OutgoingMessage.job($0, topology: topology) }
                 + events.map { try OutgoingMessage.event($0, topology: topology) })
+        context.summarize(["memories_created": "\(events.count)", "memories_stated": "\(stored.count)"])
         logger.debug("memorized", metadata: ["memory.created": "\(events.count)", "memory.stated": "\(stored.count)"])
     }
 

@@ -1,10 +1,10 @@
-import AsyncHTTPClient
 import Contracts
 public import Foundation
 public import Logging
 import Messaging
 import PostgresNIO
 public import Prometheus
+public import ProviderHTTP
 import ServiceLifecycle
 import Storage
 public import WorkerRuntime
@@ -33,6 +33,8 @@ public enum ProactiveWorkerApp {
         public var pollInterval: Duration
         /// How long one webhook request may take before it counts as failed (and is retried).
         public var webhookTimeout: Duration
+        /// Where tenants' webhooks may point.
+        public var webhookEgress: EgressPolicy
         /// Consolidation and expiry (see `MaintenanceScheduler`).
         public var maintenance: Maintenance
 
@@ -46,6 +48,7 @@ public enum ProactiveWorkerApp {
             reminderMaxAttempts = try environment.int("MEMGRID_REMINDER_MAX_ATTEMPTS", default: 10, range: 1...1000)
             pollInterval = try environment.milliseconds("MEMGRID_PROACTIVE_POLL_MS", default: .seconds(1))
             webhookTimeout = try environment.milliseconds("MEMGRID_WEBHOOK_TIMEOUT_MS", default: .seconds(10))
+            webhookEgress = try EgressPolicy(webhooksFrom: environment)
             maintenance = try Maintenance(environment: environment)
         }
     }
@@ -66,8 +69,6 @@ public enum ProactiveWorkerApp {
         let summaries = SummaryScheduler(
             refreshes: SummaryRefreshRepository(client: database), publisher: publisher, topology: topology,
             configuration: proactive, clock: clock, logger: logger)
-        let http = HTTPClient(
-            eventLoopGroupProvider: .singleton, configuration: WebhookDelivery.httpClientConfiguration(timeout: proactive.webhookTimeout))
         let consolidation = ConsolidationRepository(client: database)
         let relay = OutboxRelay(
             outbox: EventOutbox(client: database), publisher: publisher, topology: topology, interval: proactive.pollInterval, logger: logger)
@@ -76,7 +77,7 @@ public enum ProactiveWorkerApp {
             topology: topology, configuration: proactive.maintenance, clock: clock, owner: instance, logger: logger)
         return try WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger,
-            dependencies: [database, HTTPClientService(client: http), firer, summaries, maintenance, relay], publisher: publisher
+            dependencies: [database, firer, summaries, maintenance, relay], publisher: publisher
         ) { _ in
             var jobs = JobRouter()
             let refreshes = SummaryRefreshRepository(client: database)
@@ -89,7 +90,7 @@ public enum ProactiveWorkerApp {
             jobs.register(MemoryChangedHandler<MemoryDeleted>(refreshes: refreshes, fanout: fanout, configuration: proactive, clock: clock))
             jobs.register(UserErasedHandler(fanout: fanout))
             jobs.register(WebhookDelivery(
-                webhooks: WebhookRepository(client: database), http: http, timeout: proactive.webhookTimeout, clock: clock))
+                webhooks: WebhookRepository(client: database), egress: proactive.webhookEgress, timeout: proactive.webhookTimeout, clock: clock))
             jobs.register(ConsolidateJobHandler(consolidation: consolidation, threshold: proactive.maintenance.threshold))
             return jobs
         }

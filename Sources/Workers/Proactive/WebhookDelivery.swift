@@ -19,10 +19,15 @@ import WorkerRuntime
 /// dead-lettered (`attempts_exhausted`); any other answer, or a tenant without a
 /// webhook, dead-letters at once (`permanent_failure`). The dead letter's
 /// `x-memgrid-error` header says why (`webhook answered 400`), never the response body.
+///
+/// The URL is vetted by `egress` before every delivery (a DNS answer may have changed since
+/// the tenant set it), and the request connects to the vetted address, with no second
+/// lookup. Failure texts reach the tenant (dead letters), so they never describe the
+/// network beyond the answer's status; the detail goes to the worker's log.
 struct WebhookDelivery: JobHandler {
     let type = JobCatalog.webhook
     let webhooks: WebhookRepository
-    let http: HTTPClient
+    let egress: EgressPolicy
     /// Per request, from connecting to the answer.
     let timeout: Duration
     let clock: any WallClock
@@ -33,19 +38,22 @@ struct WebhookDelivery: JobHandler {
 
     private let metrics = Instruments()
 
-    init(webhooks: WebhookRepository, http: HTTPClient, timeout: Duration, clock: any WallClock) {
+    init(webhooks: WebhookRepository, egress: EgressPolicy, timeout: Duration, clock: any WallClock) {
         self.webhooks = webhooks
-        self.http = http
+        self.egress = egress
         self.timeout = timeout
         self.clock = clock
     }
 
-    /// The client for webhook requests: no redirects (the tenant set the URL; a redirect
-    /// is an answer, not a delivery), connect and read timeouts of `timeout`.
-    static func httpClientConfiguration(timeout: Duration) -> HTTPClient.Configuration {
-        HTTPClient.Configuration(
+    /// The client for one webhook request: no redirects (the tenant set the URL; a
+    /// redirect is an answer, not a delivery), connect and read timeouts of `timeout`,
+    /// and the host pinned to the vetted address (TLS still verifies the host name).
+    static func httpClientConfiguration(timeout: Duration, target: EgressPolicy.Target) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: timeout.timeAmount, read: timeout.timeAmount))
+        if let address = target.address { configuration.dnsOverride = [target.host: address.description] }
+        return configuration
     }
 
     func handle(_ job: JobEnvelope<WebhookJob>, context: JobContext) async throws {
@@ -57,6 +65,16 @@ struct WebhookDelivery: JobHandler {
         else {
             metrics.rejected.increment()
             throw JobFailure.permanent("the tenant's webhook URL is not an http(s) URL")
+        }
+        let target: EgressPolicy.Target
+        do {
+            target = try await egress.vet(url)
+        } catch let refusal as EgressRefusal {
+            // Retried: a name that does not resolve now may resolve later, and a refused
+            // address must not be told apart from it.
+            metrics.retried.increment()
+            context.logger.info("webhook URL refused", metadata: ["webhook.host": "\(url.host ?? "")", "error": "\(refusal)"])
+            throw JobFailure.retryable("webhook URL not allowed: \(refusal.reason)")
         }
         let event = job.payload.event
         let body = try WireJSON.encoder().encode(event)
@@ -79,10 +97,9 @@ struct WebhookDelivery: JobHandler {
         let status: Int
         let retryAfter: Duration?
         do {
-            (status, retryAfter) = try await post(request)
+            (status, retryAfter) = try await post(request, to: target, logger: logger)
         } catch let error as JobFailure {
             metrics.retried.increment()
-            logger.info("webhook delivery failed; it will be retried", metadata: ["error": "\(error.message)"])
             throw error
         }
         metrics.duration.recordSeconds((ContinuousClock.now - started).timeInterval)
@@ -106,7 +123,13 @@ struct WebhookDelivery: JobHandler {
     /// Sends the request and returns the answer's status and `Retry-After`, after reading
     /// (and discarding) at most `maxResponseBytes` of its body. Transport failures are
     /// `retryable`.
-    private func post(_ request: HTTPClientRequest) async throws -> (status: Int, retryAfter: Duration?) {
+    private func post(
+        _ request: HTTPClientRequest, to target: EgressPolicy.Target, logger: Logger
+    ) async throws -> (status: Int, retryAfter: Duration?) {
+        // A client per request: its DNS override pins this delivery's vetted address.
+        let http = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: Self.httpClientConfiguration(timeout: timeout, target: target))
         let milliseconds = Int(timeout.timeInterval * 1000)
         do {
             let response = try await http.execute(request, timeout: timeout.timeAmount)
@@ -115,15 +138,24 @@ struct WebhookDelivery: JobHandler {
                 read += chunk.readableBytes
                 if read >= Self.maxResponseBytes { break }
             }
+            try? await http.shutdown()
             return (Int(response.status.code), response.headers.first(name: "Retry-After").flatMap(ProviderRetry.parseRetryAfter))
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-            throw JobFailure.retryable("webhook did not answer within \(milliseconds) ms")
-        } catch let error as HTTPClientError where error == .connectTimeout {
-            throw JobFailure.retryable("could not connect to the webhook within \(milliseconds) ms")
-        } catch is CancellationError {
-            throw CancellationError()
         } catch {
-            throw JobFailure.retryable("webhook request failed: \(String(describing: error).prefix(200))")
+            try? await http.shutdown()
+            throw Self.failure(error, timeoutMilliseconds: milliseconds, logger: logger)
+        }
+    }
+
+    private static func failure(_ error: any Error, timeoutMilliseconds milliseconds: Int, logger: Logger) -> any Error {
+        switch error {
+        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
+            return JobFailure.retryable("webhook did not answer within \(milliseconds) ms")
+        case is CancellationError:
+            return CancellationError()
+        default:
+            // "connection refused" and the like would map the receiver's network for the tenant.
+            logger.info("webhook request failed; it will be retried", metadata: ["error": "\(String(describing: error).prefix(300))"])
+            return JobFailure.retryable("could not deliver to the webhook (connection failed)")
         }
     }
 
