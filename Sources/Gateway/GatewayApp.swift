@@ -40,6 +40,8 @@ public enum GatewayApp {
         public var dashboardWindow: Duration
         /// Where tenants' webhooks may point.
         public var webhookEgress: EgressPolicy
+        /// Must match the embedding workers' `MEMGRID_EMBED_CACHE_SHARED`.
+        public var embeddingCacheShared: Bool
 
         public init(environment: EnvironmentReader) throws {
             process = try ProcessConfiguration(environment: environment, defaultOperationsPort: 8080)
@@ -58,6 +60,7 @@ public enum GatewayApp {
             dashboardWindow = .seconds(
                 try environment.int("MEMGRID_DASHBOARD_WINDOW_SECONDS", default: 900, range: 60...86_400))
             webhookEgress = try EgressPolicy(webhooksFrom: environment)
+            embeddingCacheShared = try environment.bool("MEMGRID_EMBED_CACHE_SHARED", default: false)
         }
     }
 
@@ -97,7 +100,8 @@ public enum GatewayApp {
         let memories = MemoryRepository(client: postgres)
         let space = ActiveSpace(client: postgres)
         let submitter = JobSubmitter(jobs: jobs, publisher: publisher, topology: topology)
-        let cache = EmbeddingCache(client: redis, ttl: nil, metrics: factory, logger: logger)
+        let cache = EmbeddingCache(
+            client: redis, ttl: nil, sharedAcrossTenants: configuration.embeddingCacheShared, metrics: factory, logger: logger)
         let embedder = QueryEmbedder(
             cache: cache, rpc: EmbedQueryClient(rpc: rpc, topology: topology),
             timeout: configuration.rpcTimeout, tokenizer: tokenizer)

@@ -31,10 +31,10 @@ public struct EmbedQueryClient: Sendable {
     }
 
     /// One vector per text, in `space` (nil: the workers' active space).
-    public func embed(_ texts: [String], space: String?, timeout: Duration) async throws(Failure) -> Answer {
+    public func embed(_ texts: [String], space: String?, tenantID: String, timeout: Duration) async throws(Failure) -> Answer {
         let delivery: Delivery
         do {
-            let body = try WireJSON.encoder().encode(EmbedQuery(texts: texts, space: space))
+            let body = try WireJSON.encoder().encode(EmbedQuery(texts: texts, space: space, tenantID: tenantID))
             delivery = try await rpc.call(
                 OutgoingMessage(
                     exchange: "", routingKey: topology.rpcQueue(.embed), body: body,

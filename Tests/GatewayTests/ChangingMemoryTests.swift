@@ -1,4 +1,5 @@
 import Cache
+import CoreMetrics
 import Contracts
 import Foundation
 import Messaging
@@ -187,7 +188,8 @@ struct ChangingMemoryTests {
             throw TestFailure("no active space")
         }
         let redis = RedisClient(configuration: try .init(url: TestRedis.url))
-        let cacheKey = EmbeddingCache.key(space: space, text: "Plays the cello")
+        let cacheKey = EmbeddingCache(client: redis, ttl: nil, metrics: NOOPMetricsHandler.instance, logger: logger)
+            .key(space: space, tenantID: "erase-tenant", text: "Plays the cello")
         #expect(try await redis.get(cacheKey) != nil, "the embedding worker caches what it embeds")
 
         // Another tenant can neither read nor erase this user: its "eve" is its own.

@@ -25,8 +25,8 @@ struct ModelSwitchTests {
         }
         let before = "before the switch \(UUID().uuidString)"
         #expect(try await embed(before) == 200)
-        #expect(await cache.lookup(space: old.id, texts: [before], dimensions: old.dimensions)[0] != nil)
-        #expect(await cache.lookup(space: new.id, texts: [before], dimensions: new.dimensions)[0] == nil)
+        #expect(await cache.lookup(space: old.id, entries: [("switch", before)], dimensions: old.dimensions)[0] != nil)
+        #expect(await cache.lookup(space: new.id, entries: [("switch", before)], dimensions: new.dimensions)[0] == nil)
 
         let activation = try await fixture.database.withClient(url: fixture.database.url) { client in
             try await EmbeddingSpaceRepository(client: client).activate(new.id, force: false, logger: fixture.logger)
@@ -39,7 +39,7 @@ struct ModelSwitchTests {
         let switched = try await TestBroker.eventually(timeout: .seconds(30), interval: .milliseconds(200)) {
             let text = "after the switch \(UUID().uuidString)"
             statuses.append(try await embed(text))
-            return await cache.lookup(space: new.id, texts: [text], dimensions: new.dimensions)[0] != nil
+            return await cache.lookup(space: new.id, entries: [("switch", text)], dimensions: new.dimensions)[0] != nil
         }
         #expect(switched)
         #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")

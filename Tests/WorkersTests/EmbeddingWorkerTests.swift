@@ -27,7 +27,7 @@ final class EmbeddingWorkerFixture: Sendable {
     /// - Parameter next: a second model, as during a model change (docs/reembedding.md).
     init(redisURL: String? = nil, next: (any Embedder)? = nil) async throws {
         try await database.createMigrated()
-        try await database.execute("INSERT INTO tenants (id, name) VALUES ('t1', 'Tenant One')")
+        try await database.execute("INSERT INTO tenants (id, name) VALUES ('t1', 'Tenant One'), ('t2', 'Tenant Two')")
         var environment = ProcessInfo.processInfo.environment
         environment["MEMGRID_TOPOLOGY_PREFIX"] = prefix
         environment["MEMGRID_POSTGRES_URL"] = database.url
@@ -150,6 +150,24 @@ struct EmbeddingWorkerTests {
         #expect(firstEvents.allSatisfy { $0.payload.count == 5 && $0.payload.cached == 0 })
         #expect(secondEvents.allSatisfy { $0.payload.count == 5 && $0.payload.cached == 5 }, "second run must be all cache hits")
         #expect(Set(firstEvents.map(\.correlationID)) == Set(jobs.map(\.id)))
+    }
+
+    /// A hit count would tell tenant B that tenant A embedded the same text (a query, a
+    /// memory) before: entries are per tenant.
+    @Test("one tenant's cached text is a miss for another tenant, and a hit for itself again")
+    func cacheEntriesArePerTenant() async throws {
+        let fixture = try await EmbeddingWorkerFixture()
+        let task = fixture.run()
+        try await fixture.waitUntilReady()
+        let secret = "Tenant one's secret plan \(UUID().uuidString)"
+        var cached: [Int] = []
+        for (id, tenant) in [("a-first", "t1"), ("b-probe", "t2"), ("a-again", "t1")] {
+            try await fixture.publish(makeJob("\(id)-\(UUID().uuidString.prefix(6))", texts: [secret], tenant: tenant))
+            let event = try #require(try await fixture.events(count: 1).first)
+            cached.append(try WireJSON.decoder().decode(EventEnvelope<EmbeddingCompleted>.self, from: event.body).payload.cached)
+        }
+        await fixture.stop(task)
+        #expect(cached == [0, 0, 1])
     }
 
     @Test("invalid and unknown-tenant jobs are dead-lettered with their reason")

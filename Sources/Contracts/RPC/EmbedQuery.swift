@@ -10,10 +10,19 @@ public struct EmbedQuery: Codable, Hashable, Sendable {
     /// The space the vectors must come from (the one searches use), so a query during a
     /// model change is never embedded by the other model. `nil` = the worker's first.
     public var space: String?
+    /// The tenant the texts are embedded for: the worker's cache entries are per tenant,
+    /// so without it the cache is not used.
+    public var tenantID: String?
 
-    public init(texts: [String], space: String? = nil) {
+    public init(texts: [String], space: String? = nil, tenantID: String? = nil) {
         self.texts = texts
         self.space = space
+        self.tenantID = tenantID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case texts, space
+        case tenantID = "tenant_id"
     }
 }
 

@@ -100,7 +100,7 @@ struct DocumentsAPI: Sendable {
         guard let active = try await space.current(logger: context.logger) else {
             throw APIError.unavailable("no embedding model registered yet: start an embedding worker", code: "no_embedding_space")
         }
-        let vector = try await embedder.embed([body.query], space: active, logger: context.logger).vectors[0]
+        let vector = try await embedder.embed([body.query], space: active, tenantID: tenantID, logger: context.logger).vectors[0]
         let hits = try await documents.search(
             tenantID: tenantID, filter: .init(userID: body.userID, metadata: metadata), spaceID: active.id,
             dimensions: active.dimensions, vector: vector, text: body.query, depth: max(topK * 2, 20), logger: context.logger)

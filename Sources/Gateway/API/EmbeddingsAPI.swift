@@ -86,7 +86,7 @@ struct EmbeddingsAPI: Sendable {
                 "this model has \(space.dimensions) dimensions and cannot shorten them", param: "dimensions",
                 code: "unsupported_dimensions")
         }
-        let result = try await embedder.embed(texts, space: space, logger: context.logger)
+        let result = try await embedder.embed(texts, space: space, tenantID: try context.tenantID(), logger: context.logger)
         return Self.response(vectors: result.vectors, model: body.model, tokens: result.tokens.reduce(0, +), base64: base64)
     }
 

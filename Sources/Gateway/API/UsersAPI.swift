@@ -35,7 +35,7 @@ struct UsersAPI: Sendable {
         let removed: UserErased.Removed
         do {
             removed = try await erasure.erase(tenantID: tenantID, userID: userID, requestID: context.id, logger: context.logger) {
-                texts, spaces in try await cache.remove(texts: texts, spaces: spaces)
+                texts, spaces in try await cache.remove(texts: texts, tenantID: tenantID, spaces: spaces)
             }
         } catch is RedisClient.Error {
             // Nothing was removed (the transaction rolled back): safe to retry.

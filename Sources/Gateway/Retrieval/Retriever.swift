@@ -44,7 +44,7 @@ struct Retriever: Sendable {
         guard let space = try await space.current(logger: logger) else {
             throw APIError.unavailable("no embedding model registered yet: start an embedding worker", code: "no_embedding_space")
         }
-        let vector = try await embedder.embed([search.query], space: space, logger: logger).vectors[0]
+        let vector = try await embedder.embed([search.query], space: space, tenantID: search.tenantID, logger: logger).vectors[0]
         let candidates = try await recall.candidates(
             .init(
                 tenantID: search.tenantID, userID: search.userID, filter: search.filter, kinds: search.kinds, spaceID: space.id,

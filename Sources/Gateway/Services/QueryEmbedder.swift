@@ -20,12 +20,12 @@ struct QueryEmbedder: Sendable {
     /// (cache hits then count 0).
     let tokenizer: WordPieceTokenizer?
 
-    func embed(_ texts: [String], space: ActiveSpace.Space, logger: Logger) async throws -> Result {
-        var vectors = await cache.lookup(space: space.id, texts: texts, dimensions: space.dimensions)
+    func embed(_ texts: [String], space: ActiveSpace.Space, tenantID: String, logger: Logger) async throws -> Result {
+        var vectors = await cache.lookup(space: space.id, entries: texts.map { (tenantID, $0) }, dimensions: space.dimensions)
         var tokens = tokenizer.map { tokenizer in texts.map(tokenizer.tokenCount) } ?? Array(repeating: 0, count: texts.count)
         let misses = vectors.indices.filter { vectors[$0] == nil }
         if !misses.isEmpty {
-            let answer = try await ask(misses.map { texts[$0] }, space: space)
+            let answer = try await ask(misses.map { texts[$0] }, space: space, tenantID: tenantID)
             for (position, index) in misses.enumerated() {
                 vectors[index] = answer.vectors[position]
                 if tokenizer == nil { tokens[index] = answer.tokens[position] }
@@ -34,9 +34,9 @@ struct QueryEmbedder: Sendable {
         return Result(vectors: vectors.map { $0! }, tokens: tokens)
     }
 
-    private func ask(_ texts: [String], space: ActiveSpace.Space) async throws -> Result {
+    private func ask(_ texts: [String], space: ActiveSpace.Space, tenantID: String) async throws -> Result {
         do {
-            let answer = try await rpc.embed(texts, space: space.id, timeout: timeout)
+            let answer = try await rpc.embed(texts, space: space.id, tenantID: tenantID, timeout: timeout)
             return Result(vectors: answer.vectors, tokens: answer.tokens)
         } catch .timeout {
             throw APIError.timeout("no embedding worker answered within \(timeout)", code: "embedding_timeout")

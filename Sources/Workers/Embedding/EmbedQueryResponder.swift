@@ -29,7 +29,7 @@ struct EmbedQueryResponder: Sendable {
                 throw RPCFailure(code: "unavailable", message: "this worker does not serve space '\(query.space ?? "")'")
             }
             guard batcher.isReady else { throw RPCFailure(code: "unavailable", message: "the model is still loading") }
-            let outcome = try await batcher.query(query.texts)
+            let outcome = try await batcher.query(query.texts, tenantID: query.tenantID)
             let result = EmbedQueryResult(space: batcher.space.id, vectors: outcome.vectors, tokens: outcome.tokens)
             return RPCServer.Reply(type: EmbedQueryResult.type, body: try WireJSON.encoder().encode(result))
         } catch {

@@ -44,7 +44,15 @@ public final class EmbeddingBatcher: Service, Sendable {
             /// Store the vectors for these items, then answer with counts.
             case store(tenantID: String, items: [EmbedJob.Item], CheckedContinuation<Outcome, any Error>)
             /// Answer with the vectors as soon as they exist.
-            case query(tokens: [Int], CheckedContinuation<QueryOutcome, any Error>)
+            case query(tenantID: String?, tokens: [Int], CheckedContinuation<QueryOutcome, any Error>)
+        }
+
+        /// Whose cache entries the texts use; nil: none.
+        var tenantID: String? {
+            switch purpose {
+            case .store(let tenantID, _, _): tenantID
+            case .query(let tenantID, _, _): tenantID
+            }
         }
 
         var texts: [String]
@@ -54,7 +62,7 @@ public final class EmbeddingBatcher: Service, Sendable {
         func fail(_ error: any Error) {
             switch purpose {
             case .store(_, _, let continuation): continuation.resume(throwing: error)
-            case .query(_, let continuation): continuation.resume(throwing: error)
+            case .query(_, _, let continuation): continuation.resume(throwing: error)
             }
         }
     }
@@ -98,11 +106,13 @@ public final class EmbeddingBatcher: Service, Sendable {
         }
     }
 
-    /// Embeds texts for a waiting caller: cache, then the model, batched with the jobs.
-    public func query(_ texts: [String]) async throws -> QueryOutcome {
+    /// Embeds texts for a waiting caller: the tenant's cache entries, then the model,
+    /// batched with the jobs.
+    public func query(_ texts: [String], tenantID: String?) async throws -> QueryOutcome {
         let tokens = texts.map(embedder.tokenCount)
         return try await withCheckedThrowingContinuation { continuation in
-            enqueue(Request(texts: texts, tokens: tokens.reduce(0, +), purpose: .query(tokens: tokens, continuation)))
+            enqueue(Request(
+                texts: texts, tokens: tokens.reduce(0, +), purpose: .query(tenantID: tenantID, tokens: tokens, continuation)))
         }
     }
 
@@ -170,8 +180,14 @@ public final class EmbeddingBatcher: Service, Sendable {
     private func embed(_ batch: [Request]) async -> Embedded {
         let space = embedder.space
         let texts = batch.flatMap(\.texts)
-        let cachedVectors = await cache?.lookup(space: space.id, texts: texts, dimensions: space.dimensions)
-            ?? Array(repeating: nil, count: texts.count)
+        let tenants = batch.flatMap { request in repeatElement(request.tenantID, count: request.texts.count) }
+        let keyed = texts.indices.filter { tenants[$0] != nil }
+        var cachedVectors = [[Float]?](repeating: nil, count: texts.count)
+        if let cache {
+            let found = await cache.lookup(
+                space: space.id, entries: keyed.map { (tenants[$0]!, texts[$0]) }, dimensions: space.dimensions)
+            for (index, vector) in zip(keyed, found) { cachedVectors[index] = vector }
+        }
         let missIndices = cachedVectors.indices.filter { cachedVectors[$0] == nil }
         do {
             let start = ContinuousClock.now
@@ -179,7 +195,9 @@ public final class EmbeddingBatcher: Service, Sendable {
             metrics.modelDuration.record(duration: ContinuousClock.now - start)
             var all = cachedVectors
             for (index, vector) in zip(missIndices, computed) { all[index] = vector }
-            await cache?.store(space: space.id, entries: zip(missIndices, computed).map { (texts[$0], $1) })
+            await cache?.store(
+                space: space.id,
+                entries: zip(missIndices, computed).compactMap { index, vector in tenants[index].map { ($0, texts[index], vector) } })
 
             metrics.texts.increment(by: Int64(texts.count))
             metrics.tokens.increment(by: Int64(batch.reduce(0) { $0 + $1.tokens }))
@@ -216,7 +234,7 @@ public final class EmbeddingBatcher: Service, Sendable {
         var stores: [Store] = []
         for (index, request) in embedded.requests.enumerated() {
             switch request.purpose {
-            case .query(let tokens, let continuation):
+            case .query(_, let tokens, let continuation):
                 continuation.resume(returning: QueryOutcome(vectors: vectors[index], tokens: tokens))
             case .store(let tenantID, let items, let continuation):
                 let rows = zip(items, vectors[index]).map { Self.row(tenantID: tenantID, item: $0, vector: $1) }

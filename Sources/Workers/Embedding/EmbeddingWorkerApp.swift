@@ -65,6 +65,8 @@ public enum EmbeddingWorkerApp {
         public var batcher: EmbeddingBatcher.Configuration
         /// 0 = keep cached vectors until Redis evicts them.
         public var cacheTTL: Duration?
+        /// One cache for all tenants (`MEMGRID_EMBED_CACHE_SHARED`): single-owner deployments only.
+        public var cacheShared: Bool
 
         public init(environment: EnvironmentReader) throws {
             batcher = EmbeddingBatcher.Configuration(
@@ -72,6 +74,7 @@ public enum EmbeddingWorkerApp {
                 linger: try environment.milliseconds("MEMGRID_EMBED_LINGER_MS", default: .milliseconds(2)))
             let ttlSeconds = try environment.int("MEMGRID_EMBED_CACHE_TTL_SECONDS", default: 30 * 24 * 3600)
             cacheTTL = ttlSeconds == 0 ? nil : .seconds(ttlSeconds)
+            cacheShared = try environment.bool("MEMGRID_EMBED_CACHE_SHARED", default: false)
             provider = try Provider(environment: environment, prefix: "MEMGRID_EMBED_", modelDirectoryKey: "MEMGRID_MODEL_DIR")
             next = environment.optionalString("MEMGRID_EMBED_NEXT_PROVIDER") == nil ? nil
                 : try Provider(environment: environment, prefix: "MEMGRID_EMBED_NEXT_", modelDirectoryKey: "MEMGRID_EMBED_NEXT_MODEL_DIR")
@@ -95,7 +98,7 @@ public enum EmbeddingWorkerApp {
         let database = PostgresClient(
             configuration: try DatabaseConfiguration(url: process.postgresURL).client, backgroundLogger: logger)
         let redis = RedisClient(configuration: process.redis, logger: logger)
-        let cache = EmbeddingCache(client: redis, ttl: embedding.cacheTTL, metrics: factory, logger: logger)
+        let cache = EmbeddingCache(client: redis, ttl: embedding.cacheTTL, sharedAcrossTenants: embedding.cacheShared, metrics: factory, logger: logger)
         let jobs = JobRepository(client: database)
         // Only the first model's space may become the active one on a fresh database.
         let batchers = [embedder, next].compactMap(\.self).enumerated().map { index, embedder in

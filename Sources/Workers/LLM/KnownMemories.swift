@@ -28,7 +28,7 @@ struct KnownMemories: Sendable {
         var vector: [Float]?
         var space = ""
         do {
-            let answer = try await embedder.embed(Array(said.suffix(maxMessages)), space: nil, timeout: timeout)
+            let answer = try await embedder.embed(Array(said.suffix(maxMessages)), space: nil, tenantID: job.tenantID, timeout: timeout)
             vector = Self.mean(answer.vectors)
             space = answer.space
         } catch {
