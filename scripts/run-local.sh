@@ -16,7 +16,7 @@ start() {
   pids+=("$!")
 }
 
-start gateway "$BIN/memgrid-gateway"
+start gateway env MEMGRID_OPS_PORT="${MEMGRID_GATEWAY_OPS_PORT:-9100}" "$BIN/memgrid-gateway"
 start embedding env MEMGRID_OPS_PORT="${MEMGRID_EMBEDDING_OPS_PORT:-9101}" "$BIN/memgrid-embedding-worker"
 start llm env MEMGRID_OPS_PORT="${MEMGRID_LLM_OPS_PORT:-9102}" "$BIN/memgrid-llm-worker"
 start proactive env MEMGRID_OPS_PORT="${MEMGRID_PROACTIVE_OPS_PORT:-9103}" "$BIN/memgrid-proactive-worker"
@@ -27,7 +27,7 @@ stop() {
 }
 trap stop INT TERM
 
-echo "memgrid gateway: http://${MEMGRID_GATEWAY_HOST:-127.0.0.1}:${MEMGRID_GATEWAY_PORT:-8080}  (Ctrl-C stops everything)"
+echo "memgrid gateway: http://${MEMGRID_GATEWAY_HOST:-127.0.0.1}:${MEMGRID_GATEWAY_PORT:-8080}, /readyz and /metrics on :${MEMGRID_GATEWAY_OPS_PORT:-9100}  (Ctrl-C stops everything)"
 status=0
 for pid in "${pids[@]}"; do
   while true; do

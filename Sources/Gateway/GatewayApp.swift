@@ -44,9 +44,13 @@ public enum GatewayApp {
         public var embeddingCacheShared: Bool
 
         public init(environment: EnvironmentReader) throws {
-            process = try ProcessConfiguration(environment: environment, defaultOperationsPort: 8080)
+            process = try ProcessConfiguration(environment: environment, defaultOperationsPort: 9100)
             host = environment.string("MEMGRID_GATEWAY_HOST", default: "127.0.0.1")
             port = try environment.int("MEMGRID_GATEWAY_PORT", default: 8080, range: 0...65535)
+            // Readiness and metrics describe the cluster: never on the port the load balancer forwards.
+            if port != 0 && process.operationsPort == port {
+                throw EnvironmentReader.Error(key: "MEMGRID_OPS_PORT", message: "must differ from MEMGRID_GATEWAY_PORT (\(port))")
+            }
             migrateOnStart = environment.string("MEMGRID_MIGRATE_ON_START", default: "false") == "true"
             maxBodyBytes = try environment.int("MEMGRID_GATEWAY_MAX_BODY_BYTES", default: 1 << 20, range: 1024...(64 << 20))
             rpcTimeout = try environment.milliseconds("MEMGRID_GATEWAY_RPC_TIMEOUT_MS", default: .seconds(10))
@@ -117,7 +121,7 @@ public enum GatewayApp {
         let router = Router(context: GatewayContext.self)
         router.add(middleware: HTTPMetricsMiddleware(series: .init(factory: factory)))
         router.add(middleware: EdgeMiddleware())
-        OperationsServer.routes(into: router, readiness: readiness, registry: registry)
+        OperationsServer.liveness(into: router)
         router.get("/openapi.yaml") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/yaml"],
@@ -170,6 +174,9 @@ public enum GatewayApp {
                     .init(service: postgres), .init(service: RedisService(client: redis)),
                     .init(service: PublisherService(publisher)), .init(service: RPCClientService(client: rpc)),
                     .init(service: heartbeat), .init(service: sampler), .init(service: app),
+                    .init(service: OperationsServer.application(
+                        host: process.operationsHost, port: process.operationsPort, readiness: readiness, registry: registry,
+                        logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

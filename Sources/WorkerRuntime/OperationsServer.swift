@@ -10,9 +10,7 @@ public enum OperationsServer {
     public static func routes<Context: RequestContext>(
         into router: Router<Context>, readiness: Readiness, registry: PrometheusCollectorRegistry
     ) {
-        router.get("/healthz") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
-        }
+        liveness(into: router)
         router.get("/readyz") { _, _ in
             let results = await readiness.evaluate()
             let ready = results.allSatisfy(\.ready)
@@ -32,7 +30,14 @@ public enum OperationsServer {
         }
     }
 
-    /// A standalone application serving only the operations routes (the workers' side port).
+    /// `/healthz` alone: what a public port may answer (a load balancer's health check).
+    public static func liveness<Context: RequestContext>(into router: Router<Context>) {
+        router.get("/healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+    }
+
+    /// A standalone application serving only the operations routes (a side port).
     public static func application(
         host: String, port: Int, readiness: Readiness, registry: PrometheusCollectorRegistry, logger: Logger
     ) -> some ApplicationProtocol {

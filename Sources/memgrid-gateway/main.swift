@@ -12,8 +12,9 @@ struct GatewayCommand: AsyncParsableCommand {
         discussion: """
             Configured by environment variables (see docs/configuration.md), chiefly
             MEMGRID_GATEWAY_HOST/PORT (default 127.0.0.1:8080), MEMGRID_AMQP_URL,
-            MEMGRID_POSTGRES_URL and MEMGRID_MIGRATE_ON_START. Serves /healthz,
-            /readyz and /metrics. Stops gracefully on SIGTERM or SIGINT.
+            MEMGRID_POSTGRES_URL and MEMGRID_MIGRATE_ON_START. Serves /healthz on that
+            port, and /healthz, /readyz and /metrics on MEMGRID_OPS_PORT (default 9100)
+            only. Stops gracefully on SIGTERM or SIGINT.
             """)
 
     func run() async throws {

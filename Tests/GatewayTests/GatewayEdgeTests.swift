@@ -1,8 +1,10 @@
 import Foundation
+import Gateway
 import NIOHTTP1
 import PostgresNIO
 import Testing
 import TestSupport
+import WorkerRuntime
 
 /// Bad input, auth, limits and broker outages: every one answered with the documented
 /// status and error code, never a 500, never a 202 for a job the broker did not take.
@@ -99,6 +101,25 @@ struct GatewayEdgeTests {
         #expect((error?["message"] as? String)?.isEmpty == false)
     }
 
+    /// The load balancer forwards the public port: readiness and metrics (queue depths,
+    /// every tenant's traffic) live on the operations port only.
+    @Test func metricsAndReadinessAreOnTheOperationsPortOnly() async throws {
+        let fixture = try await GatewayAPITests.system()
+        for path in ["/metrics", "/readyz"] {
+            #expect(try await fixture.request("GET", path).status == 404, "\(path) on the public port")
+            #expect(try await fixture.request("GET", path, operations: true).status == 200, "\(path) on the operations port")
+        }
+        #expect(try await fixture.request("GET", "/healthz").status == 200, "liveness stays for load balancers")
+        let metrics = String(decoding: try await fixture.request("GET", "/metrics", operations: true).body, as: UTF8.self)
+        #expect(metrics.contains("memgrid_http_requests_total"), "\(metrics.prefix(300))")
+    }
+
+    @Test func theOperationsPortMustDifferFromThePublicOne() throws {
+        #expect(throws: EnvironmentReader.Error.self) {
+            try GatewayApp.Configuration(environment: EnvironmentReader(["MEMGRID_GATEWAY_PORT": "8080", "MEMGRID_OPS_PORT": "8080"]))
+        }
+    }
+
     @Test func aRevokedOrUnknownKeyIsRefused() async throws {
         let fixture = try await GatewayAPITests.system()
         let unknown = try await fixture.request("GET", "/v1/models", key: "mg_" + String(repeating: "a", count: 52))
@@ -118,7 +139,7 @@ struct GatewayEdgeTests {
                 "INSERT INTO embedding_spaces (id, model, revision, dimensions, active) VALUES ('m@r/384', 'm', 'r', 384, true)",
                 logger: fixture.logger)
         }
-        #expect(try await fixture.request("GET", "/readyz").status == 503)
+        #expect(try await fixture.request("GET", "/readyz", operations: true).status == 503)
         let memorize = try await fixture.request(
             "POST", "/v1/memorize", key: key, json: ["user_id": "u", "messages": [["role": "user", "content": "I like tea"]]])
         #expect(memorize.status == 503)

@@ -25,6 +25,8 @@ final class GatewayFixture: Sendable {
     let prefix = "test-\(UUID().uuidString.prefix(8).lowercased())"
     let logger = Logger(label: "test.gateway")
     let port: Int
+    /// The gateway's operations port: `/readyz`, `/metrics`.
+    let opsPort: Int
     let gateway: GatewayApp.Parts
     let workers: [WorkerProcess.Parts]
     private let tasks: [Task<Void, any Error>]
@@ -35,6 +37,7 @@ final class GatewayFixture: Sendable {
     init(workers withWorkers: Bool, overrides: [String: String] = [:], nextModel: Bool = false) async throws {
         try await database.createMigrated()
         port = try unusedPort()
+        opsPort = try unusedPort()
         var environment = ProcessInfo.processInfo.environment
         environment["MEMGRID_TOPOLOGY_PREFIX"] = prefix
         environment["MEMGRID_POSTGRES_URL"] = database.url
@@ -48,7 +51,9 @@ final class GatewayFixture: Sendable {
         environment.merge(overrides) { $1 }
         let reader = EnvironmentReader(environment)
         gateway = try GatewayApp.build(
-            configuration: try GatewayApp.Configuration(environment: reader), registry: PrometheusCollectorRegistry(), logger: logger)
+            configuration: try GatewayApp.Configuration(
+                environment: EnvironmentReader(environment.merging(["MEMGRID_OPS_PORT": String(opsPort)]) { $1 })),
+            registry: PrometheusCollectorRegistry(), logger: logger)
         var workers: [WorkerProcess.Parts] = []
         if withWorkers {
             let embed = try WorkerProcessConfiguration(queue: .embed, environment: reader, defaultOperationsPort: 0)
@@ -122,11 +127,12 @@ final class GatewayFixture: Sendable {
         var data: [[String: Any]] { json["data"] as? [[String: Any]] ?? [] }
     }
 
+    /// A request to the public port, or with `operations` to the operations port.
     func request(
         _ method: String, _ path: String, key: String? = nil, json: Any? = nil, body: Data? = nil,
-        contentType: String? = "application/json", headers: [String: String] = [:]
+        contentType: String? = "application/json", headers: [String: String] = [:], operations: Bool = false
     ) async throws -> Reply {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(operations ? opsPort : port)\(path)")
         request.method = HTTPMethod(rawValue: method)
         if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
