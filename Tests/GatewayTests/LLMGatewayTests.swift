@@ -17,15 +17,17 @@ struct LLMGatewayTests {
     static let usage = FakeOpenAIServer.usage(prompt: 100, completion: 20, cached: 40, spelling: .deepSeek)
     static let callCost = 120e-6
 
-    /// Extraction requests carry a response format; "GARBLE" in the conversation makes
+    /// "KEYLEAK" in any request makes the fake refuse memgrid's key as OpenAI does,
+    /// quoting it masked. Extraction requests carry a response format; "GARBLE" in the conversation makes
     /// the fake answer with something that is not JSON, every time. The memory it reads
     /// cites message 0, or message 1 when "SECOND" is in the conversation, or a message
     /// that does not exist when "NOWHERE" is. "MOVED" makes it answer "Lives in Berlin",
     /// superseding the key the prompt showed for "Lives in Lyon" ("BADKEY": a key it was
     /// never shown).
     static let fake = FakeOpenAIServer { request in
-        guard request.responseFormat != nil else { return .reply(content: answer, usage: usage) }
         func said(_ marker: String) -> Bool { request.messages.contains { $0.content.contains(marker) } }
+        if said("KEYLEAK") { return .status(401, retryAfter: nil, message: "Incorrect API key provided: sk-abc***********wxyz") }
+        guard request.responseFormat != nil else { return .reply(content: answer, usage: usage) }
         if said("GARBLE") { return .reply(content: "Sure! Here are the memories.", usage: usage) }
         if said("MOVED") || said("BADKEY") {
             let shown = request.messages.last?.content.split(separator: "\n").first { $0.hasSuffix("] Lives in Lyon") }
@@ -251,6 +253,31 @@ struct LLMGatewayTests {
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await TestBroker.admin.drain(alerts, limit: 10).isEmpty)
         try? await TestBroker.admin.deleteQueues([alerts])
+    }
+
+    /// OpenAI's 401 quotes the (masked) key: neither a chat answer nor a job's dead letter
+    /// may pass a provider's text on to the tenant.
+    @Test func providerErrorTextsNeverReachTheTenant() async throws {
+        let fixture = try await Self.system.value
+        let key = try await fixture.key(tenant: "leak-tenant")
+        let chat = try await fixture.request(
+            "POST", "/v1/chat/completions", key: key, json: ["model": "fake-chat", "messages": [["role": "user", "content": "KEYLEAK"]]])
+        let text = String(decoding: chat.body, as: UTF8.self)
+        #expect(chat.status == 502, "\(text)")
+        #expect(!text.contains("sk-abc") && !text.contains("Incorrect API key"), "\(text)")
+        #expect(text.contains("credentials"))
+
+        let memorize = try await fixture.request(
+            "POST", "/v1/memorize", key: key, json: ["user_id": "leak", "messages": [["role": "user", "content": "KEYLEAK I live in Oslo"]]])
+        let jobID = try #require(memorize.json["id"] as? String)
+        var job: [String: Any] = [:]
+        _ = await TestBroker.eventually(timeout: .seconds(30)) {
+            job = (try? await fixture.request("GET", "/v1/jobs/\(jobID)", key: key).json) ?? [:]
+            return job["status"] as? String == "dead_lettered"
+        }
+        let shown = "\(job)"
+        #expect(job["status"] as? String == "dead_lettered", "\(shown)")
+        #expect(!shown.contains("sk-abc") && !shown.contains("Incorrect API key"), "\(shown)")
     }
 
     @Test func unknownModelsAndBadBodiesAreClientErrors() async throws {

@@ -64,7 +64,7 @@ struct ChatResponder: Sendable {
             return reply
         } catch let error as LLMError {
             logger.info("chat call failed", metadata: ["error": "\(error)", "tenant.id": "\(call.tenantID)"])
-            return Self.failure(Self.code(for: error), error.message)
+            return Self.failure(Self.code(for: error), error.tenantMessage)
         } catch {
             logger.error("chat call failed", metadata: ["error": "\(error)", "tenant.id": "\(call.tenantID)"])
             return Self.failure("internal", "the chat call failed inside memgrid")
@@ -77,6 +77,8 @@ struct ChatResponder: Sendable {
 
     static func code(for error: LLMError) -> String {
         switch error.code {
+        // The provider refusing memgrid's own credentials is not the caller's error.
+        case .rejected where error.status == 401 || error.status == 403: ChatFailureCode.unavailable
         case .rejected: ChatFailureCode.rejected
         case .unknownModel: ChatFailureCode.unknownModel
         case .noProvider: ChatFailureCode.noProvider

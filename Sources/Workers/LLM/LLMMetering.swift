@@ -22,7 +22,8 @@ struct LLMMetering: Sendable {
     }
 
     /// One metered completion for a job. A used-up budget and a request the providers
-    /// reject are permanent failures (retrying cannot help); the rest is retried.
+    /// reject are permanent failures (retrying cannot help); the rest is retried. Failure
+    /// texts reach the tenant (dead letters): `LLMError.tenantMessage`.
     func complete(
         _ request: ChatRequest, router: ChatRouter, tenantID: String, jobID: String, purpose: String
     ) async throws -> RoutedCompletion {
@@ -34,7 +35,10 @@ struct LLMMetering: Sendable {
         do {
             return try await router.complete(request, meter: meter(tenantID: tenantID, jobID: jobID, purpose: purpose))
         } catch let error as LLMError where [.rejected, .unknownModel, .noProvider].contains(error.code) {
-            throw JobFailure.permanent("llm_\(error.code): \(error.message)")
+            throw JobFailure.permanent("llm_\(error.code): \(error.tenantMessage)")
+        } catch let error as LLMError {
+            // Retried. The router logged the provider's own text; a dead letter shows the tenant memgrid's words.
+            throw JobFailure.retryable("llm_\(error.code): \(error.tenantMessage)", after: error.retryAfter)
         }
     }
 }
