@@ -31,6 +31,10 @@ public enum GatewayApp {
         public var rateLimitPerMinute: Int
         /// How long a verified key is trusted without a database read.
         public var keyCacheTTL: Duration
+        /// Failed authentications per client address and minute before 429; 0 = no limit.
+        public var authFailuresPerMinute: Int
+        /// Proxies whose `X-Forwarded-For` names the client (`MEMGRID_GATEWAY_TRUSTED_PROXIES`).
+        public var trustedProxies: [IPNetwork]
         /// Where the tokenizer vocabulary is (usage counts); optional.
         public var modelDirectory: URL
         /// HNSW candidate list size for searches: higher = better recall, slower.
@@ -57,6 +61,14 @@ public enum GatewayApp {
             chatTimeout = try environment.milliseconds("MEMGRID_GATEWAY_CHAT_TIMEOUT_MS", default: .seconds(120))
             rateLimitPerMinute = try environment.int("MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE", default: 600)
             keyCacheTTL = .seconds(try environment.int("MEMGRID_GATEWAY_KEY_CACHE_SECONDS", default: 30, range: 0...3600))
+            authFailuresPerMinute = try environment.int("MEMGRID_GATEWAY_AUTH_FAILURES_PER_MINUTE", default: 30)
+            trustedProxies = try environment.string("MEMGRID_GATEWAY_TRUSTED_PROXIES", default: "").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { entry in
+                    guard let network = IPNetwork(entry) else {
+                        throw EnvironmentReader.Error(key: "MEMGRID_GATEWAY_TRUSTED_PROXIES", message: "'\(entry)' is not an address or network")
+                    }
+                    return network
+                }
             modelDirectory = URL(fileURLWithPath: environment.string("MEMGRID_MODEL_DIR", default: LocalEmbedder.defaultModelPath))
             efSearch = try environment.int("MEMGRID_HNSW_EF_SEARCH", default: 100, range: 1...1000)
             dashboardInterval = .milliseconds(
@@ -128,7 +140,9 @@ public enum GatewayApp {
                 body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.yaml)))
         }
         let api = router.group("/v1")
-            .add(middleware: AuthMiddleware(keys: .init(repository: APIKeyRepository(client: postgres), ttl: configuration.keyCacheTTL)))
+            .add(middleware: AuthMiddleware(
+                keys: KeyCache(repository: APIKeyRepository(client: postgres), ttl: configuration.keyCacheTTL, metrics: factory),
+                failures: AuthFailureLimiter(perMinute: configuration.authFailuresPerMinute, trustedProxies: configuration.trustedProxies)))
             .add(middleware: RateLimitMiddleware(
                 redis: redis, perMinute: configuration.rateLimitPerMinute, prefix: topology.prefix))
         let maxBody = configuration.maxBodyBytes

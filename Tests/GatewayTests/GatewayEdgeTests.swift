@@ -124,6 +124,8 @@ struct GatewayEdgeTests {
         let fixture = try await GatewayAPITests.system()
         let unknown = try await fixture.request("GET", "/v1/models", key: "mg_" + String(repeating: "a", count: 52))
         #expect(unknown.status == 401 && unknown.errorCode == "invalid_api_key")
+        let misshapen = try await fixture.request("GET", "/v1/models", key: "mg_short")
+        #expect(misshapen.status == 401 && misshapen.errorCode == "invalid_api_key")
         let malformed = try await fixture.request("GET", "/v1/models", headers: ["Authorization": "Basic abc"])
         #expect(malformed.status == 401)
     }

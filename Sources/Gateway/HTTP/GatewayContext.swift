@@ -5,9 +5,12 @@ public import Storage
 public struct GatewayContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: APIKeyRepository.Principal?
+    /// The peer's IP address (a load balancer's, behind one).
+    public let peerAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The caller's tenant. Routes behind `AuthMiddleware` always have one.

@@ -88,22 +88,33 @@ public struct APIKeyRepository: Sendable {
         return false
     }
 
-    /// The principal of an active key, or nil. Also stamps `last_used_at`.
-    public func authenticate(secret: String, logger: Logger) async throws -> Principal? {
-        guard secret.hasPrefix(Self.secretPrefix) else { return nil }
-        let rows = try await client.query("""
-            UPDATE api_keys SET last_used_at = now()
-            WHERE key_hash = \(Self.digest(secret)) AND revoked_at IS NULL
-            RETURNING id, tenant_id, scopes
-            """, logger: logger)
+    /// The principal of the active key with this digest (`digest(_:)`), or nil. A read
+    /// only: an unknown key must cost no write.
+    public func authenticate(digest: Data, logger: Logger) async throws -> Principal? {
+        let rows = try await client.query(
+            "SELECT id, tenant_id, scopes FROM api_keys WHERE key_hash = \(digest) AND revoked_at IS NULL", logger: logger)
         for try await (id, tenant, scopes) in rows.decode((UUID, String, [String]).self) {
             return Principal(keyID: id, tenantID: tenant, scopes: scopes)
         }
         return nil
     }
 
-    static func digest(_ secret: String) -> Data {
+    /// Stamps `last_used_at` of keys seen since the last call, in one statement.
+    public func touch(_ keyIDs: [UUID], logger: Logger) async throws {
+        guard !keyIDs.isEmpty else { return }
+        try await client.query("UPDATE api_keys SET last_used_at = now() WHERE id = ANY(\(keyIDs))", logger: logger)
+    }
+
+    public static func digest(_ secret: String) -> Data {
         Data(SHA256.hash(data: Data(secret.utf8)))
+    }
+
+    /// Whether `secret` has the shape of a key this repository creates (`mg_` and 52
+    /// base32 characters): anything else is refused without a lookup.
+    public static func isWellFormed(_ secret: String) -> Bool {
+        let body = secret.utf8.dropFirst(secretPrefix.utf8.count)
+        return secret.hasPrefix(secretPrefix) && body.count == 52
+            && body.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "2")...UInt8(ascii: "7")).contains($0) }
     }
 
     /// 260 random bits as 52 lowercase base32 characters.
