@@ -8,11 +8,15 @@ enum StorageFailure {
     static func classify(_ error: any Error) -> any Error {
         let underlying = (error as? PostgresTransactionError)?.closureError ?? error
         if let error = underlying as? PSQLError, error.serverInfo?[.sqlState] == "23503" {
-            if error.serverInfo?[.constraintName]?.contains("space_id") == true {
+            let constraint = error.serverInfo?[.constraintName] ?? ""
+            if constraint.contains("space_id") {
                 return JobFailure.permanent(
                     "the embedding space was dropped while this worker serves it: restart the worker, then replay")
             }
-            return JobFailure.permanent("unknown tenant: create it before submitting jobs for it")
+            if constraint.contains("tenant_id") {
+                return JobFailure.permanent("unknown tenant: create it before submitting jobs for it")
+            }
+            return JobFailure.permanent("a record this job refers to does not exist (\(constraint))")
         }
         return error
     }

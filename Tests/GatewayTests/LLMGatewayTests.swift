@@ -1,6 +1,7 @@
 import Contracts
 import FakeOpenAI
 import Foundation
+import Gateway
 import Messaging
 import NIOHTTP1
 import PostgresNIO
@@ -278,6 +279,36 @@ struct LLMGatewayTests {
         let shown = "\(job)"
         #expect(job["status"] as? String == "dead_lettered", "\(shown)")
         #expect(!shown.contains("sk-abc") && !shown.contains("Incorrect API key"), "\(shown)")
+    }
+
+    /// A job delivered again after it succeeded (its ack lost) reuses the kept answer:
+    /// one provider call, and the same items stored.
+    @Test func aRedeliveredMemorizeCallsTheModelOnce() async throws {
+        let fixture = try await Self.system.value
+        let tenant = "redelivery-tenant"
+        _ = try await fixture.key(tenant: tenant)
+        let topology = Topology(prefix: fixture.prefix)
+        let completed = "\(fixture.prefix).test-completed-\(UUID().uuidString.prefix(8))"
+        try await TestBroker.admin.declareQueue(completed)
+        try await TestBroker.admin.bind(completed, to: topology.eventsExchange, routingKey: EventCatalog.jobCompleted.routingKey)
+        let marker = "ONCEONLY-\(UUID().uuidString)"
+        let job = JobEnvelope(
+            id: "redeliver-\(UUID().uuidString)", tenantID: tenant,
+            payload: MemorizeJob(userID: "r", messages: [.init(role: .user, content: "\(marker) I live in Lyon")]))
+        var announced = 0
+        for delivery in 1...2 {
+            try await fixture.gateway.publisher.publish(.job(job, topology: topology))
+            #expect(await TestBroker.eventually(timeout: .seconds(30)) {
+                announced += (try? await TestBroker.admin.drain(completed, limit: 100))?
+                    .filter { $0.properties.correlationID == job.id }.count ?? 0
+                return announced == delivery
+            }, "delivery \(delivery) completed")
+        }
+        try await TestBroker.admin.deleteQueues([completed])
+        let calls = Self.fake.requests.filter { request in request.messages.contains { $0.content.contains(marker) } }
+        #expect(calls.count == 1, "\(calls.count) provider calls for one job")
+        let items = try await fixture.request("GET", "/v1/memories?user_id=r", key: try await fixture.key(tenant: tenant))
+        #expect(items.data.count == 1)
     }
 
     @Test func unknownModelsAndBadBodiesAreClientErrors() async throws {

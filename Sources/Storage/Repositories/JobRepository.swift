@@ -49,7 +49,9 @@ public struct JobRepository: Sendable {
         return false
     }
 
-    /// Inserts queued child jobs inside the caller's transaction.
+    /// Inserts queued child jobs inside the caller's transaction, when the parent has a
+    /// status row: a job published straight to the queue by another system has none, and
+    /// neither do its children.
     public static func insertChildren(
         ids: [String], tenantID: String, type: String, userID: String?, parentID: String,
         on connection: PostgresConnection, logger: Logger
@@ -58,6 +60,7 @@ public struct JobRepository: Sendable {
         try await connection.query("""
             INSERT INTO jobs (id, tenant_id, type, status, user_id, parent_id)
             SELECT i, \(tenantID), \(type), 'queued', \(userID), \(parentID) FROM unnest(\(ids)) AS u(i)
+            WHERE EXISTS (SELECT 1 FROM jobs WHERE id = \(parentID))
             ON CONFLICT (id) DO NOTHING
             """, logger: logger)
     }

@@ -90,6 +90,7 @@ public enum LLMWorkerApp {
             dependencies.append(RPCClientService(client: rpc))
             extraction = .llm(LLMExtractor(
                 router: router, model: llm.extractionModel, structuredOutput: llm.structuredOutput, metering: metering,
+                answers: JobExtractionRepository(client: database),
                 known: KnownMemories(
                     recall: RecallRepository(client: database), embedder: EmbedQueryClient(rpc: rpc, topology: topology),
                     timeout: llm.knownMemoriesTimeout)))

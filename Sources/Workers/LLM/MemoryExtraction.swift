@@ -3,6 +3,7 @@ import Foundation
 import LLM
 import Logging
 import Memory
+import Storage
 import WorkerRuntime
 
 /// How `memorize` turns a conversation into memories: an LLM when a provider is
@@ -31,6 +32,10 @@ enum MemoryExtraction: Sendable {
 /// them instead of adding beside them. A malformed answer goes back to the model
 /// with what was wrong, up to `maxRepairs` times; if it stays malformed the job fails
 /// permanently with the reason (dead-lettered, replayable).
+///
+/// The answer is kept (`answers`) before anything is stored: a redelivered or retried
+/// job reuses it, so the model is called, and paid, once per job, and every delivery
+/// stores (and embeds) the same items.
 struct LLMExtractor: Sendable {
     let router: ChatRouter
     /// The model asked for; "" = the configuration's default.
@@ -38,10 +43,28 @@ struct LLMExtractor: Sendable {
     /// `json_schema` (OpenAI structured output) or `json_object` (providers without it, e.g. DeepSeek).
     let structuredOutput: Bool
     let metering: LLMMetering
+    let answers: JobExtractionRepository
     let known: KnownMemories
     var maxRepairs = 2
 
     func extract(
+        _ job: JobEnvelope<MemorizeJob>, reference: Date, timeZone: TimeZone?, context: JobContext
+    ) async throws -> (memories: [ExtractedMemory], extractor: String) {
+        let logger = context.logger
+        if let kept = try await StorageFailure.classifying({ try await answers.get(tenantID: job.tenantID, jobID: job.id, logger: logger) }) {
+            logger.debug("reusing the job's extraction")
+            return (try KeptMemory.decode(kept.memories), kept.extractor)
+        }
+        let fresh = try await ask(job, reference: reference, timeZone: timeZone, context: context)
+        let kept = try await StorageFailure.classifying {
+            try await answers.keep(
+                .init(extractor: fresh.extractor, memories: try KeptMemory.encode(fresh.memories)),
+                tenantID: job.tenantID, jobID: job.id, userID: job.payload.userID, logger: logger)
+        }
+        return (try KeptMemory.decode(kept.memories), kept.extractor)
+    }
+
+    private func ask(
         _ job: JobEnvelope<MemorizeJob>, reference: Date, timeZone: TimeZone?, context: JobContext
     ) async throws -> (memories: [ExtractedMemory], extractor: String) {
         let known = try await known.related(to: job, logger: context.logger)
@@ -67,5 +90,36 @@ struct LLMExtractor: Sendable {
             }
         }
         throw JobFailure.permanent("invalid_llm_output: \(problem) (\(maxRepairs + 1) answers)")
+    }
+}
+
+/// An extracted memory as kept between deliveries of its job: with its action, which
+/// names stored items and so is only meaningful to this job.
+private struct KeptMemory: Codable {
+    var memory: ExtractedMemory
+    var action: String
+    var target: String?
+
+    static func encode(_ memories: [ExtractedMemory]) throws -> String {
+        let kept = memories.map { memory in
+            switch memory.action {
+            case .add: KeptMemory(memory: memory, action: "add")
+            case .reinforce(let id): KeptMemory(memory: memory, action: "reinforce", target: id)
+            case .supersede(let id): KeptMemory(memory: memory, action: "supersede", target: id)
+            }
+        }
+        return String(decoding: try WireJSON.encoder().encode(kept), as: UTF8.self)
+    }
+
+    static func decode(_ json: String) throws -> [ExtractedMemory] {
+        try WireJSON.decoder().decode([KeptMemory].self, from: Data(json.utf8)).map { kept in
+            var memory = kept.memory
+            switch (kept.action, kept.target) {
+            case ("reinforce", let id?): memory.action = .reinforce(id)
+            case ("supersede", let id?): memory.action = .supersede(id)
+            default: memory.action = .add
+            }
+            return memory
+        }
     }
 }
