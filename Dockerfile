@@ -101,7 +101,8 @@ LABEL org.opencontainers.image.title="memgrid" \
 # Numeric, so Kubernetes' runAsNonRoot can verify it.
 USER 10001:10001
 WORKDIR /tmp
-EXPOSE 8080 9101 9102 9103
-# GET /healthz on the port of whichever memgrid executable runs (always healthy for the CLI).
+EXPOSE 8080 9100 9101 9102 9103
+# GET /healthz on the side port (MEMGRID_OPS_PORT) of whichever memgrid executable runs
+# (always healthy for the CLI).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 CMD ["/usr/local/bin/memgrid-healthcheck"]
 CMD ["memgrid-gateway"]

@@ -37,6 +37,11 @@ K8S_VERSIONS = ["1.28.0", "1.33.0"]
 EXECUTABLES = ["memgrid", "memgrid-gateway", "memgrid-embedding-worker", "memgrid-llm-worker",
                "memgrid-proactive-worker"]
 WORKERS = {"memgrid-embedding-worker": 9101, "memgrid-llm-worker": 9102, "memgrid-proactive-worker": 9103}
+# The gateway's public API port (the API, /openapi.yaml, /dashboard and /healthz; no
+# /readyz, no /metrics) and every long-running executable's side port (/healthz, /readyz,
+# /metrics; MEMGRID_OPS_PORT).
+GATEWAY_PORT = 8080
+OPS_PORTS = {"memgrid-gateway": 9100, **WORKERS}
 DEFAULT_PREFIX = "memgrid"
 
 # Names the deployment uses ahead of the code; each is a warning (not a failure) until
@@ -136,7 +141,8 @@ def documented_env() -> dict[str, set[str]]:
 
 REQUIRED_ENV = {
     "memgrid": {"MEMGRID_POSTGRES_URL"},
-    "memgrid-gateway": {"MEMGRID_AMQP_URL", "MEMGRID_POSTGRES_URL", "MEMGRID_REDIS_URL", "MEMGRID_GATEWAY_HOST"},
+    "memgrid-gateway": {"MEMGRID_AMQP_URL", "MEMGRID_POSTGRES_URL", "MEMGRID_REDIS_URL", "MEMGRID_GATEWAY_HOST",
+                        "MEMGRID_OPS_PORT"},
     **{w: {"MEMGRID_AMQP_URL", "MEMGRID_POSTGRES_URL", "MEMGRID_REDIS_URL", "MEMGRID_OPS_PORT",
            "MEMGRID_DRAIN_TIMEOUT_MS"} for w in WORKERS},
 }
@@ -266,7 +272,7 @@ def check_healthcheck_script() -> None:
         server = subprocess.Popen([str(fake), "-m", "http.server", str(port), "--bind", "127.0.0.1",
                                    "--directory", str(tmpdir / "www")],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cli = None
+        cli = gateway = None
         try:
             deadline = time.time() + 15
             while time.time() < deadline:
@@ -290,15 +296,24 @@ def check_healthcheck_script() -> None:
             cli = subprocess.Popen([str(cli_link), "30"])
             if hc("--pid", str(cli.pid)) != 0:
                 problems.append("the CLI (memgrid migrate) should count as healthy")
+            # the gateway: its side port (MEMGRID_OPS_PORT), never the API port
+            gateway_link = tmpdir / "memgrid-gateway"
+            gateway_link.symlink_to(shutil.which("sleep") or "/bin/sleep")
+            gateway = subprocess.Popen([str(gateway_link), "30"])
+            if hc("--pid", str(gateway.pid), environ=dict(env, MEMGRID_GATEWAY_PORT="1")) != 0:
+                problems.append("the gateway was not checked on MEMGRID_OPS_PORT")
+            if hc("--pid", str(gateway.pid), environ=dict(closed, MEMGRID_GATEWAY_PORT=str(port))) == 0:
+                problems.append("the gateway was checked on MEMGRID_GATEWAY_PORT (no /readyz there)")
             if hc("--pid", str(os.getpid())) == 0:
                 problems.append("a non-memgrid process counted as healthy")
         finally:
             server.terminate()
             server.wait(timeout=10)
-            if cli:
-                cli.terminate()
-                cli.wait(timeout=10)
-    R.check("healthcheck.sh: finds the executable's port, 200 = healthy, 404/closed/unknown = unhealthy", problems)
+            for proc in (cli, gateway):
+                if proc:
+                    proc.terminate()
+                    proc.wait(timeout=10)
+    R.check("healthcheck.sh: finds the executable's side port (gateway too), 200 = healthy, 404/closed/unknown = unhealthy", problems)
 
 
 # ------------------------------------------------------------------ runtime closure
@@ -383,13 +398,17 @@ def check_compose() -> None:
             grace = parse_duration(svc.get("stop_grace_period", "10s"))
             if grace <= drain:
                 problems.append(f"{name}: stop_grace_period {grace}s is not longer than the drain deadline {drain}s")
-            if env.get("MEMGRID_OPS_PORT") != str(WORKERS[exe]):
-                problems.append(f"{name}: MEMGRID_OPS_PORT should be {WORKERS[exe]}")
+        if exe in OPS_PORTS and env.get("MEMGRID_OPS_PORT") != str(OPS_PORTS[exe]):
+            problems.append(f"{name}: MEMGRID_OPS_PORT should be {OPS_PORTS[exe]}")
+        if exe == "memgrid-gateway" and env.get("MEMGRID_OPS_PORT") == str(env.get("MEMGRID_GATEWAY_PORT", GATEWAY_PORT)):
+            problems.append(f"{name}: MEMGRID_OPS_PORT equals MEMGRID_GATEWAY_PORT (the gateway refuses to start)")
+        if exe in OPS_PORTS and any(str(p.get("target")) == str(env.get("MEMGRID_OPS_PORT")) for p in svc.get("ports") or []):
+            problems.append(f"{name}: publishes its side port (/readyz, /metrics)")
         if exe != "memgrid":
             deps = svc.get("depends_on") or {}
             if deps.get("migrate", {}).get("condition") != "service_completed_successfully":
                 problems.append(f"{name}: does not wait for migrate to complete")
-    R.check("compose: memgrid services use documented env, set the required ones, drain within stop_grace_period", problems)
+    R.check("compose: memgrid services use documented env, set the required ones, side ports unpublished, drain within stop_grace_period", problems)
 
     raw = compose_file.read_text()
     example = dict(l.split("=", 1) for l in env_file.read_text().splitlines() if l and not l.startswith("#"))
@@ -642,18 +661,34 @@ def check_memgrid_workloads(overlay, objects, by_kind, named, configmaps, secret
         exe = memgrid_executable(c)
         where = kn(d)
         env = container_env(c, configmaps, secrets, template_keys)
-        # probes on the executable's HTTP port
-        port = int(env.get("MEMGRID_GATEWAY_PORT", 8080)) if exe == "memgrid-gateway" else int(env.get("MEMGRID_OPS_PORT", WORKERS.get(exe, 0)))
+        # probes on the executable's side port (/healthz, /readyz, /metrics); the gateway's
+        # API port serves /healthz too (liveness may use it), but no /readyz and no /metrics
+        port = int(env.get("MEMGRID_OPS_PORT", OPS_PORTS.get(exe, 0)))
+        healthz_ports = {port}
+        if exe == "memgrid-gateway":
+            api_port = int(env.get("MEMGRID_GATEWAY_PORT", GATEWAY_PORT))
+            healthz_ports.add(api_port)
+            if api_port == port:
+                shape.append(f"{where}: MEMGRID_OPS_PORT equals MEMGRID_GATEWAY_PORT {port} (the gateway refuses to start)")
         ports = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
-        for probe in ("livenessProbe", "readinessProbe"):
+        if port not in ports.values():
+            shape.append(f"{where}: side port {port} is not a container port")
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
             p = c.get(probe)
             if not p or "httpGet" not in p:
-                shape.append(f"{where}: no HTTP {probe}")
+                if probe != "startupProbe":
+                    shape.append(f"{where}: no HTTP {probe}")
                 continue
             target = p["httpGet"]["port"]
             target = ports.get(target, target)
-            if target != port:
-                shape.append(f"{where}: {probe} on port {target}, but the executable listens on {port}")
+            allowed_ports = healthz_ports if p["httpGet"].get("path") == "/healthz" else {port}
+            if target not in allowed_ports:
+                shape.append(f"{where}: {probe} on port {target}, but the executable serves "
+                             f"{p['httpGet'].get('path')} on {sorted(allowed_ports)}")
+        annotations = d["spec"]["template"]["metadata"].get("annotations") or {}
+        if annotations.get("prometheus.io/scrape") == "true" and (
+                annotations.get("prometheus.io/port") != str(port) or annotations.get("prometheus.io/path", "/metrics") != "/metrics"):
+            shape.append(f"{where}: prometheus.io annotations should point at /metrics on the side port {port}")
         if c.get("readinessProbe", {}).get("httpGet", {}).get("path") != "/readyz":
             shape.append(f"{where}: readinessProbe should GET /readyz")
         if c.get("livenessProbe", {}).get("httpGet", {}).get("path") != "/healthz":
@@ -709,7 +744,7 @@ def check_memgrid_workloads(overlay, objects, by_kind, named, configmaps, secret
             envp += [f"{kn(j)}: sets {n}, not documented for memgrid" for n in env
                      if n.startswith("MEMGRID_") and n not in allowed["memgrid"]]
             envp += [f"{kn(j)}: required {n} not set" for n in sorted(REQUIRED_ENV["memgrid"] - set(env))]
-    R.check("Deployments: probes on the right port, resources, non-root + read-only + no caps, spread, preStop, grace > drain", shape)
+    R.check("Deployments: probes and scrape annotations on the right port, resources, non-root + read-only + no caps, spread, preStop, grace > drain", shape)
     R.check("env: every MEMGRID_* variable set is documented for its executable; required ones set", envp)
     R.check("every Deployment has exactly one PodDisruptionBudget", pdbp)
 
@@ -723,15 +758,24 @@ def check_services(objects, by_kind) -> None:
         if not targets:
             problems.append(f"{kn(svc)} selects no pods")
             continue
+        side_ports = {OPS_PORTS[e] for o, _ in targets for c in pod_containers(o) if (e := memgrid_executable(c)) in OPS_PORTS}
+        exposed = svc["metadata"]["name"] == "memgrid-gateway" or svc["spec"].get("type") in ("LoadBalancer", "NodePort")
         for p in svc["spec"]["ports"]:
             tp = p.get("targetPort", p["port"])
-            if isinstance(tp, str) and not any(tp == cp.get("name") for _, t in targets
-                                               for c in t["spec"]["containers"] for cp in c.get("ports", [])):
+            numbers = {cp["containerPort"] for _, t in targets for c in t["spec"]["containers"]
+                       for cp in c.get("ports", []) if cp.get("name") == tp} if isinstance(tp, str) else {tp}
+            if isinstance(tp, str) and not numbers:
                 problems.append(f"{kn(svc)}: targetPort {tp} is no container port name")
+            if exposed and numbers & side_ports:
+                problems.append(f"{kn(svc)}: exposes the side port {tp} (/readyz, /metrics)")
+        if svc["metadata"]["name"] == "memgrid-gateway":
+            option = (svc["metadata"].get("annotations") or {}).get("kubernetes.io/elb.health-check-option")
+            if option and json.loads(option).get("path") != "/healthz":
+                problems.append(f"{kn(svc)}: the ELB health check must GET /healthz (the API port serves no /readyz)")
     gateway = [s for s in by_kind.get("Service", []) if s["metadata"]["name"] == "memgrid-gateway"]
     if not gateway:
         problems.append("no Service memgrid-gateway")
-    R.check("Services select pods and name existing container ports", problems)
+    R.check("Services select pods and name existing container ports; side ports not exposed; ELB checks /healthz", problems)
 
 
 def check_autoscaling(overlay, by_kind, named, queues, adapter_metrics) -> None:
@@ -802,11 +846,16 @@ def check_network_policies(by_kind) -> None:
         labels = t["metadata"].get("labels", {})
         component = labels.get("app.kubernetes.io/component")
         applied = [p for p in policies if selects(p["spec"]["podSelector"], labels)]
-        open_ingress = [p for p in applied for rule in p["spec"].get("ingress") or [] if not rule.get("from")]
+        open_rules = [(p, rule) for p in applied for rule in p["spec"].get("ingress") or [] if not rule.get("from")]
+        open_ingress = [p for p, _ in open_rules]
         if open_ingress and component != "gateway":
             problems.append(f"{kn(obj)} accepts traffic from anywhere ({[kn(p) for p in open_ingress]})")
         if component == "gateway" and not open_ingress:
             problems.append("the gateway is not reachable from outside the namespace")
+        if component == "gateway":
+            open_ports = [port.get("port") for _, rule in open_rules for port in rule.get("ports") or [{}]]
+            if any(p not in (GATEWAY_PORT, "http") for p in open_ports):
+                problems.append(f"the gateway accepts traffic from anywhere on {open_ports}, not only its API port {GATEWAY_PORT}")
         if component in ALLOWED_EGRESS:
             ports = {port.get("port") for p in applied for rule in p["spec"].get("egress") or []
                      for port in rule.get("ports") or [{}]}
@@ -817,7 +866,7 @@ def check_network_policies(by_kind) -> None:
                 problems.append("the LLM worker cannot reach HTTPS providers")
             if component != "migrate" and not {5672, 5432, 6379} <= ports:
                 problems.append(f"{kn(obj)} cannot reach broker/Redis/PostgreSQL")
-    R.check("NetworkPolicies: default deny, only the gateway open, egress limited to broker/Redis/PostgreSQL (+HTTPS for LLM)", problems)
+    R.check("NetworkPolicies: default deny, only the gateway's API port open, egress limited to broker/Redis/PostgreSQL (+HTTPS for LLM)", problems)
 
 
 RESTRICTED_VOLUMES = {"configMap", "emptyDir", "secret", "persistentVolumeClaim", "projected",
@@ -909,6 +958,18 @@ def check_custom(overlay, custom, by_kind, named, metrics) -> None:
         for ep in spec.get("endpoints") or [{}]:
             if not ep.get("port") or not all(any(p.get("name") == ep.get("port") for p in s["spec"]["ports"]) for s in matched):
                 problems.append(f"{where}: endpoint port {ep.get('port')!r} is not a port name of the selected Service")
+                continue
+            # /metrics is served on the side port only (the gateway's API port has none)
+            for s in matched:
+                tp = next(p for p in s["spec"]["ports"] if p.get("name") == ep["port"]).get("targetPort")
+                for obj in by_kind.get("Deployment", []):
+                    if not selects({"matchLabels": s["spec"].get("selector") or {"-": "-"}}, pod_template(obj)["metadata"].get("labels", {})):
+                        continue
+                    for c in pod_containers(obj):
+                        exe = memgrid_executable(c)
+                        number = next((cp["containerPort"] for cp in c.get("ports", []) if cp.get("name") == tp), tp)
+                        if exe in OPS_PORTS and ep.get("path", "/metrics") == "/metrics" and number != OPS_PORTS[exe]:
+                            problems.append(f"{where}: scrapes {exe} on port {number}, but its /metrics is on {OPS_PORTS[exe]}")
     for pr in by_kind.get("PrometheusRule", []):
         groups = pr.get("spec", {}).get("groups") or []
         if not groups:

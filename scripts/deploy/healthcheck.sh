@@ -5,9 +5,9 @@
 #
 # One image runs five executables, so the check first finds which one runs (PID 1, or
 # the first memgrid process when an init such as docker-init/tini is PID 1, or --pid),
-# then GETs PATH on that executable's port from the same environment variables the
-# executable reads:
-#   memgrid-gateway            MEMGRID_GATEWAY_PORT (8080)
+# then GETs PATH on that executable's side port (/healthz, /readyz, /metrics) from the
+# same environment variables the executable reads:
+#   memgrid-gateway            MEMGRID_OPS_PORT (9100; its API port has no /readyz)
 #   memgrid-embedding-worker   MEMGRID_OPS_PORT (9101)
 #   memgrid-llm-worker         MEMGRID_OPS_PORT (9102)
 #   memgrid-proactive-worker   MEMGRID_OPS_PORT (9103)
@@ -50,7 +50,7 @@ else
 fi
 
 case "$program" in
-    memgrid-gateway) port=${MEMGRID_GATEWAY_PORT:-8080} ;;
+    memgrid-gateway) port=${MEMGRID_OPS_PORT:-9100} ;;
     memgrid-embedding-worker) port=${MEMGRID_OPS_PORT:-9101} ;;
     memgrid-llm-worker) port=${MEMGRID_OPS_PORT:-9102} ;;
     memgrid-proactive-worker) port=${MEMGRID_OPS_PORT:-9103} ;;

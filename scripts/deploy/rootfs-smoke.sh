@@ -3,9 +3,9 @@
 # filesystem (debootstrap), the runtime stage's exact RUN line (packages + user), the
 # release binaries and scripts at their image paths, then, as uid 10001:
 #   1. runtime-closure.sh --in-image (ldd resolves everything, every executable --help),
-#   2. memgrid-gateway started with unreachable backends: /healthz must be 200 through
-#      memgrid-healthcheck, /readyz must not be, and SIGTERM must stop it within 30 s
-#      (the gateway's terminationGracePeriodSeconds).
+#   2. memgrid-gateway started with unreachable backends: /healthz on its side port
+#      (MEMGRID_OPS_PORT) must be 200 through memgrid-healthcheck, /readyz must not be,
+#      and SIGTERM must stop it within 30 s (the gateway's terminationGracePeriodSeconds).
 #
 #   sudo scripts/deploy/rootfs-smoke.sh [BIN_DIR]     (root; needs debootstrap and Debian's mirror)
 #
@@ -17,10 +17,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN_DIR=${1:-$ROOT/.build-deploy/release}
 FS="$ROOT/.deploy-rootfs"
 PORT=${MEMGRID_SMOKE_PORT:-18080}
+OPS_PORT=${MEMGRID_SMOKE_OPS_PORT:-19100}
 EXECUTABLES=(memgrid memgrid-gateway memgrid-embedding-worker memgrid-llm-worker memgrid-proactive-worker)
 
 die() { echo "rootfs-smoke: FAIL: $*" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "needs root (debootstrap, chroot)"
+[[ "$PORT" != "$OPS_PORT" ]] || die "MEMGRID_SMOKE_PORT and MEMGRID_SMOKE_OPS_PORT must differ"
 for exe in "${EXECUTABLES[@]}"; do [[ -x "$BIN_DIR/$exe" ]] || die "no $BIN_DIR/$exe"; done
 command -v debootstrap >/dev/null || apt-get install -y -qq debootstrap >/dev/null
 
@@ -63,20 +65,20 @@ as_memgrid /usr/local/libexec/memgrid/runtime-closure.sh --in-image /usr/local/b
 
 # chroot directly (not through the function): $! must be the gateway's own pid.
 chroot --userspec=10001:10001 "$FS" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin \
-    MEMGRID_GATEWAY_HOST=0.0.0.0 MEMGRID_GATEWAY_PORT="$PORT" \
+    MEMGRID_GATEWAY_HOST=0.0.0.0 MEMGRID_GATEWAY_PORT="$PORT" MEMGRID_OPS_PORT="$OPS_PORT" \
     MEMGRID_AMQP_URL=amqp://guest:guest@127.0.0.1:1/ MEMGRID_POSTGRES_URL=postgres://memgrid@127.0.0.1:1/memgrid \
     MEMGRID_REDIS_URL=redis://127.0.0.1:1 /usr/local/bin/memgrid-gateway >"$ROOT/.deploy-rootfs-gateway.log" 2>&1 &
 gateway=$!
 healthy=1
 for _ in $(seq 1 50); do
-    if as_memgrid MEMGRID_GATEWAY_PORT="$PORT" /bin/bash /usr/local/bin/memgrid-healthcheck --pid "$gateway" 2>/dev/null; then
+    if as_memgrid MEMGRID_OPS_PORT="$OPS_PORT" /bin/bash /usr/local/bin/memgrid-healthcheck --pid "$gateway" 2>/dev/null; then
         healthy=0
         break
     fi
     sleep 0.2
 done
 ready=0
-as_memgrid MEMGRID_GATEWAY_PORT="$PORT" /bin/bash /usr/local/bin/memgrid-healthcheck --pid "$gateway" /readyz 2>/dev/null || ready=1
+as_memgrid MEMGRID_OPS_PORT="$OPS_PORT" /bin/bash /usr/local/bin/memgrid-healthcheck --pid "$gateway" /readyz 2>/dev/null || ready=1
 kill -TERM "$gateway"
 stopped=1
 started=$SECONDS
