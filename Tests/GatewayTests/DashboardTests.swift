@@ -31,9 +31,12 @@ struct DashboardTests {
         }, overrides: ["MEMGRID_DASHBOARD_SAMPLE_MS": "250", "MEMGRID_HEARTBEAT_INTERVAL_MS": "250"])
     }
 
-    static func adminKey(_ fixture: GatewayFixture, tenant: String) async throws -> String {
+    /// An `admin` key; with `operating`, also the operator's scope (the cluster-wide view).
+    static func adminKey(_ fixture: GatewayFixture, tenant: String, operating: Bool = false) async throws -> String {
         try await fixture.database.withClient(url: fixture.database.url) { client in
-            try await APIKeyRepository(client: client).create(tenantID: tenant, name: "ops", scopes: ["admin"], logger: fixture.logger).secret
+            try await APIKeyRepository(client: client).create(
+                tenantID: tenant, name: "ops", scopes: operating ? ["admin", "operator"] : ["admin"], logger: fixture.logger
+            ).secret
         }
     }
 
@@ -92,9 +95,23 @@ struct DashboardTests {
         #expect((other["budgets"] as? [[String: Any]])?.map { $0["period"] as? String } == ["day"])
     }
 
+    /// Queue depths, workers and cluster-wide rates tell one tenant of the others'
+    /// traffic: a tenant's admin key gets them empty, the operator's key gets them.
+    @Test func theClusterViewIsTheOperatorsOnly() async throws {
+        let fixture = try await Self.system.value
+        let tenantView = try await Self.dashboard(fixture, key: try await Self.adminKey(fixture, tenant: "dash-tenant-only"))
+        #expect((tenantView["queues"] as? [Any])?.isEmpty == true && (tenantView["workers"] as? [Any])?.isEmpty == true)
+        #expect((tenantView["times"] as? [Any])?.isEmpty == true)
+        #expect((tenantView["spend"] as? [String: Any])?["tenant"] as? String == "dash-tenant-only")
+        let operatorKey = try await Self.adminKey(fixture, tenant: "dash-operator", operating: true)
+        #expect(await TestBroker.eventually(timeout: .seconds(10)) {
+            ((try? await Self.dashboard(fixture, key: operatorKey))?["workers"] as? [Any])?.isEmpty == false
+        })
+    }
+
     @Test func everyProcessReportsItsHeartbeat() async throws {
         let fixture = try await Self.system.value
-        let key = try await Self.adminKey(fixture, tenant: "dash-workers")
+        let key = try await Self.adminKey(fixture, tenant: "dash-workers", operating: true)
         var workers: [[String: Any]] = []
         let reported = try await TestBroker.eventually(timeout: .seconds(10)) {
             workers = try await Self.dashboard(fixture, key: key)["workers"] as? [[String: Any]] ?? []
@@ -143,7 +160,7 @@ struct DashboardTests {
             "chromium is not installed: `scripts/stack.sh install` (which `make test` runs) installs the Debian package")
         let fixture = try await Self.system.value
         let tenant = "dash-chromium"
-        let key = try await Self.adminKey(fixture, tenant: tenant)
+        let key = try await Self.adminKey(fixture, tenant: tenant, operating: true)
         try await Self.makeActivity(fixture, key: key, tenant: tenant)
 
         // Wait until the sampled data shows all of it, so the page has it on first load.

@@ -5,11 +5,14 @@ import Storage
 import WorkerRuntime
 
 /// The operations dashboard (docs/dashboard.md): `GET /dashboard` serves the page, which
-/// draws `GET /v1/admin/dashboard`. The data needs a key with the `admin` scope: queues
-/// and workers are cluster-wide operational data any tenant's admin may see; spend and
-/// budgets are only ever the caller's own tenant's.
+/// draws `GET /v1/admin/dashboard`. The data needs a key with the `admin` scope, and shows
+/// the caller's own tenant's spend and budgets. Queues, workers and cluster-wide rates
+/// tell of every tenant's traffic, so only a key with the `operator` scope (given by
+/// whoever runs the deployment, `memgrid keys create --scope operator`) sees them;
+/// anyone else gets them empty.
 struct DashboardAPI: Sendable {
     static let scope = "admin"
+    static let operatorScope = "operator"
 
     struct Body: Encodable {
         var object = "dashboard"
@@ -87,17 +90,17 @@ struct DashboardAPI: Sendable {
 
     func data(_ request: Request, context: GatewayContext) async throws -> Response {
         let tenantID = try context.tenantID(requiring: Self.scope)
+        let operates = context.principal?.scopes.contains(Self.operatorScope) == true
         let now = Date()
         async let statuses = budgets.status(tenantID: tenantID, now: now, logger: context.logger)
         async let monthRows = usage.summary(
             tenantID: tenantID, from: Self.monthStart(of: now), to: now.addingTimeInterval(1), logger: context.logger)
-        let history = sampler.snapshot
-        let samples = history.samples
+        let samples = operates ? sampler.snapshot.samples : []
         return try .json(Body(
             generatedAt: now, sampleIntervalSeconds: sampler.configuration.interval.timeInterval,
             windowSeconds: sampler.configuration.window.timeInterval,
             times: samples.map(\.time.timeIntervalSince1970),
-            queues: Self.queues(samples, names: sampler.queueNames),
+            queues: Self.queues(samples, names: operates ? sampler.queueNames : []),
             series: Self.totals(samples),
             workers: (samples.last?.workers ?? []).map {
                 WorkerView(
