@@ -29,6 +29,7 @@ public enum GatewayApp {
         public var chatTimeout: Duration
         /// Requests per minute per API key; 0 = unlimited.
         public var rateLimitPerMinute: Int
+        public var rateLimitOnRedisFailure: RedisFailurePolicy
         /// How long a verified key is trusted without a database read.
         public var keyCacheTTL: Duration
         /// Failed authentications per client address and minute before 429; 0 = no limit.
@@ -60,6 +61,7 @@ public enum GatewayApp {
             rpcTimeout = try environment.milliseconds("MEMGRID_GATEWAY_RPC_TIMEOUT_MS", default: .seconds(10))
             chatTimeout = try environment.milliseconds("MEMGRID_GATEWAY_CHAT_TIMEOUT_MS", default: .seconds(120))
             rateLimitPerMinute = try environment.int("MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE", default: 600)
+            rateLimitOnRedisFailure = try environment.choice("MEMGRID_GATEWAY_RATE_LIMIT_ON_REDIS_FAILURE", default: .open)
             keyCacheTTL = .seconds(try environment.int("MEMGRID_GATEWAY_KEY_CACHE_SECONDS", default: 30, range: 0...3600))
             authFailuresPerMinute = try environment.int("MEMGRID_GATEWAY_AUTH_FAILURES_PER_MINUTE", default: 30)
             trustedProxies = try environment.string("MEMGRID_GATEWAY_TRUSTED_PROXIES", default: "").split(separator: ",")
@@ -144,7 +146,8 @@ public enum GatewayApp {
                 keys: KeyCache(repository: APIKeyRepository(client: postgres), ttl: configuration.keyCacheTTL, metrics: factory),
                 failures: AuthFailureLimiter(perMinute: configuration.authFailuresPerMinute, trustedProxies: configuration.trustedProxies)))
             .add(middleware: RateLimitMiddleware(
-                redis: redis, perMinute: configuration.rateLimitPerMinute, prefix: topology.prefix))
+                redis: redis, perMinute: configuration.rateLimitPerMinute, prefix: topology.prefix,
+                onRedisFailure: configuration.rateLimitOnRedisFailure))
         let maxBody = configuration.maxBodyBytes
         EmbeddingsAPI(space: space, embedder: embedder, maxBody: maxBody).register(on: api)
         JobsAPI(jobs: jobs, submitter: submitter, budgets: BudgetRepository(client: postgres), maxBody: maxBody).register(on: api)

@@ -4,6 +4,8 @@ extension LLMError {
     /// so they stay in the worker's log and the tenant gets memgrid's words.
     public var tenantMessage: String {
         switch code {
+        case .rejected where status == nil:
+            message  // memgrid's own refusal, e.g. a max_tokens above the model's
         case .rejected:
             switch status {
             case 401?, 403?:

@@ -26,7 +26,7 @@ struct DashboardTests {
         try await GatewayFixture.withFakeLLM(fake, providers: { port in
             """
             {"providers": [{"name": "fake", "base_url": "http://127.0.0.1:\(port)/v1",
-              "models": [{"name": "fake-chat", "input_per_million": 100, "output_per_million": 400}]}]}
+              "models": [{"name": "fake-chat", "input_per_million": 100, "output_per_million": 400, "max_output_tokens": 500}]}]}
             """
         }, overrides: ["MEMGRID_DASHBOARD_SAMPLE_MS": "250", "MEMGRID_HEARTBEAT_INTERVAL_MS": "250"])
     }

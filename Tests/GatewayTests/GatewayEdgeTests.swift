@@ -162,6 +162,22 @@ struct GatewayEdgeTests {
         await fixture.stop()
     }
 
+    /// Without Redis the limit cannot be counted: each deployment chooses to let requests
+    /// through (open, the default) or to refuse them (closed).
+    @Test(arguments: [("open", 404), ("closed", 503)])
+    func theRateLimitFailsAsConfiguredWhenRedisIsDown(policy: String, status: Int) async throws {
+        let fixture = try await GatewayFixture(workers: false, overrides: [
+            "MEMGRID_REDIS_URL": "redis://127.0.0.1:\(try unusedPort())", "MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE": "100",
+            "MEMGRID_GATEWAY_RATE_LIMIT_ON_REDIS_FAILURE": policy,
+        ])
+        try await fixture.waitUntilListening()
+        let key = try await fixture.key(tenant: "limiter-\(policy)")
+        let reply = try await fixture.request("GET", "/v1/jobs/x", key: key)
+        #expect(reply.status == status, "\(String(decoding: reply.body, as: UTF8.self))")
+        if policy == "closed" { #expect(reply.errorCode == "rate_limiter_unavailable") }
+        await fixture.stop()
+    }
+
     @Test func theRateLimitAnswers429WithRetryAfter() async throws {
         let fixture = try await GatewayFixture(workers: false, overrides: ["MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE": "3"])
         try await fixture.waitUntilListening()

@@ -47,7 +47,8 @@ struct LLMGatewayTests {
         try await GatewayFixture.withFakeLLM(fake) { port in
             """
             {"providers": [{"name": "fake", "base_url": "http://127.0.0.1:\(port)/v1", "rpm": 100000, "tpm": 100000000,
-              "models": [{"name": "fake-chat", "input_per_million": 1, "output_per_million": 2, "cached_input_per_million": 0.5}]}],
+              "models": [{"name": "fake-chat", "input_per_million": 1, "output_per_million": 2, "cached_input_per_million": 0.5,
+                          "max_output_tokens": 20}]}],
              "max_attempts": 2, "retry_base_delay_ms": 5}
             """
         }
@@ -224,7 +225,8 @@ struct LLMGatewayTests {
         try await TestBroker.admin.declareQueue(alerts)
         try await TestBroker.admin.bind(alerts, to: topology.eventsExchange, routingKey: EventCatalog.budgetAlert.name)
         try await fixture.database.withClient(url: fixture.database.url) { client in
-            // One call costs 120 µUSD: the first crosses both the alert ratio and the limit.
+            // One call costs 120 µUSD: the first crosses both the alert ratio and the limit. Its
+            // ceiling (20 output tokens and a short prompt) fits in the budget beforehand.
             try await BudgetRepository(client: client).set(
                 tenantID: tenant, period: .day, limitUSD: 0.0001, alertRatio: 0.5, logger: fixture.logger)
         }

@@ -6,14 +6,16 @@ import Storage
 
 /// Per-key request rate limit shared by every gateway replica: a counter per key and
 /// minute in Redis (INCR + EXPIRE in one round trip). Over the limit → 429 with
-/// `Retry-After` (seconds to the next minute). Redis down → requests pass (logged),
-/// because refusing all traffic would be worse than not limiting it for a while.
+/// `Retry-After` (seconds to the next minute). Redis down → `onRedisFailure`: `open`
+/// lets requests pass (logged; the default, since refusing all traffic is usually worse
+/// than not limiting it for a while), `closed` answers 503.
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
 
     let redis: RedisClient
     let perMinute: Int
     let prefix: String
+    let onRedisFailure: RedisFailurePolicy
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard perMinute > 0, let principal = context.principal else { return try await next(request, context) }
@@ -31,6 +33,10 @@ struct RateLimitMiddleware: RouterMiddleware {
         } catch let error as APIError {
             throw error
         } catch {
+            guard onRedisFailure == .open else {
+                context.logger.warning("rate limiter unavailable; request refused", metadata: ["error": "\(error)"])
+                throw APIError.unavailable("the rate limiter is unreachable; retry later", code: "rate_limiter_unavailable", retryAfter: 5)
+            }
             context.logger.warning("rate limiter unavailable; request allowed", metadata: ["error": "\(error)"])
         }
         return try await next(request, context)

@@ -116,9 +116,11 @@ private struct FileFormat: Decodable {
         var outputPerMillion: Double
         var cachedInputPerMillion: Double?
         var fallbacks: [String]?
+        var maxOutputTokens: Int?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case name, fallbacks
+            case maxOutputTokens = "max_output_tokens"
             case inputPerMillion = "input_per_million"
             case outputPerMillion = "output_per_million"
             case cachedInputPerMillion = "cached_input_per_million"
@@ -275,6 +277,12 @@ extension FileFormat.Model {
                 inputPerMillion: try price(inputPerMillion, "input_per_million"),
                 outputPerMillion: try price(outputPerMillion, "output_per_million"),
                 cachedInputPerMillion: try cachedInputPerMillion.map { try price($0, "cached_input_per_million") }),
-            fallbacks: fallbacks ?? [])
+            fallbacks: fallbacks ?? [],
+            maxOutputTokens: try maxOutputTokens.map { tokens in
+                guard (1...10_000_000).contains(tokens) else {
+                    throw LLMConfiguration.Error(.invalidValue, "\(path).max_output_tokens", "must be 1 to 10000000")
+                }
+                return tokens
+            } ?? ProviderConfiguration.Model.defaultMaxOutputTokens)
     }
 }

@@ -76,7 +76,7 @@ public struct LLMConfiguration: Sendable, Hashable {
     private func deployments(serving model: String) -> [(deployment: Deployment, fallbacks: [String])] {
         providers.flatMap { provider in
             provider.models.filter { $0.name == model }.map {
-                (Deployment(provider: provider, model: $0.name, price: $0.price), $0.fallbacks)
+                (Deployment(provider: provider, model: $0.name, price: $0.price, maxOutputTokens: $0.maxOutputTokens), $0.fallbacks)
             }
         }
     }

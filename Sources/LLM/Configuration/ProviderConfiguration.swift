@@ -8,11 +8,17 @@ public struct ProviderConfiguration: Sendable, Hashable, CustomStringConvertible
         public var price: ModelPrice
         /// Models to try, in order, when every provider of this one failed.
         public var fallbacks: [String]
+        /// The most `max_tokens` a call may ask for; a call that names none is sent with
+        /// it, so every call's cost has a ceiling that budgets reserve.
+        public var maxOutputTokens: Int
 
-        public init(name: String, price: ModelPrice, fallbacks: [String] = []) {
+        public static let defaultMaxOutputTokens = 4096
+
+        public init(name: String, price: ModelPrice, fallbacks: [String] = [], maxOutputTokens: Int = Self.defaultMaxOutputTokens) {
             self.name = name
             self.price = price
             self.fallbacks = fallbacks
+            self.maxOutputTokens = maxOutputTokens
         }
     }
 

@@ -1,3 +1,4 @@
+import Cache
 import Contracts
 import Foundation
 import Logging
@@ -6,21 +7,28 @@ import Metrics
 import Storage
 import Synchronization
 
-/// Per-tenant LLM budgets in the LLM worker: refuses work for a tenant whose budget is
-/// used up, and announces each crossing of a budget's alert ratio and of its limit
-/// once (`budget.alert`, claimed in PostgreSQL so many replicas send it once).
+/// Per-tenant LLM budgets in the LLM worker: a call reserves its cost ceiling in the
+/// shared `BudgetLedger` before it starts and is refused when a budget has no room for
+/// it; each crossing of a budget's alert ratio and of its limit is announced once
+/// (`budget.alert`, claimed in PostgreSQL so many replicas send it once).
 ///
-/// Statuses are cached per tenant for `cacheTTL` and advanced locally by each call's
-/// cost, so the check costs no database round trip on the hot path; replicas' spend
-/// meet in PostgreSQL at the next refresh.
+/// Statuses (limits, and spend as PostgreSQL knows it) are cached per tenant for
+/// `cacheTTL` and advanced locally by each call's cost, so a tenant without budgets costs
+/// no round trip at all. When Redis fails, `onRedisFailure` decides: `open` falls back to
+/// the cached statuses (concurrent calls may then overshoot), `closed` refuses the call.
 final class BudgetGuard: Sendable {
     struct Exceeded: Error, CustomStringConvertible {
         let period: String
         let limitUSD: Double
         let spentUSD: Double
         var description: String {
-            "budget_exceeded: the tenant's \(period)ly LLM budget of $\(limitUSD) is used up ($\(String(format: "%.4f", spentUSD)) spent)"
+            "budget_exceeded: the tenant's \(period)ly LLM budget of $\(limitUSD) has no room for this call ($\(String(format: "%.4f", spentUSD)) spent or reserved)"
         }
+    }
+
+    /// The ledger could not be reached and the deployment fails closed.
+    struct Unavailable: Error, CustomStringConvertible {
+        var description: String { "budget_unavailable: the tenant's budget cannot be checked right now; try again" }
     }
 
     private struct Entry {
@@ -31,6 +39,8 @@ final class BudgetGuard: Sendable {
     }
 
     private let budgets: BudgetRepository
+    private let ledger: BudgetLedger
+    private let onRedisFailure: RedisFailurePolicy
     private let publisher: Publisher
     private let topology: Topology
     private let cacheTTL: Duration
@@ -38,18 +48,46 @@ final class BudgetGuard: Sendable {
     private let refreshes = Mutex<[String: Task<[BudgetRepository.Status], any Error>]>([:])
     private let logger: Logger
 
-    init(budgets: BudgetRepository, publisher: Publisher, topology: Topology, cacheTTL: Duration = .seconds(2), logger: Logger) {
+    init(
+        budgets: BudgetRepository, ledger: BudgetLedger, onRedisFailure: RedisFailurePolicy, publisher: Publisher,
+        topology: Topology, cacheTTL: Duration = .seconds(2), logger: Logger
+    ) {
         self.budgets = budgets
+        self.ledger = ledger
+        self.onRedisFailure = onRedisFailure
         self.publisher = publisher
         self.topology = topology
         self.cacheTTL = cacheTTL
         self.logger = logger
     }
 
-    /// Throws `Exceeded` when a budget of the tenant is used up.
-    func check(tenantID: String) async throws {
-        for status in try await statuses(tenantID: tenantID) where status.isExhausted {
+    /// Reserves `costUSD` (the call's ceiling) in every budget of the tenant; throws
+    /// `Exceeded` when one has no room for it. Settle the reservation when the call ends.
+    func reserve(tenantID: String, costUSD: Double) async throws -> BudgetLedger.Reservation {
+        let statuses = try await statuses(tenantID: tenantID)
+        if let status = statuses.first(where: \.isExhausted) {
             throw Exceeded(period: status.period.rawValue, limitUSD: status.limitUSD, spentUSD: status.spentUSD)
+        }
+        do {
+            return try await ledger.reserve(tenantID: tenantID, statuses: statuses, costUSD: costUSD)
+        } catch let full as BudgetLedger.Full {
+            let status = statuses[full.index]
+            throw Exceeded(period: status.period.rawValue, limitUSD: status.limitUSD, spentUSD: full.committedUSD)
+        } catch {
+            logger.warning("budget ledger unavailable", metadata: [
+                "tenant.id": "\(tenantID)", "error": "\(error)", "budget.on_redis_failure": "\(onRedisFailure.rawValue)",
+            ])
+            guard onRedisFailure == .open else { throw Unavailable() }
+            return .none
+        }
+    }
+
+    /// Ends a reservation with the call's real cost (every attempt's).
+    func settle(_ reservation: BudgetLedger.Reservation, tenantID: String, costUSD: Double) async {
+        do {
+            try await ledger.settle(reservation, costUSD: costUSD)
+        } catch {
+            logger.warning("could not settle a budget reservation", metadata: ["tenant.id": "\(tenantID)", "error": "\(error)"])
         }
     }
 

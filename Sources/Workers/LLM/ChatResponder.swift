@@ -38,34 +38,40 @@ struct ChatResponder: Sendable {
                 ChatFailureCode.noProvider,
                 "no LLM provider is configured (set MEMGRID_LLM_PROVIDERS_FILE or MEMGRID_LLM_PROVIDERS; see docs/llm.md)")
         }
+        let metered: LLMMetering.Call
         do {
-            try await metering.budgets.check(tenantID: call.tenantID)
+            metered = try await metering.begin(
+                call.request, router: router, tenantID: call.tenantID, jobID: request.properties.correlationID, purpose: "chat")
         } catch let exceeded as BudgetGuard.Exceeded {
             return Self.failure(ChatFailureCode.budgetExceeded, exceeded.description)
+        } catch let error as LLMError {
+            return Self.failure(Self.code(for: error), error.tenantMessage)
         } catch {
-            return Self.failure("unavailable", "could not read the tenant's budget; try again")
+            return Self.failure("unavailable", "could not check the tenant's budget; try again")
         }
-        let meter = metering.meter(tenantID: call.tenantID, jobID: request.properties.correlationID, purpose: "chat")
         let peak = inFlight.enter()
         defer { inFlight.leave() }
         do {
             let routed: RoutedCompletion
-            if call.request.stream == true {
-                routed = try await router.stream(call.request, meter: meter) { chunk in
+            if metered.request.stream == true {
+                routed = try await router.stream(metered.request, meter: metered.meter) { chunk in
                     // A usage-only chunk is not relayed: usage travels on the final completion.
                     guard !chunk.choices.isEmpty else { return }
                     try await replies.send(.init(type: ChatCall.chunkType, body: try Self.encoder.encode(chunk)))
                 }
             } else {
-                routed = try await router.complete(call.request, meter: meter)
+                routed = try await router.complete(metered.request, meter: metered.meter)
             }
+            await metering.end(metered)
             let reply = RPCServer.Reply(type: ChatCall.completionType, body: try Self.encoder.encode(routed.completion))
             observer?.callFinished(overhead: ContinuousClock.now - received - routed.providerTime, inFlight: peak)
             return reply
         } catch let error as LLMError {
+            await metering.end(metered)
             logger.info("chat call failed", metadata: ["error": "\(error)", "tenant.id": "\(call.tenantID)"])
             return Self.failure(Self.code(for: error), error.tenantMessage)
         } catch {
+            await metering.end(metered)
             logger.error("chat call failed", metadata: ["error": "\(error)", "tenant.id": "\(call.tenantID)"])
             return Self.failure("internal", "the chat call failed inside memgrid")
         }

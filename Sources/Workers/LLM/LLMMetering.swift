@@ -1,16 +1,49 @@
 import Contracts
 import LLM
 import Storage
+import Synchronization
 import WorkerRuntime
 
-/// What every LLM call of the worker goes through: the tenant's budget before, the
-/// usage row and the budget charge after each attempt.
+/// What every LLM call of the worker goes through: its cost ceiling reserved in the
+/// tenant's budgets before (`begin`), the usage row and the budget charge after each
+/// attempt, and the reservation settled with the real cost at the end (`end`).
 struct LLMMetering: Sendable {
     let usage: UsageMeter
     let budgets: BudgetGuard
 
+    /// One call under way: the request bounded by its ceiling (`max_tokens`), and the
+    /// meter to hand the router.
+    struct Call: Sendable {
+        let request: ChatRequest
+        let meter: @Sendable (CallRecord) async -> Void
+        fileprivate let tenantID: String
+        fileprivate let reservation: BudgetLedger.Reservation
+        fileprivate let spent: CostTally
+    }
+
+    /// Reserves the call's ceiling; throws `LLMError` for a request no model may take
+    /// (`max_tokens` above the model's), `BudgetGuard.Exceeded` or `.Unavailable`.
+    func begin(_ request: ChatRequest, router: ChatRouter, tenantID: String, jobID: String?, purpose: String) async throws -> Call {
+        let ceiling = try CostCeiling(for: request, configuration: router.configuration)
+        let reservation = try await budgets.reserve(tenantID: tenantID, costUSD: ceiling.costUSD)
+        let spent = CostTally()
+        let bill = meter(tenantID: tenantID, jobID: jobID, purpose: purpose)
+        return Call(
+            request: ceiling.bounded(request),
+            meter: { record in
+                spent.add(record.costUSD)
+                await bill(record)
+            },
+            tenantID: tenantID, reservation: reservation, spent: spent)
+    }
+
+    /// Settles the call's reservation with what its attempts cost.
+    func end(_ call: Call) async {
+        await budgets.settle(call.reservation, tenantID: call.tenantID, costUSD: call.spent.total)
+    }
+
     /// A meter for `ChatRouter` that bills `tenantID` for each attempt.
-    func meter(tenantID: String, jobID: String?, purpose: String) -> @Sendable (CallRecord) async -> Void {
+    private func meter(tenantID: String, jobID: String?, purpose: String) -> @Sendable (CallRecord) async -> Void {
         { [usage, budgets] record in
             usage.record(UsageRepository.Call(
                 tenantID: tenantID, jobID: jobID, purpose: purpose, provider: record.provider, model: record.model,
@@ -28,12 +61,19 @@ struct LLMMetering: Sendable {
         _ request: ChatRequest, router: ChatRouter, tenantID: String, jobID: String, purpose: String
     ) async throws -> RoutedCompletion {
         do {
-            try await budgets.check(tenantID: tenantID)
+            let call = try await begin(request, router: router, tenantID: tenantID, jobID: jobID, purpose: purpose)
+            do {
+                let routed = try await router.complete(call.request, meter: call.meter)
+                await end(call)
+                return routed
+            } catch {
+                await end(call)
+                throw error
+            }
         } catch let exceeded as BudgetGuard.Exceeded {
             throw JobFailure.permanent(exceeded.description)
-        }
-        do {
-            return try await router.complete(request, meter: meter(tenantID: tenantID, jobID: jobID, purpose: purpose))
+        } catch let unavailable as BudgetGuard.Unavailable {
+            throw JobFailure.retryable(unavailable.description)
         } catch let error as LLMError where [.rejected, .unknownModel, .noProvider].contains(error.code) {
             throw JobFailure.permanent("llm_\(error.code): \(error.tenantMessage)")
         } catch let error as LLMError {
@@ -41,4 +81,15 @@ struct LLMMetering: Sendable {
             throw JobFailure.retryable("llm_\(error.code): \(error.tenantMessage)", after: error.retryAfter)
         }
     }
+}
+
+/// What a call's attempts cost so far.
+final class CostTally: Sendable {
+    private let spent = Mutex(0.0)
+
+    func add(_ usd: Double) {
+        spent.withLock { $0 += usd }
+    }
+
+    var total: Double { spent.withLock { $0 } }
 }

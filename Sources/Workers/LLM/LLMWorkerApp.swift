@@ -1,5 +1,5 @@
 public import AsyncHTTPClient
-import Cache
+public import Cache
 import Contracts
 public import LLM
 public import Logging
@@ -33,6 +33,8 @@ public enum LLMWorkerApp {
         public var structuredOutput: Bool
         /// How long a tenant's budget status is reused before it is read again.
         public var budgetCacheTTL: Duration
+        /// `MEMGRID_BUDGET_ON_REDIS_FAILURE`: whether calls go on (`open`) or are refused (`closed`) without the ledger.
+        public var budgetOnRedisFailure: RedisFailurePolicy
         /// How long memorize waits for the conversation's vector before it picks the
         /// memories shown to the model by words only.
         public var knownMemoriesTimeout: Duration
@@ -42,6 +44,7 @@ public enum LLMWorkerApp {
             extractionModel = environment.string("MEMGRID_LLM_EXTRACTION_MODEL", default: "")
             structuredOutput = try environment.choice("MEMGRID_LLM_STRUCTURED_OUTPUT", default: OutputFormat.jsonSchema) == .jsonSchema
             budgetCacheTTL = try environment.milliseconds("MEMGRID_BUDGET_CACHE_MS", default: .seconds(2))
+            budgetOnRedisFailure = try environment.choice("MEMGRID_BUDGET_ON_REDIS_FAILURE", default: .open)
             knownMemoriesTimeout = try environment.milliseconds("MEMGRID_KNOWN_MEMORIES_TIMEOUT_MS", default: .seconds(2))
         }
 
@@ -78,7 +81,8 @@ public enum LLMWorkerApp {
         let metering = LLMMetering(
             usage: usage,
             budgets: BudgetGuard(
-                budgets: BudgetRepository(client: database), publisher: publisher, topology: topology,
+                budgets: BudgetRepository(client: database), ledger: BudgetLedger(redis: redis, prefix: topology.prefix),
+                onRedisFailure: llm.budgetOnRedisFailure, publisher: publisher, topology: topology,
                 cacheTTL: llm.budgetCacheTTL, logger: logger))
         let responder = ChatResponder(router: router, metering: metering, observer: observer, logger: logger)
         var extraction = MemoryExtraction.rules(RuleBasedExtractor())
