@@ -22,12 +22,14 @@ struct DeadLetterAPITests {
             publisher.start()
         }
 
-        func seed(id: String, tenant: String?, type: JobType, reason: String, age: TimeInterval) async throws {
-            var headers: [String: HeaderValue] = [
+        func seed(
+            id: String, tenant: String?, type: JobType, reason: String, age: TimeInterval, extra: [String: HeaderValue] = [:]
+        ) async throws {
+            var headers: [String: HeaderValue] = extra.merging([
                 WireHeader.deadLetterReason: .string(reason), WireHeader.error: .string("it failed"),
                 WireHeader.originalExchange: .string(topology.jobsExchange), WireHeader.originalRoutingKey: .string(type.kind),
                 WireHeader.attempt: .int(5), WireHeader.deadLetteredAt: .string(WireJSON.format(Date() - age)),
-            ]
+            ]) { _, ours in ours }
             let body: Data
             if let tenant {
                 headers[WireHeader.tenant] = .string(tenant)
@@ -128,6 +130,28 @@ struct DeadLetterAPITests {
             #expect(missing.status == 404 && missing.errorCode == "dead_letter_not_found", "\(id)")
         }
         #expect(try await seeded.all() == ["a-embed", "b-embed", "a-llm", "b-llm", "nobody"], "browsing changed nothing")
+        await seeded.close()
+        await fixture.stop()
+    }
+
+    /// Another publisher's replay count at Int64.max must not trap the gateway: it saturates.
+    @Test func aReplayCountAtItsMaximumSaturates() async throws {
+        let fixture = try await GatewayFixture(workers: false)
+        try await fixture.waitUntilReady()
+        let seeded = Seeded(fixture)
+        try await seeded.seed(
+            id: "max-replays", tenant: "dl-max", type: JobCatalog.memorize, reason: "attempts_exhausted", age: 60,
+            extra: [WireHeader.replays: .int(.max)])
+        let admin = try await fixture.key(tenant: "dl-max", scopes: ["admin"])
+        let replayed = try await fixture.request("POST", "/v1/admin/dead-letters/replay", key: admin, json: ["all": true])
+        #expect(replayed.status == 200 && replayed.json["replayed"] as? Int == 1, "\(replayed.json)")
+        let llm = Topology(prefix: fixture.prefix).workQueue(.llm)
+        var delivered: [Delivery] = []
+        _ = await TestBroker.eventually {
+            delivered += (try? await TestBroker.admin.drain(llm, limit: 10)) ?? []
+            return !delivered.isEmpty
+        }
+        #expect(delivered.first?.properties.headers[WireHeader.replays] == .int(.max))
         await seeded.close()
         await fixture.stop()
     }
