@@ -5,7 +5,7 @@ import Storage
 import Testing
 import TestSupport
 
-/// Budgets are hard: each call reserves its cost ceiling before it starts, so a burst of
+/// Limits on LLM spend and load per tenant. Budgets are hard: each call reserves its cost ceiling before it starts, so a burst of
 /// concurrent calls cannot spend past the limit (a check before and a charge after each
 /// call would let all of them through while the spend still reads 0).
 @Suite(.serialized)
@@ -46,6 +46,33 @@ struct HardBudgetTests {
             "POST", "/v1/chat/completions", key: try await fixture.key(tenant: "hard-budget-other"),
             json: ["model": "fake-chat", "messages": [["role": "user", "content": "hi"]], "max_tokens": 11])
         #expect(tooLong.status == 400, "max_tokens above the model's max_output_tokens")
+        await fixture.stop()
+    }
+
+    /// One tenant's burst takes at most its share of a worker's calls; another tenant's
+    /// call meanwhile goes through.
+    @Test func oneTenantCannotTakeEveryCallSlot() async throws {
+        let providers = #"{"providers": [{"name": "fake", "base_url": "http://127.0.0.1:PORT/v1", "models": [{"name": "fake-chat", "input_per_million": 1, "output_per_million": 1, "max_output_tokens": 10}]}]}"#
+        let fixture = try await GatewayFixture.withFakeLLM(
+            Self.fake, providers: { providers.replacingOccurrences(of: "PORT", with: "\($0)") },
+            overrides: ["MEMGRID_LLM_TENANT_CONCURRENCY": "2"])
+        let (greedy, other) = (try await fixture.key(tenant: "greedy-tenant"), try await fixture.key(tenant: "other-tenant"))
+        @Sendable func chat(_ key: String) async throws -> GatewayFixture.Reply {
+            try await fixture.request(
+                "POST", "/v1/chat/completions", key: key, json: ["model": "fake-chat", "messages": [["role": "user", "content": "hi"]]])
+        }
+        async let theirs: GatewayFixture.Reply = {
+            try await Task.sleep(for: .milliseconds(100))
+            return try await chat(other)
+        }()
+        let burst = try await withThrowingTaskGroup(of: GatewayFixture.Reply.self) { group in
+            for _ in 0..<8 { group.addTask { try await chat(greedy) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let refused = burst.filter { $0.status == 429 }
+        #expect(refused.count >= 1 && refused.allSatisfy { $0.errorCode == "tenant_concurrency_exceeded" }, "\(burst.map(\.status))")
+        #expect(burst.filter { $0.status == 200 }.count >= 2)
+        #expect(try await theirs.status == 200)
         await fixture.stop()
     }
 }

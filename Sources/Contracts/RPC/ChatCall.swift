@@ -31,8 +31,10 @@ public enum ChatFailureCode {
     public static let budgetExceeded = "budget_exceeded"
     /// No configured provider serves the requested model.
     public static let unknownModel = "model_not_found"
-    /// A provider refused the request (a 4xx other than 408/429): its message is kept.
+    /// A provider refused the request (a 4xx other than 408/429).
     public static let rejected = "provider_rejected"
+    /// The tenant has as many LLM calls running on the worker as it may.
+    public static let tenantBusy = "tenant_concurrency_exceeded"
     /// Every provider in the chain failed after retries.
     public static let unavailable = "provider_unavailable"
 }

@@ -123,6 +123,8 @@ struct ChatAPI: Sendable {
             return APIError.unavailable(message, code: ChatFailureCode.noProvider, retryAfter: nil)
         case ChatFailureCode.budgetExceeded?:
             return APIError(status: .tooManyRequests, type: "insufficient_quota", code: ChatFailureCode.budgetExceeded, message: message)
+        case ChatFailureCode.tenantBusy?:
+            return APIError(status: .tooManyRequests, type: "rate_limit_error", code: ChatFailureCode.tenantBusy, message: message, retryAfter: 1)
         case ChatFailureCode.unknownModel?:
             return APIError(status: .notFound, type: "invalid_request_error", code: ChatFailureCode.unknownModel, message: message, param: "model")
         case ChatFailureCode.rejected?:

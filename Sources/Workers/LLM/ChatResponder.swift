@@ -44,6 +44,8 @@ struct ChatResponder: Sendable {
                 call.request, router: router, tenantID: call.tenantID, jobID: request.properties.correlationID, purpose: "chat")
         } catch let exceeded as BudgetGuard.Exceeded {
             return Self.failure(ChatFailureCode.budgetExceeded, exceeded.description)
+        } catch let busy as TenantSlots.Busy {
+            return Self.failure(ChatFailureCode.tenantBusy, busy.description)
         } catch let error as LLMError {
             return Self.failure(Self.code(for: error), error.tenantMessage)
         } catch {

@@ -10,6 +10,9 @@ import WorkerRuntime
 struct LLMMetering: Sendable {
     let usage: UsageMeter
     let budgets: BudgetGuard
+    /// Calls one tenant may have running in this worker process at once, so that one
+    /// tenant's burst cannot take every slot (`max_concurrency`) of a provider.
+    let slots: TenantSlots
 
     /// One call under way: the request bounded by its ceiling (`max_tokens`), and the
     /// meter to hand the router.
@@ -21,11 +24,19 @@ struct LLMMetering: Sendable {
         fileprivate let spent: CostTally
     }
 
-    /// Reserves the call's ceiling; throws `LLMError` for a request no model may take
-    /// (`max_tokens` above the model's), `BudgetGuard.Exceeded` or `.Unavailable`.
+    /// Takes one of the tenant's slots and reserves the call's ceiling; throws `LLMError`
+    /// for a request no model may take (`max_tokens` above the model's),
+    /// `TenantSlots.Busy`, `BudgetGuard.Exceeded` or `.Unavailable`.
     func begin(_ request: ChatRequest, router: ChatRouter, tenantID: String, jobID: String?, purpose: String) async throws -> Call {
         let ceiling = try CostCeiling(for: request, configuration: router.configuration)
-        let reservation = try await budgets.reserve(tenantID: tenantID, costUSD: ceiling.costUSD)
+        try slots.take(tenantID)
+        let reservation: BudgetLedger.Reservation
+        do {
+            reservation = try await budgets.reserve(tenantID: tenantID, costUSD: ceiling.costUSD)
+        } catch {
+            slots.release(tenantID)
+            throw error
+        }
         let spent = CostTally()
         let bill = meter(tenantID: tenantID, jobID: jobID, purpose: purpose)
         return Call(
@@ -39,6 +50,7 @@ struct LLMMetering: Sendable {
 
     /// Settles the call's reservation with what its attempts cost.
     func end(_ call: Call) async {
+        slots.release(call.tenantID)
         await budgets.settle(call.reservation, tenantID: call.tenantID, costUSD: call.spent.total)
     }
 
@@ -74,6 +86,8 @@ struct LLMMetering: Sendable {
             throw JobFailure.permanent(exceeded.description)
         } catch let unavailable as BudgetGuard.Unavailable {
             throw JobFailure.retryable(unavailable.description)
+        } catch let busy as TenantSlots.Busy {
+            throw JobFailure.retryable(busy.description, after: .seconds(1))
         } catch let error as LLMError where [.rejected, .unknownModel, .noProvider].contains(error.code) {
             throw JobFailure.permanent("llm_\(error.code): \(error.tenantMessage)")
         } catch let error as LLMError {
@@ -92,4 +106,38 @@ final class CostTally: Sendable {
     }
 
     var total: Double { spent.withLock { $0 } }
+}
+
+/// LLM calls running per tenant in this process, up to `limit` each (0: no limit).
+final class TenantSlots: Sendable {
+    struct Busy: Error, CustomStringConvertible {
+        let limit: Int
+        var description: String {
+            "tenant_concurrency_exceeded: the tenant already has \(limit) LLM calls running on this worker; retry shortly"
+        }
+    }
+
+    let limit: Int
+    private let running = Mutex<[String: Int]>([:])
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func take(_ tenantID: String) throws {
+        guard limit > 0 else { return }
+        try running.withLock { running in
+            let count = running[tenantID, default: 0]
+            guard count < limit else { throw Busy(limit: limit) }
+            running[tenantID] = count + 1
+        }
+    }
+
+    func release(_ tenantID: String) {
+        guard limit > 0 else { return }
+        running.withLock { running in
+            let count = running[tenantID, default: 1] - 1
+            running[tenantID] = count > 0 ? count : nil
+        }
+    }
 }

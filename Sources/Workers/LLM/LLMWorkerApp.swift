@@ -35,6 +35,8 @@ public enum LLMWorkerApp {
         public var budgetCacheTTL: Duration
         /// `MEMGRID_BUDGET_ON_REDIS_FAILURE`: whether calls go on (`open`) or are refused (`closed`) without the ledger.
         public var budgetOnRedisFailure: RedisFailurePolicy
+        /// LLM calls one tenant may have running per worker process; 0 = no cap.
+        public var tenantConcurrency: Int
         /// How long memorize waits for the conversation's vector before it picks the
         /// memories shown to the model by words only.
         public var knownMemoriesTimeout: Duration
@@ -45,6 +47,7 @@ public enum LLMWorkerApp {
             structuredOutput = try environment.choice("MEMGRID_LLM_STRUCTURED_OUTPUT", default: OutputFormat.jsonSchema) == .jsonSchema
             budgetCacheTTL = try environment.milliseconds("MEMGRID_BUDGET_CACHE_MS", default: .seconds(2))
             budgetOnRedisFailure = try environment.choice("MEMGRID_BUDGET_ON_REDIS_FAILURE", default: .open)
+            tenantConcurrency = try environment.int("MEMGRID_LLM_TENANT_CONCURRENCY", default: 64, range: 0...100_000)
             knownMemoriesTimeout = try environment.milliseconds("MEMGRID_KNOWN_MEMORIES_TIMEOUT_MS", default: .seconds(2))
         }
 
@@ -83,7 +86,8 @@ public enum LLMWorkerApp {
             budgets: BudgetGuard(
                 budgets: BudgetRepository(client: database), ledger: BudgetLedger(redis: redis, prefix: topology.prefix),
                 onRedisFailure: llm.budgetOnRedisFailure, publisher: publisher, topology: topology,
-                cacheTTL: llm.budgetCacheTTL, logger: logger))
+                cacheTTL: llm.budgetCacheTTL, logger: logger),
+            slots: TenantSlots(limit: llm.tenantConcurrency))
         let responder = ChatResponder(router: router, metering: metering, observer: observer, logger: logger)
         var extraction = MemoryExtraction.rules(RuleBasedExtractor())
         if let router {
