@@ -19,7 +19,7 @@ struct LLMGatewayTests {
     static let callCost = 120e-6
 
     /// "KEYLEAK" in any request makes the fake refuse memgrid's key as OpenAI does,
-    /// quoting it masked. Extraction requests carry a response format; "GARBLE" in the conversation makes
+    /// quoting it masked; "SLOWSTREAM" makes it answer in 30 words, 200 ms apart. Extraction requests carry a response format; "GARBLE" in the conversation makes
     /// the fake answer with something that is not JSON, every time. The memory it reads
     /// cites message 0, or message 1 when "SECOND" is in the conversation, or a message
     /// that does not exist when "NOWHERE" is. "MOVED" makes it answer "Lives in Berlin",
@@ -28,6 +28,9 @@ struct LLMGatewayTests {
     static let fake = FakeOpenAIServer { request in
         func said(_ marker: String) -> Bool { request.messages.contains { $0.content.contains(marker) } }
         if said("KEYLEAK") { return .status(401, retryAfter: nil, message: "Incorrect API key provided: sk-abc***********wxyz") }
+        if said("SLOWSTREAM") {
+            return .pacedReply(content: Array(repeating: "word", count: 30).joined(separator: " "), usage: usage, gap: .milliseconds(200))
+        }
         guard request.responseFormat != nil else { return .reply(content: answer, usage: usage) }
         if said("GARBLE") { return .reply(content: "Sure! Here are the memories.", usage: usage) }
         if said("MOVED") || said("BADKEY") {
@@ -311,6 +314,36 @@ struct LLMGatewayTests {
         #expect(calls.count == 1, "\(calls.count) provider calls for one job")
         let items = try await fixture.request("GET", "/v1/memories?user_id=r", key: try await fixture.key(tenant: tenant))
         #expect(items.data.count == 1)
+    }
+
+    /// A streaming client that goes away stops the provider call too: the worker is told
+    /// (through Redis) and cancels, instead of paying for 6 s of answer nobody reads.
+    @Test func aStreamWhoseClientLeavesIsCancelledUpstream() async throws {
+        let fixture = try await Self.system.value
+        let tenant = "leaving-tenant"
+        let key = try await fixture.key(tenant: tenant)
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = [
+            "-sN", "--max-time", "1", "-H", "Authorization: Bearer \(key)", "-H", "Content-Type: application/json",
+            "-d", #"{"model": "fake-chat", "stream": true, "messages": [{"role": "user", "content": "SLOWSTREAM please"}]}"#,
+            "http://127.0.0.1:\(fixture.port)/v1/chat/completions",
+        ]
+        curl.standardOutput = FileHandle.nullDevice
+        try curl.run()
+        curl.waitUntilExit()
+        var outcomes: [String] = []
+        let cancelled = await TestBroker.eventually(timeout: .seconds(4)) {
+            outcomes = (try? await fixture.database.withClient(url: fixture.database.url) { client in
+                var found: [String] = []
+                for try await outcome in try await client.query(
+                    "SELECT outcome FROM llm_calls WHERE tenant_id = \(tenant)", logger: fixture.logger
+                ).decode(String.self) { found.append(outcome) }
+                return found
+            }) ?? []
+            return outcomes == ["cancelled"]
+        }
+        #expect(cancelled, "\(outcomes)")
     }
 
     @Test func unknownModelsAndBadBodiesAreClientErrors() async throws {

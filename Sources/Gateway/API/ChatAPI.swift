@@ -1,3 +1,4 @@
+import Cache
 import Contracts
 import Foundation
 import Hummingbird
@@ -11,6 +12,8 @@ struct ChatAPI: Sendable {
     static let maxMessages = 1000
 
     let rpc: RPCClient
+    /// Where a stream whose client went away is flagged, so the worker stops it upstream.
+    let cancellations: CallCancellations
     let topology: Topology
     /// The longest a call may take, queueing included.
     let timeout: Duration
@@ -26,7 +29,7 @@ struct ChatAPI: Sendable {
         let message = OutgoingMessage(
             exchange: "", routingKey: topology.rpcQueue(.llm),
             body: try WireJSON.encoder().encode(ChatCall(tenantID: try context.tenantID(), request: body)),
-            properties: MessageProperties(timestamp: Date(), type: ChatCall.type))
+            properties: MessageProperties(messageID: context.id, timestamp: Date(), type: ChatCall.type))
         guard body.stream == true else {
             let reply = try await Self.mapBrokerErrors { try await rpc.call(message, timeout: timeout) }
             try Self.throwIfFailure(reply)
@@ -41,11 +44,17 @@ struct ChatAPI: Sendable {
         guard let first = try await Self.mapBrokerErrors({ try await cursor.next() }) else { throw APIError.internalError() }
         try Self.throwIfFailure(first)
         let includeUsage = body.streamOptions?.includeUsage == true
+        let (cancellations, callID) = (cancellations, context.id)
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
             body: ResponseBody { writer in
                 var reply: Delivery? = first
+                // A write that fails means the client has gone: tell the worker to stop paying for the rest.
+                var delivered = false
+                defer {
+                    if !delivered { Task { try? await cancellations.cancel(callID) } }
+                }
                 while let current = reply {
                     switch current.properties.type {
                     case ChatCall.chunkType:
@@ -66,6 +75,7 @@ struct ChatAPI: Sendable {
                     }
                     reply = try? await cursor.next()
                 }
+                delivered = true
                 try await writer.finish(nil)
             })
     }

@@ -1,3 +1,4 @@
+import Cache
 import Contracts
 import Foundation
 import LLM
@@ -14,13 +15,20 @@ struct ChatResponder: Sendable {
     /// nil when no provider is configured: every call answers `no_llm_provider`.
     let router: ChatRouter?
     let metering: LLMMetering
+    /// Streams whose client went away (flagged by the gateway), looked at every `cancellationCheck`.
+    let cancellations: CallCancellations
+    var cancellationCheck: Duration = .milliseconds(500)
     let observer: (any LLMWorkerApp.Observer)?
     let logger: Logger
     private let inFlight = InFlightCount()
 
-    init(router: ChatRouter?, metering: LLMMetering, observer: (any LLMWorkerApp.Observer)?, logger: Logger) {
+    init(
+        router: ChatRouter?, metering: LLMMetering, cancellations: CallCancellations, observer: (any LLMWorkerApp.Observer)?,
+        logger: Logger
+    ) {
         self.router = router
         self.metering = metering
+        self.cancellations = cancellations
         self.observer = observer
         self.logger = logger
     }
@@ -56,7 +64,16 @@ struct ChatResponder: Sendable {
         do {
             let routed: RoutedCompletion
             if metered.request.stream == true {
+                let (cancellations, callID, interval) = (cancellations, request.properties.messageID, cancellationCheck)
+                let lastCheck = Mutex(ContinuousClock.now)
                 routed = try await router.stream(metered.request, meter: metered.meter) { chunk in
+                    if let callID, lastCheck.withLock({ last in
+                        guard ContinuousClock.now - last >= interval else { return false }
+                        last = .now
+                        return true
+                    }), await cancellations.isCancelled(callID) {
+                        throw ClientGone()
+                    }
                     // A usage-only chunk is not relayed: usage travels on the final completion.
                     guard !chunk.choices.isEmpty else { return }
                     try await replies.send(.init(type: ChatCall.chunkType, body: try Self.encoder.encode(chunk)))
@@ -68,6 +85,10 @@ struct ChatResponder: Sendable {
             let reply = RPCServer.Reply(type: ChatCall.completionType, body: try Self.encoder.encode(routed.completion))
             observer?.callFinished(overhead: ContinuousClock.now - received - routed.providerTime, inFlight: peak)
             return reply
+        } catch is ClientGone {
+            await metering.end(metered)
+            logger.info("chat stream stopped: its client went away", metadata: ["tenant.id": "\(call.tenantID)"])
+            return Self.failure("cancelled", "the client went away")
         } catch let error as LLMError {
             await metering.end(metered)
             logger.info("chat call failed", metadata: ["error": "\(error)", "tenant.id": "\(call.tenantID)"])
@@ -106,3 +127,6 @@ private final class InFlightCount: Sendable {
     func enter() -> Int { count.add(1, ordering: .relaxed).newValue }
     func leave() { count.subtract(1, ordering: .relaxed) }
 }
+
+/// The gateway flagged the call: nobody reads the rest of its stream.
+private struct ClientGone: Error {}

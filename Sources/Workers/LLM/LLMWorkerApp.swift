@@ -88,7 +88,9 @@ public enum LLMWorkerApp {
                 onRedisFailure: llm.budgetOnRedisFailure, publisher: publisher, topology: topology,
                 cacheTTL: llm.budgetCacheTTL, logger: logger),
             slots: TenantSlots(limit: llm.tenantConcurrency))
-        let responder = ChatResponder(router: router, metering: metering, observer: observer, logger: logger)
+        let responder = ChatResponder(
+            router: router, metering: metering, cancellations: CallCancellations(redis: redis, prefix: topology.prefix),
+            observer: observer, logger: logger)
         var extraction = MemoryExtraction.rules(RuleBasedExtractor())
         if let router {
             // The extraction's known memories are found by the conversation's vector, asked of the embedding workers.
