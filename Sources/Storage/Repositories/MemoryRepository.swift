@@ -370,7 +370,9 @@ public struct MemoryRepository: Sendable {
                     on: connection, logger: logger)
                 return item
             }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+        } catch let error as PostgresTransactionError
+            where (error.closureError as? PSQLError)?.serverInfo?[.sqlState] == "23505" {
+            // The transaction wraps what its body threw.
             throw StorageError(.conflict, "the user already has a memory with this text")
         }
     }
