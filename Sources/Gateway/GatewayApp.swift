@@ -88,6 +88,9 @@ public enum GatewayApp {
         public let readiness: Readiness
         /// Every route as `METHOD /path` (`/v1/memories/{id}`), for the OpenAPI check.
         public let routes: [String]
+        /// The public and operations ports once listening (either may be configured as 0).
+        public let port: ListeningPort
+        public let operationsPort: ListeningPort
     }
 
     public static func build(configuration: Configuration, registry: PrometheusCollectorRegistry, logger: Logger) throws -> Parts {
@@ -175,9 +178,12 @@ public enum GatewayApp {
         BackfillsAPI(backfills: BackfillRepository(client: postgres), publisher: publisher, topology: topology, maxBody: maxBody)
             .register(on: api)
 
+        let port = ListeningPort()
+        let operationsPort = ListeningPort()
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "memgrid-gateway"),
+            onServerRunning: port.record,
             logger: logger)
         if configuration.migrateOnStart {
             app.beforeServerStarts {
@@ -193,11 +199,12 @@ public enum GatewayApp {
                     .init(service: heartbeat), .init(service: sampler), .init(service: app),
                     .init(service: OperationsServer.application(
                         host: process.operationsHost, port: process.operationsPort, readiness: readiness, registry: registry,
-                        logger: logger)),
+                        logger: logger, listening: operationsPort)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         let routes = router.routes.map { "\($0.method.rawValue) \($0.path)" }
-        return Parts(group: group, publisher: publisher, readiness: readiness, routes: routes)
+        return Parts(
+            group: group, publisher: publisher, readiness: readiness, routes: routes, port: port, operationsPort: operationsPort)
     }
 }

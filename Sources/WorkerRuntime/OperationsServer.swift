@@ -39,13 +39,15 @@ public enum OperationsServer {
 
     /// A standalone application serving only the operations routes (a side port).
     public static func application(
-        host: String, port: Int, readiness: Readiness, registry: PrometheusCollectorRegistry, logger: Logger
+        host: String, port: Int, readiness: Readiness, registry: PrometheusCollectorRegistry, logger: Logger,
+        listening: ListeningPort = ListeningPort()
     ) -> some ApplicationProtocol {
         let router = Router()
         routes(into: router, readiness: readiness, registry: registry)
         return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "memgrid"),
+            onServerRunning: listening.record,
             logger: logger)
     }
 }

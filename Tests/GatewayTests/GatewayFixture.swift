@@ -36,14 +36,13 @@ final class GatewayFixture: Sendable {
     ///   - nextModel: the embedding worker also serves a second model (a model change).
     init(workers withWorkers: Bool, overrides: [String: String] = [:], nextModel: Bool = false) async throws {
         try await database.createMigrated()
-        port = try unusedPort()
-        opsPort = try unusedPort()
         var environment = ProcessInfo.processInfo.environment
         environment["MEMGRID_TOPOLOGY_PREFIX"] = prefix
         environment["MEMGRID_POSTGRES_URL"] = database.url
         environment["MEMGRID_OPS_PORT"] = "0"
         environment["MEMGRID_OPS_HOST"] = "127.0.0.1"
-        environment["MEMGRID_GATEWAY_PORT"] = String(port)
+        // Port 0: the kernel picks free ports at bind time, read back once listening.
+        environment["MEMGRID_GATEWAY_PORT"] = "0"
         environment["MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE"] = "0"
         environment["MEMGRID_MODEL_DIR"] = TestModel.directory.path
         environment["MEMGRID_SUMMARY_DEBOUNCE_MS"] = "100"
@@ -51,8 +50,7 @@ final class GatewayFixture: Sendable {
         environment.merge(overrides) { $1 }
         let reader = EnvironmentReader(environment)
         gateway = try GatewayApp.build(
-            configuration: try GatewayApp.Configuration(
-                environment: EnvironmentReader(environment.merging(["MEMGRID_OPS_PORT": String(opsPort)]) { $1 })),
+            configuration: try GatewayApp.Configuration(environment: reader),
             registry: PrometheusCollectorRegistry(), logger: logger)
         var workers: [WorkerProcess.Parts] = []
         if withWorkers {
@@ -72,6 +70,18 @@ final class GatewayFixture: Sendable {
         }
         self.workers = workers
         tasks = ([gateway.group] + workers.map(\.group)).map { group in Task { try await group.run() } }
+        let gateway = gateway, gatewayTask = tasks[0]
+        let listening = await TestBroker.eventually(timeout: .seconds(30)) {
+            gateway.port.value != nil && gateway.operationsPort.value != nil
+        }
+        guard listening, let port = gateway.port.value, let opsPort = gateway.operationsPort.value else {
+            for group in [gateway.group] + workers.map(\.group) { await group.triggerGracefulShutdown() }
+            let failure = await gatewayTask.result
+            await database.drop()
+            throw TestFailure("the gateway never listened: \(failure)")
+        }
+        self.port = port
+        self.opsPort = opsPort
     }
 
     /// The full system, ready, with the LLM worker calling `fake` on a port of its own;
@@ -93,7 +103,11 @@ final class GatewayFixture: Sendable {
             for readiness in checks where !(await readiness.evaluate().allSatisfy(\.ready)) { return false }
             return true
         }
-        if !ready { throw TestFailure("the system never became ready") }
+        if !ready {
+            var failing: [String] = []
+            for readiness in checks { failing += await readiness.evaluate().filter { !$0.ready }.map(\.name) }
+            throw TestFailure("the system never became ready; failing checks: \(failing)")
+        }
     }
 
     /// Waits until the gateway answers HTTP at all (its dependencies may be down).
