@@ -86,6 +86,11 @@ struct GatewayEdgeTests {
         Case(name: "memories: patch unknown field", method: "PATCH", path: "/v1/memories/nope", body: Case.json(#"{"txt":"x"}"#), status: 400, code: "unknown_parameter"),
         Case(name: "memories: patch bad type", method: "PATCH", path: "/v1/memories/nope", body: Case.json(#"{"type":"gossip"}"#), status: 400, code: "invalid_value"),
         Case(name: "memories: delete unknown", method: "DELETE", path: "/v1/memories/nope", status: 404, code: "memory_not_found"),
+        // Category names become summary jobs' identifiers: an empty one dead-lettered the job.
+        Case(name: "memories: empty category", path: "/v1/memories", body: Case.json(#"{"user_id":"u","text":"I like tea","categories":[""]}"#), status: 400, code: "invalid_value"),
+        Case(name: "memories: long category", path: "/v1/memories", body: Case.json(#"{"user_id":"u","text":"I like tea","categories":["\#(String(repeating: "c", count: 65))"]}"#), status: 400, code: "invalid_value"),
+        Case(name: "memories: patch empty category", method: "PATCH", path: "/v1/memories/nope", body: Case.json(#"{"categories":["food",""]}"#), status: 400, code: "invalid_value"),
+        Case(name: "memories: malformed percent-escape", method: "GET", path: "/v1/memories?user_id=u%zz", status: 400, code: "invalid_value"),
     ]
 
     @Test(arguments: cases)
@@ -99,6 +104,32 @@ struct GatewayEdgeTests {
         let error = reply.json["error"] as? [String: Any]
         #expect(error?["request_id"] as? String == reply.headers.first(name: "x-request-id"))
         #expect((error?["message"] as? String)?.isEmpty == false)
+    }
+
+    /// Clients that write a space as `+` (Python's urlencode, the official SDKs) name the
+    /// same user and metadata as the body did; an empty `Idempotency-Key` is no key.
+    @Test func queryStringsReadPlusAsSpaceAndIdempotencyKeysMustHaveAValue() async throws {
+        let fixture = try await GatewayAPITests.system()
+        let key = try await fixture.key(tenant: "edge-query")
+        let created = try await fixture.request(
+            "POST", "/v1/memories", key: key, json: ["user_id": "ann lee", "text": "Ann likes green tea", "metadata": ["team": "a b"]])
+        #expect(created.status == 201, "\(String(decoding: created.body, as: UTF8.self))")
+        let listed = try await fixture.request("GET", "/v1/memories?user_id=ann+lee&metadata=%7B%22team%22%3A%22a+b%22%7D", key: key)
+        #expect(listed.status == 200, "\(String(decoding: listed.body, as: UTF8.self))")
+        #expect(listed.data.map { $0["text"] as? String } == ["Ann likes green tea"])
+        let literalPlus = try await fixture.request("GET", "/v1/memories?user_id=ann%2Blee", key: key)
+        #expect(literalPlus.status == 200 && literalPlus.data.isEmpty, "%2B is a plus sign, another user")
+
+        for value in ["", String(repeating: "k", count: 256)] {
+            let refused = try await fixture.request(
+                "POST", "/v1/memories", key: key, json: ["user_id": "ann lee", "text": "Ann likes black tea"], headers: ["Idempotency-Key": value])
+            #expect(refused.status == 400, "\(value.count) bytes")
+            #expect((refused.json["error"] as? [String: Any])?["param"] as? String == "Idempotency-Key")
+            let job = try await fixture.request(
+                "POST", "/v1/memorize", key: key, json: ["user_id": "ann lee", "messages": [["role": "user", "content": "hi"]]],
+                headers: ["Idempotency-Key": value])
+            #expect(job.status == 400, "\(value.count) bytes")
+        }
     }
 
     /// The load balancer forwards the public port: readiness and metrics (queue depths,

@@ -67,7 +67,7 @@ struct DeadLetterAPI: Sendable {
     /// `GET /v1/admin/dead-letters?queue=&reason=&tenant=&older_than=&newer_than=&limit=`
     func list(_ request: Request, context: GatewayContext) async throws -> Response {
         let tenantID = try context.tenantID(requiring: Self.scope)
-        let query = request.uri.queryParameters
+        let query = try request.formQuery()
         let selection = try selection(
             queue: query.get("queue"), reason: query.get("reason"), tenant: query.get("tenant"),
             olderThan: try query.get("older_than").map { try Self.seconds($0, param: "older_than") },

@@ -118,7 +118,7 @@ struct DocumentsAPI: Sendable {
 
     func list(_ request: Request, context: GatewayContext) async throws -> Response {
         let tenantID = try context.tenantID()
-        let query = request.uri.queryParameters
+        let query = try request.formQuery()
         let paging = try PageQuery(query, maxPageSize: Self.maxPageSize)
         let userID = query.get("user_id")
         if let userID { try IDRules.check(userID, param: "user_id") }

@@ -110,7 +110,7 @@ struct JobsAPI: Sendable {
         }
         try await Self.requireBudget(tenantID: tenantID, budgets: budgets, logger: context.logger)
         let id = try await submitter.submit(
-            payload, tenantID: tenantID, userID: body.userID, idempotencyKey: request.headers[.init("Idempotency-Key")!],
+            payload, tenantID: tenantID, userID: body.userID, idempotencyKey: try request.idempotencyKey(),
             logger: context.logger)
         guard let record = try await jobs.get(id: id, tenantID: tenantID, logger: context.logger) else {
             throw APIError.internalError()

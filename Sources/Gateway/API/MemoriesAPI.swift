@@ -130,7 +130,7 @@ struct MemoriesAPI: Sendable {
 
     func list(_ request: Request, context: GatewayContext) async throws -> Response {
         let tenantID = try context.tenantID()
-        let query = request.uri.queryParameters
+        let query = try request.formQuery()
         let userID = try requireUser(query)
         let paging = try PageQuery(query, maxPageSize: Self.maxPageSize)
         let filters = MemoryFilters(
@@ -171,8 +171,9 @@ struct MemoriesAPI: Sendable {
         let type = body.type ?? MemoryType.knowledge.rawValue
         guard MemoryFilters.knownTypes.contains(type) else { throw APIError.invalid("unknown memory type '\(type)'", param: "type") }
         try Self.checkText(body.text)
+        try Self.checkCategories(body.categories)
         if let metadata = body.metadata { try MemoryMetadata.check(metadata, param: "metadata") }
-        let key = request.headers[.init("Idempotency-Key")!]
+        let key = try request.idempotencyKey()
         // The item's source: a retry under one key is the same source, so it reinforces once.
         let source = key.map { JobSubmitter.jobID(tenantID: tenantID, idempotencyKey: $0) } ?? "req-\(UUID().uuidString.lowercased())"
         let now = Date()
@@ -215,6 +216,7 @@ struct MemoriesAPI: Sendable {
             throw APIError.invalid("unknown memory type '\(type)'", param: "type")
         }
         if let metadata = body.metadata { try MemoryMetadata.check(metadata, param: "metadata") }
+        try Self.checkCategories(body.categories)
         var contentHash: String?
         if let text = body.text {
             try Self.checkText(text)
@@ -255,9 +257,24 @@ struct MemoriesAPI: Sendable {
     /// `DELETE /v1/memories?user_id=…`: every memory of the user.
     func purge(_ request: Request, context: GatewayContext) async throws -> Response {
         let tenantID = try context.tenantID()
-        let userID = try requireUser(request.uri.queryParameters)
+        let userID = try requireUser(try request.formQuery())
         let count = try await memories.purge(tenantID: tenantID, userID: userID, origin: .request(context.id), logger: context.logger)
         return try .json(Purged(userID: userID, deleted: count))
+    }
+
+    /// Category names become summary jobs' identifiers and the categories listing's keys.
+    static let maxCategories = 32
+    static let maxCategoryCharacters = 64
+
+    private static func checkCategories(_ categories: [String]?) throws {
+        guard let categories else { return }
+        guard categories.count <= maxCategories else {
+            throw APIError.invalid("categories must hold at most \(maxCategories) names", param: "categories")
+        }
+        for name in categories
+        where !(1...maxCategoryCharacters).contains(name.count) || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw APIError.invalid("each category must be 1 to \(maxCategoryCharacters) printable characters", param: "categories")
+        }
     }
 
     private static func checkText(_ text: String) throws {

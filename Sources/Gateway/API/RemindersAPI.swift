@@ -65,7 +65,7 @@ struct RemindersAPI: Sendable {
         let tenantID = try context.tenantID()
         let userID = try context.parameters.require("user_id")
         try IDRules.check(userID, param: "user_id")
-        let query = request.uri.queryParameters
+        let query = try request.formQuery()
         let state = try query.get("state").map { text in
             guard let state = ReminderRepository.State(rawValue: text) else {
                 throw APIError.invalid(

@@ -56,7 +56,7 @@ struct UsageAPI: Sendable {
 
     func summary(_ request: Request, context: GatewayContext) async throws -> Response {
         let tenantID = try context.tenantID()
-        let query = request.uri.queryParameters
+        let query = try request.formQuery()
         let to = try query.get("to").map { try Self.day($0, param: "to") } ?? Self.calendar.startOfDay(for: Date())
         let from = try query.get("from").map { try Self.day($0, param: "from") } ?? Self.adding(days: 1 - Self.defaultDays, to: to)
         guard from <= to else { throw APIError.invalid("from must be on or before to", param: "from") }

@@ -28,11 +28,10 @@ struct EdgeMiddleware: RouterMiddleware {
 
     /// Path segments and query parameters reach PostgreSQL as text, which cannot hold U+0000.
     static func rejectNUL(in request: Request) throws {
-        let uri = request.uri
-        for (name, value) in uri.queryParameters where name.utf8.contains(0) || value.utf8.contains(0) {
+        for (name, value) in try request.formQuery() where name.utf8.contains(0) || value.utf8.contains(0) {
             throw APIError.nulCharacter(param: String(name))
         }
-        if uri.path.removingPercentEncoding?.utf8.contains(0) ?? false {
+        if request.uri.path.removingPercentEncoding?.utf8.contains(0) ?? false {
             throw APIError.nulCharacter(param: "path")
         }
     }
