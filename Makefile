@@ -8,6 +8,8 @@ N ?= 200000
 # Suites that kill servers or time sub-second timeouts and refills: run alone, after the rest
 # (on 2 busy cores a parallel run starves their clocks).
 FAULT_TESTS := BrokerFaultTests|RateLimiterSharingTests|ChatClientTests|ChatRouterTests|RateLimiterLeaseTests|RateLimiterOutageTests|RedisConfigurationTests|RedisResilienceTests
+# Schemathesis against the whole system (scripts/schemathesis.sh): a few thousand requests, last and alone.
+API_CONFORMANCE := OpenAPIConformanceTests
 
 .PHONY: help build build-release run test migrate chaos bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive bench-backfill bench-index bench-memory
 help:
@@ -37,8 +39,9 @@ run: stack-up build
 
 test: stack-up
 	$(SWIFT) build --build-tests
-	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --skip '$(FAULT_TESTS)'
+	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --skip '$(FAULT_TESTS)|$(API_CONFORMANCE)'
 	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --filter '$(FAULT_TESTS)'
+	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --filter '$(API_CONFORMANCE)'
 	scripts/deploy/check.sh all --build
 
 # Its own stack (.stack-chaos, other ports): the development servers are never touched.

@@ -263,6 +263,7 @@ struct MemoriesAPI: Sendable {
     }
 
     /// Category names become summary jobs' identifiers and the categories listing's keys.
+    /// Lengths count code points, as the OpenAPI document's JSON Schema does.
     static let maxCategories = 32
     static let maxCategoryCharacters = 64
 
@@ -272,7 +273,7 @@ struct MemoriesAPI: Sendable {
             throw APIError.invalid("categories must hold at most \(maxCategories) names", param: "categories")
         }
         for name in categories
-        where !(1...maxCategoryCharacters).contains(name.count) || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        where !(1...maxCategoryCharacters).contains(name.unicodeScalars.count) || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw APIError.invalid("each category must be 1 to \(maxCategoryCharacters) printable characters", param: "categories")
         }
     }
