@@ -170,8 +170,10 @@ public enum GatewayApp {
         CategoriesAPI(categories: CategoryRepository(client: postgres)).register(on: api)
         WebhookAPI(webhooks: WebhookRepository(client: postgres), egress: configuration.webhookEgress, maxBody: maxBody).register(on: api)
         RemindersAPI(reminders: ReminderRepository(client: postgres)).register(on: api)
+        let deadLetters = DeadLetterRepository(client: postgres)
         DeadLetterAPI(
-            deadLetters: DeadLetterQueue(configuration: process.broker, topology: topology), jobs: jobs, maxBody: maxBody
+            archive: DeadLetterArchive(repository: deadLetters, publisher: publisher, topology: topology), jobs: jobs,
+            maxBody: maxBody
         ).register(on: api)
         DashboardAPI(sampler: sampler, usage: UsageRepository(client: postgres), budgets: BudgetRepository(client: postgres))
             .register(page: router, data: api)
@@ -197,6 +199,8 @@ public enum GatewayApp {
                     .init(service: postgres), .init(service: RedisService(client: redis)),
                     .init(service: PublisherService(publisher)), .init(service: RPCClientService(client: rpc)),
                     .init(service: heartbeat), .init(service: sampler), .init(service: app),
+                    .init(service: DeadLetterRecorder(
+                        configuration: process.broker, declaration: process.declaration, repository: deadLetters, logger: logger)),
                     .init(service: OperationsServer.application(
                         host: process.operationsHost, port: process.operationsPort, readiness: readiness, registry: registry,
                         logger: logger, listening: operationsPort)),

@@ -2,7 +2,7 @@ public import Foundation
 
 /// An AMQP header value. Only the kinds memgrid reads and writes; other kinds in a
 /// received table (arrays, nested tables such as `x-death`) are skipped.
-public enum HeaderValue: Hashable, Sendable {
+public enum HeaderValue: Hashable, Sendable, Codable {
     case string(String)
     case int(Int64)
     case bool(Bool)
@@ -19,7 +19,7 @@ public enum HeaderValue: Hashable, Sendable {
 }
 
 /// The basic-class properties memgrid uses.
-public struct MessageProperties: Hashable, Sendable {
+public struct MessageProperties: Hashable, Sendable, Codable {
     public var contentType: String?
     public var persistent: Bool
     public var messageID: String?

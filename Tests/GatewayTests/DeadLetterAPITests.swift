@@ -7,7 +7,8 @@ import Testing
 import TestSupport
 
 /// `/v1/admin/dead-letters` on a gateway without workers: dead letters are put into the
-/// DLQs straight, as `JobWorker` dead-letters, so replays stay in the work queues.
+/// DLQs straight, as `JobWorker` dead-letters, and the gateway's recorder takes them into
+/// PostgreSQL; replays stay in the work queues.
 @Suite(.serialized)
 struct DeadLetterAPITests {
     /// Two tenants' dead letters and one without a tenant, in the fixture's DLQs.
@@ -23,7 +24,8 @@ struct DeadLetterAPITests {
         }
 
         func seed(
-            id: String, tenant: String?, type: JobType, reason: String, age: TimeInterval, extra: [String: HeaderValue] = [:]
+            id: String, tenant: String?, type: JobType, reason: String, age: TimeInterval, extra: [String: HeaderValue] = [:],
+            times: Int = 1
         ) async throws {
             var headers: [String: HeaderValue] = extra.merging([
                 WireHeader.deadLetterReason: .string(reason), WireHeader.error: .string("it failed"),
@@ -37,9 +39,10 @@ struct DeadLetterAPITests {
             } else {
                 body = Data("{not json".utf8)
             }
-            try await publisher.publish(OutgoingMessage(
+            let message = OutgoingMessage(
                 exchange: "", routingKey: topology.deadLetterQueue(type.queue), body: body,
-                properties: MessageProperties(messageID: id, type: type.description, headers: headers)))
+                properties: MessageProperties(messageID: id, type: type.description, headers: headers))
+            try await publisher.publish(Array(repeating: message, count: times))
         }
 
         func seedAll() async throws {
@@ -50,9 +53,17 @@ struct DeadLetterAPITests {
             try await seed(id: "nobody", tenant: nil, type: JobCatalog.memorize, reason: "malformed", age: 60)
         }
 
-        /// Every dead letter, whoever's, as an operator sees them.
-        func all() async throws -> [String] {
-            try await DeadLetterQueue(configuration: TestBroker.configuration, topology: topology).list().letters.compactMap(\.messageID)
+        /// Every recorded dead letter, whoever's, as an operator sees them.
+        func all() async throws -> Set<String> {
+            try await fixture.database.withClient(url: fixture.database.url) { client in
+                try await DeadLetterRepository(client: client).list(.init(), limit: 1000, logger: fixture.logger)
+            }.reduce(into: []) { ids, row in row.messageID.map { _ = ids.insert($0) } }
+        }
+
+        /// Waits until the recorder took `ids` into PostgreSQL.
+        func recorded(_ ids: Set<String>) async throws {
+            let done = await TestBroker.eventually { (try? await all().isSuperset(of: ids)) ?? false }
+            if !done { throw TestFailure("dead letters never recorded: \(try await all())") }
         }
 
         func close() async { await publisher.close() }
@@ -65,6 +76,7 @@ struct DeadLetterAPITests {
         try await fixture.waitUntilReady()
         let seeded = Seeded(fixture)
         try await seeded.seedAll()
+        try await seeded.recorded(["a-llm", "a-embed", "b-llm", "b-embed", "nobody"])
         return (fixture, seeded, try await fixture.key(tenant: "dl-a", scopes: ["admin"]), try await fixture.key(tenant: "dl-b", scopes: ["admin"]))
     }
 
@@ -86,8 +98,8 @@ struct DeadLetterAPITests {
         let listA = try await fixture.request("GET", "/v1/admin/dead-letters", key: adminA)
         #expect(listA.status == 200)
         #expect(listA.json["object"] as? String == "list" && listA.json["has_more"] as? Bool == false)
-        #expect(Self.ids(listA) == ["a-embed", "a-llm"], "queue order: embed, llm, proactive")
-        let entry = try #require(listA.data.last)
+        #expect(Self.ids(listA) == ["a-llm", "a-embed"], "oldest first")
+        let entry = try #require(listA.data.first)
         #expect(entry["object"] as? String == "dead_letter")
         #expect(entry["queue"] as? String == "llm" && entry["dead_letter_queue"] as? String == "\(fixture.prefix).llm.dlq")
         #expect(entry["type"] as? String == "memorize.v1" && entry["tenant_id"] as? String == "dl-a")
@@ -96,7 +108,7 @@ struct DeadLetterAPITests {
         #expect(entry["attempt"] as? Int == 5 && entry["replays"] as? Int == 0)
         #expect((entry["body_bytes"] as? Int ?? 0) > 0 && entry["body"] == nil)
         #expect(entry["dead_lettered_at"] is String)
-        #expect(Self.ids(try await fixture.request("GET", "/v1/admin/dead-letters", key: adminB)) == ["b-embed", "b-llm"])
+        #expect(Set(Self.ids(try await fixture.request("GET", "/v1/admin/dead-letters", key: adminB))) == ["b-embed", "b-llm"])
 
         for (query, expected) in [
             ("queue=llm", ["a-llm"]), ("reason=invalid", ["a-embed"]), ("older_than=3600", ["a-llm"]),
@@ -107,7 +119,7 @@ struct DeadLetterAPITests {
             #expect(reply.status == 200 && Self.ids(reply) == expected, "\(query)")
         }
         let limited = try await fixture.request("GET", "/v1/admin/dead-letters?limit=1", key: adminA)
-        #expect(Self.ids(limited) == ["a-embed"] && limited.json["has_more"] as? Bool == true)
+        #expect(Self.ids(limited) == ["a-llm"] && limited.json["has_more"] as? Bool == true)
 
         for (query, param) in [
             ("queue=nope", "queue"), ("reason=broken", "reason"), ("older_than=abc", "older_than"), ("older_than=0", "older_than"),
@@ -142,6 +154,7 @@ struct DeadLetterAPITests {
         try await seeded.seed(
             id: "max-replays", tenant: "dl-max", type: JobCatalog.memorize, reason: "attempts_exhausted", age: 60,
             extra: [WireHeader.replays: .int(.max)])
+        try await seeded.recorded(["max-replays"])
         let admin = try await fixture.key(tenant: "dl-max", scopes: ["admin"])
         let replayed = try await fixture.request("POST", "/v1/admin/dead-letters/replay", key: admin, json: ["all": true])
         #expect(replayed.status == 200 && replayed.json["replayed"] as? Int == 1, "\(replayed.json)")
@@ -205,6 +218,38 @@ struct DeadLetterAPITests {
             "POST", "/v1/admin/dead-letters/purge", key: adminA, json: ["reason": "invalid", "older_than": 30])
         #expect(purgedByReason.json["message_ids"] as? [String] == ["a-embed"])
         #expect(try await seeded.all() == ["nobody"])
+        await seeded.close()
+        await fixture.stop()
+    }
+    /// Dead letters are browsed in PostgreSQL, not by rewriting queues under one broker-wide
+    /// lock: tenant A listing in a loop leaves tenant B's listings answered (before, they
+    /// queued behind A's and timed out as 503 dead_letters_busy). The recorder empties the
+    /// DLQs and records a message delivered twice once.
+    @Test func oneTenantLoopingOnDeadLettersDoesNotLockOutAnother() async throws {
+        let (fixture, seeded, adminA, adminB) = try await Self.seededGateway()
+        for queue in JobQueue.all {
+            let dlq = Topology(prefix: fixture.prefix).deadLetterQueue(queue)
+            #expect(try await TestBroker.eventually { try await TestBroker.admin.queueDepth(dlq).messages == 0 }, "\(dlq)")
+        }
+        try await seeded.seed(id: "twice", tenant: "dl-b", type: JobCatalog.embed, reason: "invalid", age: 10, times: 2)
+        try await seeded.recorded(["twice"])
+
+        let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    var seen: [Int] = []
+                    for _ in 0..<15 { seen.append(try await fixture.request("GET", "/v1/admin/dead-letters?limit=1000", key: adminA).status) }
+                    return seen
+                }
+            }
+            var listingsOfB: [Int] = []
+            for _ in 0..<15 { listingsOfB.append(try await fixture.request("GET", "/v1/admin/dead-letters", key: adminB).status) }
+            for try await seen in group { #expect(seen.allSatisfy { $0 == 200 }) }
+            return listingsOfB
+        }
+        #expect(statuses == Array(repeating: 200, count: 15))
+        let listB = try await fixture.request("GET", "/v1/admin/dead-letters", key: adminB)
+        #expect(Self.ids(listB).filter { $0 == "twice" }.count == 1)
         await seeded.close()
         await fixture.stop()
     }

@@ -7,7 +7,8 @@ import Storage
 
 /// The tenant's dead letters (docs/api.md §6d): `GET /v1/admin/dead-letters`,
 /// `GET /v1/admin/dead-letters/{message_id}`, `POST /v1/admin/dead-letters/replay` and
-/// `POST /v1/admin/dead-letters/purge`.
+/// `POST /v1/admin/dead-letters/purge`, all on the dead letters recorded in PostgreSQL
+/// (`DeadLetterRecorder`): no request touches a queue, so no tenant waits for another.
 ///
 /// Admin scope, and tenant-wide like every admin route: a key sees, replays and purges
 /// only the dead letters of its own tenant (the envelope's `tenant_id`, else the
@@ -46,14 +47,13 @@ struct DeadLetterAPI: Sendable {
         }
     }
 
-    /// Validated selection: which DLQs, which messages, how many.
+    /// Validated selection: which dead letters, how many.
     struct Selection {
-        var queues: [JobQueue]?
-        var filter: DeadLetterFilter
+        var filter: DeadLetterRepository.Filter
         var limit: Int?
     }
 
-    let deadLetters: DeadLetterQueue
+    let archive: DeadLetterArchive
     let jobs: JobRepository
     let maxBody: Int
 
@@ -76,21 +76,17 @@ struct DeadLetterAPI: Sendable {
             limit: try query.get("limit").map { try Self.integer($0, param: "limit", in: 1...Self.maxListLimit) }
                 ?? Self.defaultListLimit,
             callerTenant: tenantID)
-        let report = try await broker(context, changing: false) {
-            try await deadLetters.list(queues: selection.queues, filter: selection.filter, limit: selection.limit)
-        }
+        let report = try await archive.list(selection.filter, limit: selection.limit ?? Self.defaultListLimit, logger: context.logger)
         return try .json(report)
     }
 
-    /// `GET /v1/admin/dead-letters/{message_id}`: the first dead letter with this id,
-    /// body included.
+    /// `GET /v1/admin/dead-letters/{message_id}`: the first recorded dead letter with
+    /// this id, body included.
     func show(_ request: Request, context: GatewayContext) async throws -> Response {
         let tenantID = try context.tenantID(requiring: Self.scope)
         let id = try context.parameters.require("message_id")
-        let report = try await broker(context, changing: false) {
-            try await deadLetters.list(
-                filter: DeadLetterFilter(messageIDs: [id], tenantID: tenantID), limit: 1, bodies: true)
-        }
+        let report = try await archive.list(
+            DeadLetterRepository.Filter(messageIDs: [id], tenantID: tenantID), limit: 1, bodies: true, logger: context.logger)
         // Another tenant's dead letter is indistinguishable from a missing one.
         guard let letter = report.letters.first else {
             throw APIError.notFound("no dead letter with message id '\(id)'", code: "dead_letter_not_found")
@@ -104,9 +100,7 @@ struct DeadLetterAPI: Sendable {
         let tenantID = try context.tenantID(requiring: Self.scope)
         let selection = try await actionSelection(request, callerTenant: tenantID)
         let started = Date()
-        let report = try await broker(context) {
-            try await deadLetters.replay(queues: selection.queues, filter: selection.filter, limit: selection.limit)
-        }
+        let report = try await archive.replay(selection.filter, limit: selection.limit, logger: context.logger)
         context.logger.info(
             "dead letters replayed",
             metadata: ["dead_letters.replayed": "\(report.letters.count)", "dead_letters.failed": "\(report.failures.count)"])
@@ -125,9 +119,7 @@ struct DeadLetterAPI: Sendable {
     func purge(_ request: Request, context: GatewayContext) async throws -> Response {
         let tenantID = try context.tenantID(requiring: Self.scope)
         let selection = try await actionSelection(request, callerTenant: tenantID)
-        let report = try await broker(context) {
-            try await deadLetters.purge(queues: selection.queues, filter: selection.filter, limit: selection.limit)
-        }
+        let report = try await archive.purge(selection.filter, limit: selection.limit, logger: context.logger)
         context.logger.info("dead letters purged", metadata: ["dead_letters.purged": "\(report.letters.count)"])
         return try .json(report)
     }
@@ -166,12 +158,9 @@ struct DeadLetterAPI: Sendable {
         queue: String?, reason: String?, tenant: String?, olderThan: Int?, newerThan: Int?, messageIDs: [String]?,
         limit: Int?, callerTenant: String
     ) throws -> Selection {
-        let known = deadLetters.topology.queues
-        let queues = try queue.map { name in
-            guard let queue = known.first(where: { $0.rawValue == name }) else {
-                throw APIError.invalid("queue must be one of \(known.map(\.rawValue).joined(separator: ", "))", param: "queue")
-            }
-            return [queue]
+        let known = archive.topology.queues
+        if let queue, !known.contains(where: { $0.rawValue == queue }) {
+            throw APIError.invalid("queue must be one of \(known.map(\.rawValue).joined(separator: ", "))", param: "queue")
         }
         if let reason, !DeadLetter.reasons.contains(reason) {
             throw APIError.invalid("reason must be one of \(DeadLetter.reasons.joined(separator: ", "))", param: "reason")
@@ -183,10 +172,10 @@ struct DeadLetterAPI: Sendable {
         if let olderThan, let newerThan, olderThan >= newerThan {
             throw APIError.invalid("older_than must be less than newer_than, or no dead letter can match", param: "older_than")
         }
-        let filter = DeadLetterFilter(
-            messageIDs: Set(messageIDs ?? []), reasons: reason.map { [$0] } ?? [], tenantID: callerTenant,
-            olderThan: olderThan.map { .seconds($0) }, newerThan: newerThan.map { .seconds($0) })
-        return Selection(queues: queues, filter: filter, limit: limit)
+        let filter = DeadLetterRepository.Filter(
+            queues: queue.map { [$0] } ?? [], reasons: reason.map { [$0] } ?? [], messageIDs: messageIDs ?? [],
+            tenantID: callerTenant, olderThan: olderThan, newerThan: newerThan)
+        return Selection(filter: filter, limit: limit)
     }
 
     private static func seconds(_ text: String, param: String) throws -> Int {
@@ -201,24 +190,5 @@ struct DeadLetterAPI: Sendable {
             throw APIError.invalid("\(param) must be between \(range.lowerBound) and \(range.upperBound)", param: param)
         }
         return value
-    }
-
-    /// Runs a broker operation; a broker failure is a 503. No dead letter is lost by
-    /// one, but a replay or purge may have acted on some before it failed.
-    private func broker<T>(_ context: GatewayContext, changing: Bool = true, _ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as BrokerError where error.code == .resourceLocked {
-            throw APIError.unavailable(
-                "another dead-letter operation has been running for a while; nothing was done, retry later",
-                code: "dead_letters_busy", retryAfter: 5)
-        } catch let error as BrokerError {
-            context.logger.warning("dead-letter operation failed", metadata: ["error": "\(error)"])
-            throw APIError.unavailable(
-                changing
-                    ? "the broker failed during the operation: some dead letters may have been handled; list them to see what is left"
-                    : "the dead-letter queues cannot be read right now",
-                code: "broker_unavailable", retryAfter: 5)
-        }
     }
 }

@@ -1,4 +1,4 @@
-import Contracts
+public import Contracts
 import Foundation
 
 extension DeadLetter {
@@ -6,14 +6,31 @@ extension DeadLetter {
     /// over the broker's `x-death` entry; the envelope wins over properties for the
     /// tenant, since that is the tenant the handler acts for.
     init(_ message: RetainedMessage, queue: JobQueue, deadLetterQueue: String, includeBody: Bool) {
-        let headers = message.properties.headers
-        let death = message.lastDeath
-        let envelope = try? JSONDecoder().decode(EnvelopeFields.self, from: message.body)
+        self.init(
+            properties: message.properties, body: message.body, death: message.lastDeath, queue: queue,
+            deadLetterQueue: deadLetterQueue, includeBody: includeBody)
+    }
+
+    /// Reads a delivery from `queue`'s dead-letter queue. `MessageProperties` does not
+    /// model the broker's `x-death` array: a broker dead letter's reason and origin come
+    /// from its `x-first-death-*` headers.
+    public init(delivery: Delivery, queue: JobQueue, deadLetterQueue: String) {
+        self.init(
+            properties: delivery.properties, body: delivery.body, death: nil, queue: queue, deadLetterQueue: deadLetterQueue,
+            includeBody: true)
+    }
+
+    private init(
+        properties: MessageProperties, body: Data, death: RetainedMessage.Death?, queue: JobQueue, deadLetterQueue: String,
+        includeBody: Bool
+    ) {
+        let headers = properties.headers
+        let envelope = try? JSONDecoder().decode(EnvelopeFields.self, from: body)
         func string(_ key: String) -> String? { headers[key]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
 
         self.init(queue: queue, deadLetterQueue: deadLetterQueue)
-        messageID = message.properties.messageID ?? envelope?.id
-        type = message.properties.type ?? envelope?.typeName
+        messageID = properties.messageID ?? envelope?.id
+        type = properties.type ?? envelope?.typeName
         tenantID = envelope?.tenantID ?? string(WireHeader.tenant)
         reason = string(WireHeader.deadLetterReason) ?? death?.reason
             ?? string("x-last-death-reason") ?? string("x-first-death-reason")
@@ -24,8 +41,8 @@ extension DeadLetter {
         attempt = headers[WireHeader.attempt]?.intValue.map { Int(clamping: $0) }
         deadLetteredAt = string(WireHeader.deadLetteredAt).flatMap(WireJSON.parse) ?? death?.time
         replays = Int(clamping: max(headers[WireHeader.replays]?.intValue ?? 0, 0))
-        bodyBytes = message.bodySize
-        body = includeBody ? message.body : nil
+        bodyBytes = body.count
+        self.body = includeBody ? body : nil
     }
 
     /// The fields of a job or event envelope that identify it, read leniently: a
@@ -56,5 +73,15 @@ extension DeadLetter {
             version = try? container.decodeIfPresent(Int.self, forKey: .version)
             tenantID = try? container.decodeIfPresent(String.self, forKey: .tenantID)
         }
+    }
+}
+
+extension MessageProperties {
+    /// Without the headers a queue adds to each delivery: the same message delivered
+    /// twice has the same properties.
+    public var withoutDeliveryHeaders: MessageProperties {
+        var properties = self
+        for header in RetainedMessage.deliveryHeaders { properties.headers[header] = nil }
+        return properties
     }
 }

@@ -1,4 +1,5 @@
 public import Contracts
+public import Foundation
 
 extension DeadLetter {
     /// Where a replay publishes it. A job goes back through the jobs exchange with its
@@ -18,7 +19,13 @@ extension DeadLetter {
     /// message id, type, tenant and trace headers; the dead-letter headers gone, so the
     /// attempt count starts again at 1; the replay counted in `x-memgrid-replays`.
     func replay(of message: RetainedMessage, in topology: Topology) -> OutgoingMessage {
-        var properties = message.properties
+        replay(properties: message.properties, body: message.body, in: topology)
+    }
+
+    /// A dead letter kept elsewhere (recorded in PostgreSQL), published again as
+    /// `replay(of:in:)` does.
+    public func replay(properties: MessageProperties, body: Data, in topology: Topology) -> OutgoingMessage {
+        var properties = properties
         for key in properties.headers.keys
         where Self.strippedOnReplay.contains(key) || key.hasPrefix("x-first-death-") || key.hasPrefix("x-last-death-") {
             properties.headers[key] = nil
@@ -34,7 +41,7 @@ extension DeadLetter {
         properties.headers[WireHeader.replays] = .int(Int64(replays == .max ? replays : replays + 1))
         properties.expiration = nil
         let target = replayTarget(in: topology)
-        return OutgoingMessage(exchange: target.exchange, routingKey: target.routingKey, body: message.body, properties: properties)
+        return OutgoingMessage(exchange: target.exchange, routingKey: target.routingKey, body: body, properties: properties)
     }
 
     private static let strippedOnReplay: Set<String> = RetainedMessage.deliveryHeaders.union([

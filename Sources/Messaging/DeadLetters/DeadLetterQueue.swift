@@ -41,6 +41,11 @@ public struct DeadLetterQueue: Sendable {
         public var letter: DeadLetter
         /// Why the publish failed (unroutable, nacked, no confirm in time).
         public var error: String
+
+        public init(letter: DeadLetter, error: String) {
+            self.letter = letter
+            self.error = error
+        }
     }
 
     public let configuration: BrokerConfiguration

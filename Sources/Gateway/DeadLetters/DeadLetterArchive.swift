@@ -1,0 +1,89 @@
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import Storage
+
+/// The recorded dead letters (`DeadLetterRecorder`): listed and shown from PostgreSQL,
+/// replayed and purged by the chosen rows only. Answers in `DeadLetterQueue.Report`'s
+/// shape, which the admin API has always returned.
+struct DeadLetterArchive: Sendable {
+    /// Rows taken per transaction by replay and purge.
+    static let batchSize = 256
+
+    let repository: DeadLetterRepository
+    let publisher: Publisher
+    let topology: Topology
+
+    func list(_ filter: DeadLetterRepository.Filter, limit: Int, bodies: Bool = false, logger: Logger) async throws -> DeadLetterQueue.Report {
+        let rows = try await repository.list(filter, limit: limit + 1, bodies: bodies, logger: logger)
+        var report = DeadLetterQueue.Report(operation: .list)
+        report.letters = rows.prefix(limit).map(Self.letter)
+        report.scanned = rows.count
+        report.matched = rows.count
+        return report
+    }
+
+    /// Publishes each matching dead letter (at most `limit`) where it came from, with its
+    /// message id and body; a row leaves the archive only once the broker confirmed its
+    /// replay. A batch whose publish failed stays, reported in `failures`.
+    func replay(_ filter: DeadLetterRepository.Filter, limit: Int?, logger: Logger) async throws -> DeadLetterQueue.Report {
+        var report = DeadLetterQueue.Report(operation: .replay)
+        try await takeAll(filter, limit: limit, logger: logger) { rows in
+            let letters = rows.map(Self.letter)
+            do {
+                let messages = try zip(rows, letters).map { row, letter in
+                    letter.replay(
+                        properties: try JSONDecoder().decode(MessageProperties.self, from: Data(row.properties.utf8)),
+                        body: row.body ?? Data(), in: topology)
+                }
+                try await publisher.publish(messages)
+            } catch {
+                logger.warning("dead-letter replay failed", metadata: ["error": "\(error)"])
+                report.failures += letters.map { DeadLetterQueue.Failure(letter: $0, error: "the broker did not confirm the replay") }
+                return nil
+            }
+            report.letters += letters
+            return Set(rows.map(\.seq))
+        }
+        report.matched = report.letters.count + report.failures.count
+        return report
+    }
+
+    func purge(_ filter: DeadLetterRepository.Filter, limit: Int?, logger: Logger) async throws -> DeadLetterQueue.Report {
+        var report = DeadLetterQueue.Report(operation: .purge)
+        try await takeAll(filter, limit: limit, logger: logger) { rows in
+            report.letters += rows.map(Self.letter)
+            return Set(rows.map(\.seq))
+        }
+        report.matched = report.letters.count
+        return report
+    }
+
+    /// Batches of rows until `limit`, the end, or a batch `act` could not handle (nil).
+    private func takeAll(
+        _ filter: DeadLetterRepository.Filter, limit: Int?, logger: Logger, act: ([DeadLetterRepository.Row]) async throws -> Set<Int64>?
+    ) async throws {
+        var remaining = limit ?? .max
+        var stop = false
+        while remaining > 0, !stop {
+            let taken = try await repository.take(filter, limit: min(Self.batchSize, remaining), logger: logger) { rows in
+                guard let done = try await act(rows) else {
+                    stop = true
+                    return []
+                }
+                return done
+            }
+            remaining -= taken.count
+            if taken.count < min(Self.batchSize, remaining + taken.count) { stop = true }
+        }
+    }
+
+    private static func letter(_ row: DeadLetterRepository.Row) -> DeadLetter {
+        DeadLetter(
+            queue: JobQueue(row.queue), deadLetterQueue: row.deadLetterQueue, messageID: row.messageID, type: row.type,
+            tenantID: row.tenantID, reason: row.reason, error: row.error, originalExchange: row.originalExchange,
+            originalRoutingKey: row.originalRoutingKey, attempt: row.attempt, deadLetteredAt: row.deadLetteredAt,
+            replays: row.replays, bodyBytes: row.bodyBytes, body: row.body)
+    }
+}
