@@ -127,10 +127,11 @@ public enum GatewayApp {
             cache: cache, rpc: EmbedQueryClient(rpc: rpc, topology: topology),
             timeout: configuration.rpcTimeout, tokenizer: tokenizer)
 
+        let deadLetters = DeadLetterRepository(client: postgres)
         let sampler = DashboardSampler(
             configuration: .init(interval: configuration.dashboardInterval, window: configuration.dashboardWindow),
             broker: BrokerAdmin(configuration: process.broker), topology: topology,
-            heartbeats: HeartbeatStore(redis: redis, prefix: topology.prefix), logger: logger)
+            heartbeats: HeartbeatStore(redis: redis, prefix: topology.prefix), deadLetters: deadLetters, logger: logger)
         let heartbeat = HeartbeatService(
             configuration: .init(role: "gateway", queue: nil, prefix: topology.prefix, interval: process.heartbeatInterval),
             redis: redis, readiness: readiness, registry: registry, logger: logger)
@@ -170,7 +171,6 @@ public enum GatewayApp {
         CategoriesAPI(categories: CategoryRepository(client: postgres)).register(on: api)
         WebhookAPI(webhooks: WebhookRepository(client: postgres), egress: configuration.webhookEgress, maxBody: maxBody).register(on: api)
         RemindersAPI(reminders: ReminderRepository(client: postgres)).register(on: api)
-        let deadLetters = DeadLetterRepository(client: postgres)
         DeadLetterAPI(
             archive: DeadLetterArchive(repository: deadLetters, publisher: publisher, topology: topology), jobs: jobs,
             maxBody: maxBody

@@ -3,11 +3,13 @@ import Foundation
 import Logging
 import Messaging
 import ServiceLifecycle
+import Storage
 import Synchronization
 import WorkerRuntime
 
 /// Samples every queue's depth (work, retry and dead-letter queues, over one short broker
-/// connection) and every process's heartbeat every `interval` into a `DashboardHistory`.
+/// connection; dead letters also as recorded in PostgreSQL) and every process's heartbeat
+/// every `interval` into a `DashboardHistory`.
 /// A source that cannot be read leaves a gap, logged once until it answers again.
 final class DashboardSampler: Service, Sendable {
     struct Configuration: Sendable {
@@ -21,15 +23,20 @@ final class DashboardSampler: Service, Sendable {
     private let broker: BrokerAdmin
     private let topology: Topology
     private let heartbeats: HeartbeatStore
+    private let deadLetters: DeadLetterRepository
     private let history: Mutex<DashboardHistory>
     private let failing = Mutex<Set<String>>([])
     private let logger: Logger
 
-    init(configuration: Configuration, broker: BrokerAdmin, topology: Topology, heartbeats: HeartbeatStore, logger: Logger) {
+    init(
+        configuration: Configuration, broker: BrokerAdmin, topology: Topology, heartbeats: HeartbeatStore,
+        deadLetters: DeadLetterRepository, logger: Logger
+    ) {
         self.configuration = configuration
         self.broker = broker
         self.topology = topology
         self.heartbeats = heartbeats
+        self.deadLetters = deadLetters
         self.history = Mutex(DashboardHistory(capacity: configuration.capacity))
         self.logger = logger
     }
@@ -51,7 +58,12 @@ final class DashboardSampler: Service, Sendable {
     func sample() async {
         async let depths = report("broker") { try await self.depths() }
         async let beats = report("redis") { try await self.heartbeats.readAll() }
-        let sample = (await depths, await beats ?? [])
+        async let recorded = report("postgres") { try await self.deadLetters.countsByQueue(logger: self.logger) }
+        var sample = (await depths, await beats ?? [])
+        // Dead letters wait in their queue only until the recorder took them.
+        if let recorded = await recorded, sample.0 != nil {
+            for (queue, count) in recorded { sample.0?[queue]?.deadLettered += count }
+        }
         history.withLock { $0.record(time: Date(), depths: sample.0, heartbeats: sample.1) }
     }
 

@@ -107,6 +107,14 @@ public struct DeadLetterRepository: Sendable {
             client.query(Self.select(filter, limit: limit, bodies: bodies, suffix: ""), logger: logger), bodies: bodies)
     }
 
+    /// How many dead letters are recorded per work queue (every tenant's).
+    public func countsByQueue(logger: Logger) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        let rows = try await client.query("SELECT queue, count(*) FROM dead_letters GROUP BY queue", logger: logger)
+        for try await (queue, count) in rows.decode((String, Int64).self) { counts[queue] = Int(count) }
+        return counts
+    }
+
     /// Takes up to `limit` matching rows (bodies included) that no other caller holds,
     /// hands them to `act`, and deletes those whose `seq` it returns, in one transaction:
     /// a row `act` could not handle stays. Returns the rows taken.
