@@ -320,6 +320,17 @@ rmq_running() {
 
 rmqctl() { (rmq_env && exec "$RMQ_SBIN/rabbitmqctl" "$@"); }
 
+# Dead-letter queues are bounded as docs/deploy-cce.md tells operators to bound them:
+# the gateway records dead letters into PostgreSQL and empties these queues, so they only
+# fill while it cannot; past the limit the broker refuses new dead letters (the job stays
+# in its work queue) rather than dropping old ones.
+DLQ_MAX_LENGTH=${MEMGRID_STACK_DLQ_MAX_LENGTH:-100000}
+rmq_policies() {
+    rmqctl -q set_policy --apply-to queues --priority 1 memgrid-dead-letters '\.dlq$' \
+        "{\"max-length\":$DLQ_MAX_LENGTH,\"overflow\":\"reject-publish\"}" >/dev/null \
+        || log "rabbitmq: could not set the dead-letter queue policy"
+}
+
 rmq_up() {
     if rmq_running; then
         log "rabbitmq: already up on 127.0.0.1:$AMQP_PORT"
@@ -339,6 +350,7 @@ rmq_up() {
     for ((i = 0; i < TIMEOUT; i++)); do
         if port_open "$AMQP_PORT" && rmqctl -q await_startup --timeout 30 >/dev/null 2>&1; then
             log "rabbitmq: up after ${i}s"
+            rmq_policies
             return 0
         fi
         if ! pid_alive "$pid"; then

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Contracts
 import Messaging
+import Storage
 
 extension DLQCommand {
     /// The filters every `dlq` command that selects several dead letters shares.
@@ -34,14 +35,16 @@ extension DLQCommand {
             }
         }
 
-        var filter: DeadLetterFilter {
-            DeadLetterFilter(
-                messageIDs: Set(ids), reasons: Set(reasons), tenantID: tenant, olderThan: olderThan?.duration,
-                newerThan: newerThan?.duration)
+        /// The recorded dead letters these options select, every tenant's unless `--tenant`.
+        func filter(in topology: Topology) throws -> DeadLetterRepository.Filter {
+            DeadLetterRepository.Filter(
+                queues: try queues(in: topology)?.map(\.rawValue) ?? [], reasons: reasons, messageIDs: ids, tenantID: tenant,
+                olderThan: olderThan.map(\.seconds), newerThan: newerThan.map(\.seconds))
         }
 
         func requireFilter(or all: Bool) throws {
-            guard !queues.isEmpty || !filter.isEmpty || all else {
+            let narrowed = !queues.isEmpty || !reasons.isEmpty || !ids.isEmpty || tenant != nil || olderThan != nil || newerThan != nil
+            guard narrowed || all else {
                 throw ValidationError("name what to act on (--queue, --reason, --tenant, --older-than, --newer-than, --id), or pass --all")
             }
         }
@@ -94,5 +97,7 @@ extension DLQCommand {
             guard let value = Int64(digits), value > 0, value <= Int64.max / unit / 1000 else { return nil }
             duration = .seconds(value * unit)
         }
+
+        var seconds: Int { Int(duration.components.seconds) }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
+import Gateway
 import Logging
 import Messaging
 import Storage
@@ -9,22 +10,21 @@ import WorkerRuntime
 struct DLQCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dlq",
-        abstract: "Inspect, replay and purge dead letters (the <prefix>.<queue>.dlq queues).",
+        abstract: "Inspect, replay and purge dead letters, every tenant's (as the gateways recorded them off the <prefix>.<queue>.dlq queues).",
         discussion: """
-            Each command makes one pass over every dead-letter queue it reads: a message is taken, then put \
-            back at the tail, replayed or dropped, and only removed once the broker confirmed where it went. \
-            Browsing never loses a dead letter and keeps their order. A pass rewrites every message of a \
-            queue once, whatever the filters. Reads MEMGRID_AMQP_URL and MEMGRID_TOPOLOGY_PREFIX; replay also \
-            MEMGRID_POSTGRES_URL, to mark replayed jobs queued again. See docs/runbook.md.
+            The gateways take every dead letter off its queue into PostgreSQL; these commands act there, \
+            oldest first, and never touch a queue except to replay: a replayed dead letter leaves the record \
+            only once the broker confirmed its publish. Reads MEMGRID_POSTGRES_URL; replay also \
+            MEMGRID_AMQP_URL and MEMGRID_TOPOLOGY_PREFIX. See docs/runbook.md.
             """,
         subcommands: [List.self, Show.self, Replay.self, Purge.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List dead letters (they stay in their queues).")
+        static let configuration = CommandConfiguration(abstract: "List dead letters (nothing changes).")
 
         @OptionGroup var selection: Selection
 
-        @Option(help: "At most this many (the count of all matches is printed on stderr).")
+        @Option(help: "At most this many.")
         var limit = 100
 
         @Flag(help: "Print one JSON object per dead letter (the admin API's `data` entries) instead of a table.")
@@ -35,15 +35,15 @@ struct DLQCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let deadLetters = try DLQCommand.deadLetters()
-            let report = try await deadLetters.list(
-                queues: try selection.queues(in: deadLetters.topology), filter: selection.filter, limit: limit)
+            let report = try await DLQCommand.withArchive { archive, logger in
+                try await archive.list(try selection.filter(in: archive.topology), limit: limit, logger: logger)
+            }
             if json {
                 try DLQCommand.printJSONLines(report.letters)
             } else {
                 DLQCommand.printTable(report.letters)
             }
-            DLQCommand.note("\(report.letters.count) of \(report.matched) matching dead letters (\(report.scanned) in the queues read)")
+            DLQCommand.note("\(report.letters.count) matching dead letters\(report.hasMore ? " (more match: raise --limit)" : "")")
         }
     }
 
@@ -60,10 +60,11 @@ struct DLQCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let deadLetters = try DLQCommand.deadLetters()
-            let report = try await deadLetters.list(
-                queues: try Selection.queues(queues, in: deadLetters.topology),
-                filter: DeadLetterFilter(messageIDs: [messageID]), limit: 1, bodies: true)
+            let (report, topology) = try await DLQCommand.withArchive { archive, logger in
+                let filter = DeadLetterRepository.Filter(
+                    queues: try Selection.queues(queues, in: archive.topology)?.map(\.rawValue) ?? [], messageIDs: [messageID])
+                return (try await archive.list(filter, limit: 1, bodies: true, logger: logger), archive.topology)
+            }
             guard let letter = report.letters.first else {
                 DLQCommand.note("no dead letter with message id \(messageID)")
                 throw ExitCode.failure
@@ -71,9 +72,9 @@ struct DLQCommand: AsyncParsableCommand {
             if json {
                 try DLQCommand.printJSONLines([letter])
             } else {
-                DLQCommand.printDetail(letter, topology: deadLetters.topology)
+                DLQCommand.printDetail(letter, topology: topology)
             }
-            if report.matched > 1 { DLQCommand.note("\(report.matched) dead letters have this message id; this is the first") }
+            if report.hasMore { DLQCommand.note("more dead letters have this message id; this is the oldest") }
         }
     }
 
@@ -82,7 +83,7 @@ struct DLQCommand: AsyncParsableCommand {
             abstract: "Republish dead letters where they came from, with the same message id (idempotent handlers apply each once).",
             discussion: """
                 A job goes back to the jobs exchange with its kind; an event to the work queue it died in. \
-                The attempt count starts again at 1. A dead letter leaves its queue only once the broker \
+                The attempt count starts again at 1. A dead letter leaves the record only once the broker \
                 confirmed its replay; one that could not be published stays (exit status 1).
                 """)
 
@@ -92,10 +93,10 @@ struct DLQCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let deadLetters = try DLQCommand.deadLetters()
             let started = Date()
-            let report = try await deadLetters.replay(
-                queues: try target.selection.queues(in: deadLetters.topology), filter: target.selection.filter, limit: target.limit)
+            let report = try await DLQCommand.withArchive(publishing: true) { archive, logger in
+                try await archive.replay(try target.selection.filter(in: archive.topology), limit: target.limit, logger: logger)
+            }
             await DLQCommand.markRequeued(report.letters, before: started)
             if json {
                 try DLQCommand.printJSONLines([report])
@@ -114,7 +115,7 @@ struct DLQCommand: AsyncParsableCommand {
 
     struct Purge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete dead letters for good; the others stay, unchanged and in order.",
+            abstract: "Delete dead letters for good; the others stay.",
             discussion: "Without --yes, only lists what would be deleted and exits with status 1.")
 
         @OptionGroup var target: BulkSelection
@@ -126,10 +127,11 @@ struct DLQCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let deadLetters = try DLQCommand.deadLetters()
-            let (queues, filter) = (try target.selection.queues(in: deadLetters.topology), target.selection.filter)
             guard yes else {
-                let report = try await deadLetters.list(queues: queues, filter: filter, limit: target.limit)
+                let report = try await DLQCommand.withArchive { archive, logger in
+                    try await archive.list(
+                        try target.selection.filter(in: archive.topology), limit: target.limit ?? 1000, logger: logger)
+                }
                 if json {
                     try DLQCommand.printJSONLines(report.letters)
                 } else {
@@ -138,7 +140,9 @@ struct DLQCommand: AsyncParsableCommand {
                 DLQCommand.note("nothing purged: run again with --yes to delete these \(report.letters.count) dead letters")
                 throw ExitCode.failure
             }
-            let report = try await deadLetters.purge(queues: queues, filter: filter, limit: target.limit)
+            let report = try await DLQCommand.withArchive { archive, logger in
+                try await archive.purge(try target.selection.filter(in: archive.topology), limit: target.limit, logger: logger)
+            }
             if json {
                 try DLQCommand.printJSONLines([report])
             } else {
@@ -149,9 +153,25 @@ struct DLQCommand: AsyncParsableCommand {
 }
 
 extension DLQCommand {
-    static func deadLetters() throws -> DeadLetterQueue {
+    /// The recorded dead letters; with `publishing`, a started publisher for replays.
+    static func withArchive<T: Sendable>(
+        publishing: Bool = false, _ body: @Sendable (DeadLetterArchive, Logger) async throws -> T
+    ) async throws -> T {
         let process = try ProcessConfiguration(environment: EnvironmentReader(), defaultOperationsPort: 0)
-        return DeadLetterQueue(configuration: process.broker, topology: process.declaration.topology)
+        return try await AdminDatabase.with(label: "memgrid.dlq") { client, logger in
+            let publisher = Publisher(configuration: process.broker, declaration: process.declaration, logger: logger)
+            if publishing { publisher.start() }
+            let archive = DeadLetterArchive(
+                repository: DeadLetterRepository(client: client), publisher: publisher, topology: process.declaration.topology)
+            do {
+                let result = try await body(archive, logger)
+                if publishing { await publisher.close() }
+                return result
+            } catch {
+                if publishing { await publisher.close() }
+                throw error
+            }
+        }
     }
 
     /// Replayed jobs that have a status row (`GET /v1/jobs/{id}`) are queued again. The

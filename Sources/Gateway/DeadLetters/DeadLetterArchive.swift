@@ -1,21 +1,29 @@
-import Contracts
+public import Contracts
 import Foundation
-import Logging
-import Messaging
-import Storage
+public import Logging
+public import Messaging
+public import Storage
 
 /// The recorded dead letters (`DeadLetterRecorder`): listed and shown from PostgreSQL,
 /// replayed and purged by the chosen rows only. Answers in `DeadLetterQueue.Report`'s
-/// shape, which the admin API has always returned.
-struct DeadLetterArchive: Sendable {
+/// shape, which the admin API has always returned. The admin API (one tenant) and
+/// `memgrid dlq` (operators, every tenant) both act through it.
+public struct DeadLetterArchive: Sendable {
     /// Rows taken per transaction by replay and purge.
     static let batchSize = 256
 
     let repository: DeadLetterRepository
     let publisher: Publisher
-    let topology: Topology
+    public let topology: Topology
 
-    func list(_ filter: DeadLetterRepository.Filter, limit: Int, bodies: Bool = false, logger: Logger) async throws -> DeadLetterQueue.Report {
+    /// - Parameter publisher: started by the caller; only replay publishes.
+    public init(repository: DeadLetterRepository, publisher: Publisher, topology: Topology) {
+        self.repository = repository
+        self.publisher = publisher
+        self.topology = topology
+    }
+
+    public func list(_ filter: DeadLetterRepository.Filter, limit: Int, bodies: Bool = false, logger: Logger) async throws -> DeadLetterQueue.Report {
         let rows = try await repository.list(filter, limit: limit + 1, bodies: bodies, logger: logger)
         var report = DeadLetterQueue.Report(operation: .list)
         report.letters = rows.prefix(limit).map(Self.letter)
@@ -27,7 +35,7 @@ struct DeadLetterArchive: Sendable {
     /// Publishes each matching dead letter (at most `limit`) where it came from, with its
     /// message id and body; a row leaves the archive only once the broker confirmed its
     /// replay. A batch whose publish failed stays, reported in `failures`.
-    func replay(_ filter: DeadLetterRepository.Filter, limit: Int?, logger: Logger) async throws -> DeadLetterQueue.Report {
+    public func replay(_ filter: DeadLetterRepository.Filter, limit: Int?, logger: Logger) async throws -> DeadLetterQueue.Report {
         var report = DeadLetterQueue.Report(operation: .replay)
         try await takeAll(filter, limit: limit, logger: logger) { rows in
             let letters = rows.map(Self.letter)
@@ -50,7 +58,7 @@ struct DeadLetterArchive: Sendable {
         return report
     }
 
-    func purge(_ filter: DeadLetterRepository.Filter, limit: Int?, logger: Logger) async throws -> DeadLetterQueue.Report {
+    public func purge(_ filter: DeadLetterRepository.Filter, limit: Int?, logger: Logger) async throws -> DeadLetterQueue.Report {
         var report = DeadLetterQueue.Report(operation: .purge)
         try await takeAll(filter, limit: limit, logger: logger) { rows in
             report.letters += rows.map(Self.letter)
