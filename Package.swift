@@ -277,6 +277,7 @@ let package = Package(
             name: "WorkersTests",
             dependencies: [
                 "Workers", "WorkerRuntime", "Embeddings", "Cache", "Storage", "Messaging", "Contracts", "TestSupport", "LLM", "FakeOpenAI", "Backfill",
+                "Gateway",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),

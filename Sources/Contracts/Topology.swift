@@ -34,9 +34,6 @@ public struct Topology: Sendable, Hashable {
 
     public func workQueue(_ queue: JobQueue) -> String { "\(prefix).\(queue.rawValue)" }
     public func deadLetterQueue(_ queue: JobQueue) -> String { "\(prefix).\(queue.rawValue).dlq" }
-    /// An exclusive queue that exists only while a `memgrid dlq` operation runs: the
-    /// broker-wide lock that keeps two from rewriting the dead-letter queues at once.
-    public var deadLetterLock: String { "\(prefix).dlq.lock" }
     /// Requests that need an answer now (gateway → worker RPC): classic, bounded, no
     /// dead-lettering, since a request nobody answered in time is worthless. Kept apart
     /// from the work queue so a backfill backlog never delays an interactive call.

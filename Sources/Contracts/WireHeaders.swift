@@ -16,9 +16,9 @@ public enum WireHeader {
     /// Set on replayed dead letters (`memgrid dlq replay`): how often the job was
     /// replayed. Integer; absent means never.
     public static let replays = "x-memgrid-replays"
-    /// Set by `memgrid dlq` on the messages it puts back into a dead-letter queue while
-    /// browsing it: the id of that pass. Meaningless to anyone else.
-    public static let deadLetterPass = "x-memgrid-dlq-pass"
+    /// Set on dead-lettered messages: a new id for each dead-lettering, so that two
+    /// identical messages dead-lettered at the same moment are recorded as two.
+    public static let deadLetterID = "x-memgrid-dead-letter-id"
 }
 
 /// Why a message ended in a dead-letter queue.

@@ -146,35 +146,20 @@ final class AMQPConnection {
 
     /// basic.get: one message or nil when the queue is empty.
     func get(_ queue: String, autoAck: Bool) throws(BrokerError) -> Delivery? {
-        guard let message = try getRetained(queue, autoAck: autoAck) else { return nil }
-        return Delivery(
-            body: message.body, properties: message.properties, exchange: message.exchange, routingKey: message.routingKey,
-            redelivered: message.redelivered, deliveryTag: message.deliveryTag, generation: 0)
-    }
-
-    /// basic.get keeping the message's C properties and body, so it can be published
-    /// again byte for byte (`RetainedMessage`). Nil when the queue is empty.
-    func getRetained(_ queue: String, autoAck: Bool) throws(BrokerError) -> RetainedMessage? {
         let arena = CArena()
         let reply = amqp_basic_get(state, channel, arena.bytes(queue), autoAck ? 1 : 0)
         try check(reply, "basic.get \(queue)")
         guard reply.reply.id == AMQP_BASIC_GET_OK_METHOD,
               let ok = reply.reply.decoded?.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee
         else { return nil }
-        return try readRetainedContent(
-            exchange: String(amqpBytes: ok.exchange), routingKey: String(amqpBytes: ok.routing_key),
-            redelivered: ok.redelivered != 0, deliveryTag: ok.delivery_tag)
-    }
-
-    /// Reads the content that follows a deliver or get-ok method, kept as received. Copy
-    /// the method's fields first: reading may reuse the buffers they point into.
-    func readRetainedContent(
-        exchange: String, routingKey: String, redelivered: Bool, deliveryTag: UInt64
-    ) throws(BrokerError) -> RetainedMessage {
+        // Copy the method's fields first: reading the content may reuse their buffers.
+        let (exchange, routingKey) = (String(amqpBytes: ok.exchange), String(amqpBytes: ok.routing_key))
         var message = amqp_message_t()
         try check(amqp_read_message(state, channel, &message, 0), "read message", code: .connectionLost)
-        return RetainedMessage(
-            message: message, exchange: exchange, routingKey: routingKey, redelivered: redelivered, deliveryTag: deliveryTag)
+        defer { amqp_destroy_message(&message) }
+        return Delivery(
+            body: Data(amqpBytes: message.body), properties: MessageProperties(message.properties), exchange: exchange,
+            routingKey: routingKey, redelivered: ok.redelivered != 0, deliveryTag: ok.delivery_tag, generation: 0)
     }
 
     // MARK: - Asynchronous methods (no reply)
@@ -189,16 +174,6 @@ final class AMQPConnection {
                 body: amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
         }
         try check(status, "basic.publish")
-    }
-
-    /// Publishes C properties and body as they are; both only need to stay valid for
-    /// the call (librabbitmq writes the frames before returning).
-    func publish(
-        exchange: String, routingKey: String, mandatory: Bool, properties: inout amqp_basic_properties_t, body: amqp_bytes_t
-    ) throws(BrokerError) {
-        try check(
-            basicPublish(exchange: exchange, routingKey: routingKey, mandatory: mandatory, properties: &properties, body: body),
-            "basic.publish")
     }
 
     private func basicPublish(

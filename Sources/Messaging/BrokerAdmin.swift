@@ -57,40 +57,6 @@ public struct BrokerAdmin: Sendable {
         }
     }
 
-    /// Like `run`, while the connection holds `lock`: an exclusive queue of that name,
-    /// which one connection on the broker can own at a time and which the broker
-    /// deletes when its connection closes or dies. Waits for another holder at most
-    /// `timeout` (asking again with a backoff, as the broker cannot announce it), then
-    /// throws `BrokerError(.resourceLocked)`.
-    func run<T: Sendable>(
-        holding lock: String, waitingAtMost timeout: Duration,
-        _ body: @escaping @Sendable (AMQPConnection) throws(BrokerError) -> T
-    ) async throws -> T {
-        let deadline = ContinuousClock.now + timeout
-        return try await onThread { configuration throws(BrokerError) in
-            var delay = Duration.milliseconds(50)
-            while true {
-                let connection = try AMQPConnection(configuration)
-                do throws(BrokerError) {
-                    try connection.declareQueue(lock, exclusive: true)
-                } catch {
-                    guard error.code == .resourceLocked else { throw error }
-                    let left = deadline - ContinuousClock.now
-                    guard left > .zero else {
-                        throw BrokerError(.resourceLocked, "another process held \(lock) for more than \(timeout)")
-                    }
-                    let (seconds, attoseconds) = min(delay, left).components
-                    Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
-                    delay = min(delay * 2, .seconds(1))
-                    continue
-                }
-                let result = try body(connection)
-                connection.close()
-                return result
-            }
-        }
-    }
-
     private func onThread<T: Sendable>(
         _ body: @escaping @Sendable (BrokerConfiguration) throws(BrokerError) -> T
     ) async throws -> T {

@@ -37,26 +37,6 @@ final class CArena {
         return amqp_table_t(num_entries: Int32(headers.count), entries: typed)
     }
 
-    /// A received `table` without the `removing` keys and with `key` set to `value`.
-    /// The other entries are shallow copies, so whatever owns `table` must outlive this
-    /// arena's use of the result.
-    func table(_ table: amqp_table_t, removing: Set<String> = [], setting key: String, to value: HeaderValue) -> amqp_table_t {
-        let count = Int(max(0, table.num_entries))
-        let entries = malloc(MemoryLayout<amqp_table_entry_t>.stride * (count + 1))!
-        allocations.append(entries)
-        let typed = entries.bindMemory(to: amqp_table_entry_t.self, capacity: count + 1)
-        var kept = 0
-        for index in 0..<count {
-            guard let entry = table.entries?[index] else { continue }
-            let name = String(amqpBytes: entry.key)
-            guard name != key, !removing.contains(name) else { continue }
-            typed[kept] = entry
-            kept += 1
-        }
-        typed[kept] = amqp_table_entry_t(key: bytes(key), value: field(value))
-        return amqp_table_t(num_entries: Int32(kept + 1), entries: typed)
-    }
-
     private func field(_ value: HeaderValue) -> amqp_field_value_t {
         switch value {
         case .string(let string): memgrid_field_utf8(bytes(string))

@@ -228,6 +228,7 @@ public final class JobWorker: Service, Sendable {
         Self.recordOrigin(of: delivery, in: &properties)
         properties.headers[WireHeader.attempt] = .int(Int64(attempt))
         properties.headers[WireHeader.deadLetteredAt] = .string(WireJSON.format(Date()))
+        properties.headers[WireHeader.deadLetterID] = .string(UUID().uuidString.lowercased())
         properties.expiration = nil
         let message = OutgoingMessage(
             exchange: "", routingKey: configuration.topology.deadLetterQueue(configuration.queue),

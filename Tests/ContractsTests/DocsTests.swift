@@ -31,8 +31,8 @@ struct DocsTests {
         var names = [
             WireHeader.attempt, WireHeader.tenant, WireHeader.traceparent, WireHeader.tracestate,
             WireHeader.deadLetterReason, WireHeader.error, WireHeader.originalExchange,
-            WireHeader.originalRoutingKey, WireHeader.deadLetteredAt, WireHeader.replays, WireHeader.deadLetterPass,
-            topology.jobsExchange, topology.eventsExchange, topology.deadLetterExchange, topology.deadLetterLock,
+            WireHeader.originalRoutingKey, WireHeader.deadLetteredAt, WireHeader.replays, WireHeader.deadLetterID,
+            topology.jobsExchange, topology.eventsExchange, topology.deadLetterExchange,
             "memgrid contracts schema", "MEMGRID_TOPOLOGY_PREFIX", "x-delivery-limit",
         ]
         names += DeadLetterReason.allCases.map(\.rawValue)

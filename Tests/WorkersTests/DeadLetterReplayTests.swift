@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+@testable import Gateway
 import Logging
 import Messaging
 import PostgresNIO
@@ -37,8 +38,9 @@ final class EffectHandler: JobHandler {
     func calls(for id: String) -> Int { calls.withLock { $0.filter { $0 == id }.count } }
 }
 
-/// Dead-lettered jobs replayed through `DeadLetterQueue` into a real `JobWorker` whose
-/// observer keeps the `jobs` rows current.
+/// Jobs dead-lettered by a real `JobWorker`, recorded by the gateway's recorder, replayed
+/// through `DeadLetterArchive` into the worker again, whose observer keeps the `jobs`
+/// rows current.
 @Suite("Dead-letter replay end to end: worker, handler, job status")
 struct DeadLetterReplayTests {
     let queue = JobQueue("effect")
@@ -76,8 +78,19 @@ struct DeadLetterReplayTests {
     private func run(client: PostgresClient, topology: Topology, publisher: Publisher) async throws {
         let jobs = JobRepository(client: client)
         let handler = EffectHandler(client: client)
-        let deadLetters = DeadLetterQueue(configuration: TestBroker.configuration, topology: topology)
+        let archive = DeadLetterRepository(client: client)
+        let deadLetters = DeadLetterArchive(repository: archive, publisher: publisher, topology: topology)
         let dlq = topology.deadLetterQueue(queue)
+        let recorder = Task {
+            try await DeadLetterRecorder(
+                configuration: TestBroker.configuration, declaration: TopologyDeclaration(topology: topology), repository: archive,
+                logger: logger
+            ).run()
+        }
+        defer { recorder.cancel() }
+        func recorded() async throws -> [String] {
+            try await archive.list(.init(tenantID: "t1"), limit: 100, logger: logger).compactMap(\.messageID).sorted()
+        }
 
         func publish(_ id: String) async throws {
             let body = try WireJSON.encoder().encode(
@@ -107,25 +120,26 @@ struct DeadLetterReplayTests {
         }
 
         // While broken: e-1 once, e-2 twice (a duplicate publish, as after a publisher's
-        // retry): three dead letters.
+        // retry): three dead letters, taken off the DLQ into PostgreSQL.
         var worker = try startWorker(handler: handler, topology: topology, publisher: publisher, jobs: jobs)
         try await submit("e-1")
         try await submit("e-2")
         try await publish("e-2")
-        #expect(try await TestBroker.eventually { try await TestBroker.admin.queueDepth(dlq).messages == 3 })
+        #expect(try await TestBroker.eventually { try await recorded() == ["e-1", "e-2", "e-2"] })
+        #expect(try await TestBroker.admin.queueDepth(dlq).messages == 0)
         #expect(try await TestBroker.eventually { try await statuses("e-1", "e-2") == [.deadLettered, .deadLettered] })
         await stop(worker)
 
         // Replayed while no worker runs: the rows say queued again.
         let started = Date()
-        let replay = try await deadLetters.replay(filter: DeadLetterFilter(tenantID: "t1"))
+        let replay = try await deadLetters.replay(.init(tenantID: "t1"), limit: nil, logger: logger)
         // The worker handles e-1 and e-2 concurrently: either may be dead-lettered first.
         #expect(replay.letters.compactMap(\.messageID).sorted() == ["e-1", "e-2", "e-2"])
         #expect(replay.failures.isEmpty)
         #expect(try await jobs.markRequeued(ids: replay.letters.compactMap(\.messageID), deadLetteredBefore: started, logger: logger) == 2)
         #expect(try await status("e-1") == .queued)
         #expect(try await jobs.get(id: "e-1", tenantID: "t1", logger: logger)?.finishedAt == nil)
-        #expect(try await TestBroker.admin.queueDepth(dlq).messages == 0)
+        #expect(try await recorded().isEmpty)
 
         // Fixed, the worker handles each replay; the job id is the idempotency key.
         handler.broken.store(false, ordering: .relaxed)
@@ -136,7 +150,7 @@ struct DeadLetterReplayTests {
         #expect(try await effects("e-2") == 1, "two replays of one job, one effect")
 
         // A second replay finds nothing to do.
-        let again = try await deadLetters.replay(filter: DeadLetterFilter(tenantID: "t1"))
+        let again = try await deadLetters.replay(.init(tenantID: "t1"), limit: nil, logger: logger)
         #expect(again.letters.isEmpty && again.failures.isEmpty)
         try await Task.sleep(for: .milliseconds(300))
         #expect(handler.calls(for: "e-1") == 2 && handler.calls(for: "e-2") == 4)

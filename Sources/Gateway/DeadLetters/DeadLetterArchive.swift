@@ -5,8 +5,7 @@ public import Messaging
 public import Storage
 
 /// The recorded dead letters (`DeadLetterRecorder`): listed and shown from PostgreSQL,
-/// replayed and purged by the chosen rows only. Answers in `DeadLetterQueue.Report`'s
-/// shape, which the admin API has always returned. The admin API (one tenant) and
+/// replayed and purged by the chosen rows only. The admin API (one tenant) and
 /// `memgrid dlq` (operators, every tenant) both act through it.
 public struct DeadLetterArchive: Sendable {
     /// Rows taken per transaction by replay and purge.
@@ -23,20 +22,19 @@ public struct DeadLetterArchive: Sendable {
         self.topology = topology
     }
 
-    public func list(_ filter: DeadLetterRepository.Filter, limit: Int, bodies: Bool = false, logger: Logger) async throws -> DeadLetterQueue.Report {
+    public func list(_ filter: DeadLetterRepository.Filter, limit: Int, bodies: Bool = false, logger: Logger) async throws -> DeadLetterReport {
         let rows = try await repository.list(filter, limit: limit + 1, bodies: bodies, logger: logger)
-        var report = DeadLetterQueue.Report(operation: .list)
+        var report = DeadLetterReport(operation: .list)
         report.letters = rows.prefix(limit).map(Self.letter)
-        report.scanned = rows.count
-        report.matched = rows.count
+        report.hasMore = rows.count > limit
         return report
     }
 
     /// Publishes each matching dead letter (at most `limit`) where it came from, with its
     /// message id and body; a row leaves the archive only once the broker confirmed its
     /// replay. A batch whose publish failed stays, reported in `failures`.
-    public func replay(_ filter: DeadLetterRepository.Filter, limit: Int?, logger: Logger) async throws -> DeadLetterQueue.Report {
-        var report = DeadLetterQueue.Report(operation: .replay)
+    public func replay(_ filter: DeadLetterRepository.Filter, limit: Int?, logger: Logger) async throws -> DeadLetterReport {
+        var report = DeadLetterReport(operation: .replay)
         try await takeAll(filter, limit: limit, logger: logger) { rows in
             let letters = rows.map(Self.letter)
             do {
@@ -48,23 +46,21 @@ public struct DeadLetterArchive: Sendable {
                 try await publisher.publish(messages)
             } catch {
                 logger.warning("dead-letter replay failed", metadata: ["error": "\(error)"])
-                report.failures += letters.map { DeadLetterQueue.Failure(letter: $0, error: "the broker did not confirm the replay") }
+                report.failures += letters.map { DeadLetterReport.Failure(letter: $0, error: "the broker did not confirm the replay") }
                 return nil
             }
             report.letters += letters
             return Set(rows.map(\.seq))
         }
-        report.matched = report.letters.count + report.failures.count
         return report
     }
 
-    public func purge(_ filter: DeadLetterRepository.Filter, limit: Int?, logger: Logger) async throws -> DeadLetterQueue.Report {
-        var report = DeadLetterQueue.Report(operation: .purge)
+    public func purge(_ filter: DeadLetterRepository.Filter, limit: Int?, logger: Logger) async throws -> DeadLetterReport {
+        var report = DeadLetterReport(operation: .purge)
         try await takeAll(filter, limit: limit, logger: logger) { rows in
             report.letters += rows.map(Self.letter)
             return Set(rows.map(\.seq))
         }
-        report.matched = report.letters.count
         return report
     }
 

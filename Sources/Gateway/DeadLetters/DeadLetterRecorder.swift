@@ -11,11 +11,12 @@ import Storage
 /// replay and purge without rewriting a queue. A message is acked only once its row is
 /// committed; a redelivered one is recognised by its fingerprint and recorded once.
 /// While PostgreSQL is down the messages wait in their queue (bounded by the DLQ
-/// length policy, see docs/deploy-cce.md). Every gateway replica runs one; they share
+/// length policy, see docs/deploy-cce.md), the first ones unacked here. Every gateway replica runs one; they share
 /// the queues as competing consumers.
 struct DeadLetterRecorder: Service {
-    /// Failed inserts back off this long before the message goes back to its queue.
+    /// The first pause after a failed insert; it doubles up to `maxRetryDelay`.
     static let retryDelay: Duration = .seconds(1)
+    static let maxRetryDelay: Duration = .seconds(30)
 
     let configuration: BrokerConfiguration
     let declaration: TopologyDeclaration
@@ -42,27 +43,42 @@ struct DeadLetterRecorder: Service {
                 await consumer.close()
             }
             for await delivery in consumer.deliveries {
-                do {
-                    let letter = DeadLetter(delivery: delivery, queue: queue, deadLetterQueue: deadLetterQueue)
-                    let properties = delivery.properties.withoutDeliveryHeaders
-                    let added = try await repository.record(
-                        Self.row(letter, properties: properties),
-                        fingerprint: Self.fingerprint(properties, delivery.body, in: deadLetterQueue), body: delivery.body,
-                        logger: logger)
-                    consumer.ack(delivery)
-                    if added {
-                        logger.info("dead letter recorded", metadata: [
-                            "dead_letter.queue": "\(queue)", "dead_letter.reason": "\(letter.reason ?? "unknown")",
-                            "tenant": "\(letter.tenantID ?? "none")",
-                        ])
-                    }
-                } catch {
-                    logger.warning("could not record a dead letter; it stays in its queue", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: Self.retryDelay)
-                    consumer.reject(delivery, requeue: true)
-                }
+                // An unrecordable message stays unacked here, retried, instead of being
+                // requeued: a quorum DLQ counts requeues against its delivery limit and,
+                // with no dead-letter target of its own, would drop the message at 20.
+                guard let letter = await recordRetrying(delivery, queue: queue, deadLetterQueue: deadLetterQueue) else { continue }
+                consumer.ack(delivery)
+                logger.info("dead letter recorded", metadata: [
+                    "dead_letter.queue": "\(queue)", "dead_letter.reason": "\(letter.reason ?? "unknown")",
+                    "tenant": "\(letter.tenantID ?? "none")",
+                ])
             }
         }
+    }
+
+    /// Records `delivery` (once, by its fingerprint), retrying with a growing pause while
+    /// PostgreSQL refuses. Nil when the process stops first: the message goes back to its
+    /// queue with the connection.
+    private func recordRetrying(_ delivery: Delivery, queue: JobQueue, deadLetterQueue: String) async -> DeadLetter? {
+        let letter = DeadLetter(delivery: delivery, queue: queue, deadLetterQueue: deadLetterQueue)
+        let properties = delivery.properties.withoutDeliveryHeaders
+        var delay = Self.retryDelay
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            do {
+                try await repository.record(
+                    Self.row(letter, properties: properties),
+                    fingerprint: Self.fingerprint(properties, delivery.body, in: deadLetterQueue), body: delivery.body,
+                    logger: logger)
+                return letter
+            } catch {
+                logger.warning(
+                    "could not record a dead letter; it stays in its queue, retrying",
+                    metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, Self.maxRetryDelay)
+            }
+        }
+        return nil
     }
 
     static func row(_ letter: DeadLetter, properties: MessageProperties) throws -> DeadLetterRepository.Row {

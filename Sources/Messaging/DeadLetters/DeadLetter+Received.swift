@@ -2,28 +2,12 @@ public import Contracts
 import Foundation
 
 extension DeadLetter {
-    /// Reads a message taken from `queue`'s dead-letter queue. memgrid's headers win
-    /// over the broker's `x-death` entry; the envelope wins over properties for the
-    /// tenant, since that is the tenant the handler acts for.
-    init(_ message: RetainedMessage, queue: JobQueue, deadLetterQueue: String, includeBody: Bool) {
-        self.init(
-            properties: message.properties, body: message.body, death: message.lastDeath, queue: queue,
-            deadLetterQueue: deadLetterQueue, includeBody: includeBody)
-    }
-
-    /// Reads a delivery from `queue`'s dead-letter queue. `MessageProperties` does not
-    /// model the broker's `x-death` array: a broker dead letter's reason and origin come
-    /// from its `x-first-death-*` headers.
+    /// Reads a delivery from `queue`'s dead-letter queue. memgrid's headers win over the
+    /// broker's (`x-first-death-*`, when the broker dead-lettered it: the delivery
+    /// limit); the envelope wins over properties for the tenant, since that is the
+    /// tenant the handler acts for.
     public init(delivery: Delivery, queue: JobQueue, deadLetterQueue: String) {
-        self.init(
-            properties: delivery.properties, body: delivery.body, death: nil, queue: queue, deadLetterQueue: deadLetterQueue,
-            includeBody: true)
-    }
-
-    private init(
-        properties: MessageProperties, body: Data, death: RetainedMessage.Death?, queue: JobQueue, deadLetterQueue: String,
-        includeBody: Bool
-    ) {
+        let (properties, body) = (delivery.properties, delivery.body)
         let headers = properties.headers
         let envelope = try? JSONDecoder().decode(EnvelopeFields.self, from: body)
         func string(_ key: String) -> String? { headers[key]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
@@ -32,17 +16,15 @@ extension DeadLetter {
         messageID = properties.messageID ?? envelope?.id
         type = properties.type ?? envelope?.typeName
         tenantID = envelope?.tenantID ?? string(WireHeader.tenant)
-        reason = string(WireHeader.deadLetterReason) ?? death?.reason
-            ?? string("x-last-death-reason") ?? string("x-first-death-reason")
+        reason = string(WireHeader.deadLetterReason) ?? string("x-last-death-reason") ?? string("x-first-death-reason")
         error = string(WireHeader.error)
-        originalExchange = headers[WireHeader.originalExchange]?.stringValue ?? death?.exchange
-            ?? string("x-first-death-exchange")
-        originalRoutingKey = string(WireHeader.originalRoutingKey) ?? death?.routingKey
+        originalExchange = headers[WireHeader.originalExchange]?.stringValue ?? string("x-first-death-exchange")
+        originalRoutingKey = string(WireHeader.originalRoutingKey)
         attempt = headers[WireHeader.attempt]?.intValue.map { Int(clamping: $0) }
-        deadLetteredAt = string(WireHeader.deadLetteredAt).flatMap(WireJSON.parse) ?? death?.time
+        deadLetteredAt = string(WireHeader.deadLetteredAt).flatMap(WireJSON.parse)
         replays = Int(clamping: max(headers[WireHeader.replays]?.intValue ?? 0, 0))
         bodyBytes = body.count
-        self.body = includeBody ? body : nil
+        self.body = body
     }
 
     /// The fields of a job or event envelope that identify it, read leniently: a
@@ -79,9 +61,13 @@ extension DeadLetter {
 extension MessageProperties {
     /// Without the headers a queue adds to each delivery: the same message delivered
     /// twice has the same properties.
+    /// Headers a queue adds to each delivery (quorum queues' redelivery counts): they
+    /// describe that delivery, not the message.
+    static let deliveryHeaders: Set<String> = ["x-delivery-count", "x-acquired-count"]
+
     public var withoutDeliveryHeaders: MessageProperties {
         var properties = self
-        for header in RetainedMessage.deliveryHeaders { properties.headers[header] = nil }
+        for header in Self.deliveryHeaders { properties.headers[header] = nil }
         return properties
     }
 }

@@ -15,22 +15,17 @@ extension DeadLetter {
         return ("", topology.workQueue(queue))
     }
 
-    /// `message` (this dead letter) as a job again, as first published: the same body,
-    /// message id, type, tenant and trace headers; the dead-letter headers gone, so the
-    /// attempt count starts again at 1; the replay counted in `x-memgrid-replays`.
-    func replay(of message: RetainedMessage, in topology: Topology) -> OutgoingMessage {
-        replay(properties: message.properties, body: message.body, in: topology)
-    }
-
-    /// A dead letter kept elsewhere (recorded in PostgreSQL), published again as
-    /// `replay(of:in:)` does.
+    /// This dead letter, recorded with `properties` and `body`, as a job again, as first
+    /// published: the same body, message id, type, tenant and trace headers; the
+    /// dead-letter headers gone, so the attempt count starts again at 1; the replay
+    /// counted in `x-memgrid-replays`.
     public func replay(properties: MessageProperties, body: Data, in topology: Topology) -> OutgoingMessage {
         var properties = properties
         for key in properties.headers.keys
         where Self.strippedOnReplay.contains(key) || key.hasPrefix("x-first-death-") || key.hasPrefix("x-last-death-") {
             properties.headers[key] = nil
         }
-        // Broker dead letters know their origin only from x-death, which is not replayed.
+        // Broker dead letters know their origin only from the death headers stripped above.
         if properties.headers[WireHeader.originalExchange] == nil, let originalExchange {
             properties.headers[WireHeader.originalExchange] = .string(originalExchange)
         }
@@ -44,8 +39,8 @@ extension DeadLetter {
         return OutgoingMessage(exchange: target.exchange, routingKey: target.routingKey, body: body, properties: properties)
     }
 
-    private static let strippedOnReplay: Set<String> = RetainedMessage.deliveryHeaders.union([
+    private static let strippedOnReplay: Set<String> = MessageProperties.deliveryHeaders.union([
         WireHeader.deadLetterReason, WireHeader.error, WireHeader.deadLetteredAt, WireHeader.attempt,
-        WireHeader.deadLetterPass,
+        WireHeader.deadLetterID,
     ])
 }

@@ -1,6 +1,38 @@
 import Contracts
+public import Messaging
 
-extension DeadLetterQueue.Report: Encodable {
+/// What a dead-letter operation (`DeadLetterArchive`) found and did, in the admin API's
+/// and `memgrid dlq --json`'s shape.
+public struct DeadLetterReport: Sendable {
+    public enum Operation: String, Sendable {
+        case list, replay, purge
+    }
+
+    public struct Failure: Sendable, Hashable {
+        public var letter: DeadLetter
+        /// Why the publish failed.
+        public var error: String
+
+        init(letter: DeadLetter, error: String) {
+            self.letter = letter
+            self.error = error
+        }
+    }
+
+    public var operation: Operation
+    /// The selected dead letters: listed, replayed or purged.
+    public var letters: [DeadLetter] = []
+    /// Selected for replay, but the publish failed: each is still a dead letter.
+    public var failures: [Failure] = []
+    /// More dead letters matched than the limit let through (`list`).
+    public var hasMore = false
+
+    init(operation: Operation) {
+        self.operation = operation
+    }
+}
+
+extension DeadLetterReport: Encodable {
     enum CodingKeys: String, CodingKey {
         case object, data, replayed, failed, purged, failures
         case hasMore = "has_more"
