@@ -47,6 +47,8 @@ public enum GatewayApp {
         public var webhookEgress: EgressPolicy
         /// Must match the embedding workers' `MEMGRID_EMBED_CACHE_SHARED`.
         public var embeddingCacheShared: Bool
+        /// Dead letters kept per tenant; past it, the tenant's oldest are dropped.
+        public var deadLettersPerTenant: Int
 
         public init(environment: EnvironmentReader) throws {
             process = try ProcessConfiguration(environment: environment, defaultOperationsPort: 9100)
@@ -79,6 +81,7 @@ public enum GatewayApp {
                 try environment.int("MEMGRID_DASHBOARD_WINDOW_SECONDS", default: 900, range: 60...86_400))
             webhookEgress = try EgressPolicy(webhooksFrom: environment)
             embeddingCacheShared = try environment.bool("MEMGRID_EMBED_CACHE_SHARED", default: false)
+            deadLettersPerTenant = try environment.int("MEMGRID_DEAD_LETTERS_PER_TENANT", default: 10_000, range: 1...10_000_000)
         }
     }
 
@@ -200,7 +203,8 @@ public enum GatewayApp {
                     .init(service: PublisherService(publisher)), .init(service: RPCClientService(client: rpc)),
                     .init(service: heartbeat), .init(service: sampler), .init(service: app),
                     .init(service: DeadLetterRecorder(
-                        configuration: process.broker, declaration: process.declaration, repository: deadLetters, logger: logger)),
+                        configuration: process.broker, declaration: process.declaration, repository: deadLetters,
+                        perTenant: configuration.deadLettersPerTenant, logger: logger)),
                     .init(service: OperationsServer.application(
                         host: process.operationsHost, port: process.operationsPort, readiness: readiness, registry: registry,
                         logger: logger, listening: operationsPort)),

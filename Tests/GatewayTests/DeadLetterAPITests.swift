@@ -142,6 +142,13 @@ struct DeadLetterAPITests {
             #expect(missing.status == 404 && missing.errorCode == "dead_letter_not_found", "\(id)")
         }
         #expect(try await seeded.all() == ["a-embed", "b-embed", "a-llm", "b-llm", "nobody"], "browsing changed nothing")
+
+        // The operator scope (never a tenant's own to grant) sees every tenant's, and those without one.
+        let operatorKey = try await fixture.key(tenant: "dl-ops", scopes: ["admin", "operator"])
+        let everyone = try await fixture.request("GET", "/v1/admin/dead-letters", key: operatorKey)
+        #expect(Set(Self.ids(everyone)) == ["a-embed", "b-embed", "a-llm", "b-llm", "nobody"])
+        #expect(Set(Self.ids(try await fixture.request("GET", "/v1/admin/dead-letters?tenant=dl-b", key: operatorKey))) == ["b-embed", "b-llm"])
+        #expect(try await fixture.request("GET", "/v1/admin/dead-letters/nobody", key: operatorKey).status == 200)
         await seeded.close()
         await fixture.stop()
     }
@@ -250,6 +257,25 @@ struct DeadLetterAPITests {
         #expect(statuses == Array(repeating: 200, count: 15))
         let listB = try await fixture.request("GET", "/v1/admin/dead-letters", key: adminB)
         #expect(Self.ids(listB).filter { $0 == "twice" }.count == 1)
+        await seeded.close()
+        await fixture.stop()
+    }
+    /// A tenant whose jobs all fail (a webhook answering 400) cannot fill the table for
+    /// everyone: past its cap its oldest dead letters go; another tenant's stay.
+    @Test func aTenantKeepsAtMostItsCapOfDeadLetters() async throws {
+        let fixture = try await GatewayFixture(workers: false, overrides: ["MEMGRID_DEAD_LETTERS_PER_TENANT": "2"])
+        try await fixture.waitUntilReady()
+        let seeded = Seeded(fixture)
+        try await seeded.seed(id: "other-1", tenant: "dl-calm", type: JobCatalog.embed, reason: "invalid", age: 900)
+        try await seeded.recorded(["other-1"])
+        for (index, age) in [600, 300, 60].enumerated() {
+            try await seeded.seed(id: "noisy-\(index)", tenant: "dl-noisy", type: JobCatalog.embed, reason: "invalid", age: TimeInterval(age))
+            try await seeded.recorded(["noisy-\(index)"])
+        }
+        let noisy = try await fixture.request("GET", "/v1/admin/dead-letters", key: try await fixture.key(tenant: "dl-noisy", scopes: ["admin"]))
+        #expect(Self.ids(noisy) == ["noisy-1", "noisy-2"], "the oldest went")
+        let calm = try await fixture.request("GET", "/v1/admin/dead-letters", key: try await fixture.key(tenant: "dl-calm", scopes: ["admin"]))
+        #expect(Self.ids(calm) == ["other-1"])
         await seeded.close()
         await fixture.stop()
     }

@@ -26,6 +26,8 @@ struct OpenAPIConformanceTests {
             "MEMGRID_SCHEMATHESIS_URL": "http://127.0.0.1:\(fixture.port)",
             "MEMGRID_SCHEMATHESIS_OPS_URL": "http://127.0.0.1:\(fixture.opsPort)",
             "MEMGRID_SCHEMATHESIS_KEY": key,
+            // The document the running gateway serves, as a client would fetch it.
+            "MEMGRID_SCHEMATHESIS_SCHEMA": "http://127.0.0.1:\(fixture.port)/openapi.yaml",
         ]) { $1 }
         let file = try FileHandle(forWritingTo: output)
         process.standardOutput = file

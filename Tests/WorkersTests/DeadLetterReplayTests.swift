@@ -84,7 +84,7 @@ struct DeadLetterReplayTests {
         let recorder = Task {
             try await DeadLetterRecorder(
                 configuration: TestBroker.configuration, declaration: TopologyDeclaration(topology: topology), repository: archive,
-                logger: logger
+                perTenant: 100, logger: logger
             ).run()
         }
         defer { recorder.cancel() }

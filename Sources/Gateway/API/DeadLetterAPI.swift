@@ -12,8 +12,9 @@ import Storage
 ///
 /// Admin scope, and tenant-wide like every admin route: a key sees, replays and purges
 /// only the dead letters of its own tenant (the envelope's `tenant_id`, else the
-/// `x-memgrid-tenant` header). A dead letter with no tenant (a malformed body without
-/// the header) is for operators, through `memgrid dlq`.
+/// `x-memgrid-tenant` header). A key that also has the `operator` scope (which only
+/// whoever runs the deployment hands out) acts on every tenant's, and on those with no
+/// tenant (a malformed body without the header); `tenant` then narrows to one.
 struct DeadLetterAPI: Sendable {
     static let scope = "admin"
     static let defaultListLimit = 100
@@ -66,7 +67,7 @@ struct DeadLetterAPI: Sendable {
 
     /// `GET /v1/admin/dead-letters?queue=&reason=&tenant=&older_than=&newer_than=&limit=`
     func list(_ request: Request, context: GatewayContext) async throws -> Response {
-        let tenantID = try context.tenantID(requiring: Self.scope)
+        let caller = try Self.caller(context)
         let query = try request.formQuery()
         let selection = try selection(
             queue: query.get("queue"), reason: query.get("reason"), tenant: query.get("tenant"),
@@ -75,7 +76,7 @@ struct DeadLetterAPI: Sendable {
             messageIDs: nil,
             limit: try query.get("limit").map { try Self.integer($0, param: "limit", in: 1...Self.maxListLimit) }
                 ?? Self.defaultListLimit,
-            callerTenant: tenantID)
+            caller: caller)
         let report = try await archive.list(selection.filter, limit: selection.limit ?? Self.defaultListLimit, logger: context.logger)
         return try .json(report)
     }
@@ -83,10 +84,10 @@ struct DeadLetterAPI: Sendable {
     /// `GET /v1/admin/dead-letters/{message_id}`: the first recorded dead letter with
     /// this id, body included.
     func show(_ request: Request, context: GatewayContext) async throws -> Response {
-        let tenantID = try context.tenantID(requiring: Self.scope)
+        let caller = try Self.caller(context)
         let id = try context.parameters.require("message_id")
         let report = try await archive.list(
-            DeadLetterRepository.Filter(messageIDs: [id], tenantID: tenantID), limit: 1, bodies: true, logger: context.logger)
+            DeadLetterRepository.Filter(messageIDs: [id], tenantID: caller.scopedTo), limit: 1, bodies: true, logger: context.logger)
         // Another tenant's dead letter is indistinguishable from a missing one.
         guard let letter = report.letters.first else {
             throw APIError.notFound("no dead letter with message id '\(id)'", code: "dead_letter_not_found")
@@ -97,8 +98,7 @@ struct DeadLetterAPI: Sendable {
     /// `POST /v1/admin/dead-letters/replay`: back to where each came from, same message
     /// id and body; a replayed job's status (`GET /v1/jobs/{id}`) is `queued` again.
     func replay(_ request: Request, context: GatewayContext) async throws -> Response {
-        let tenantID = try context.tenantID(requiring: Self.scope)
-        let selection = try await actionSelection(request, callerTenant: tenantID)
+        let selection = try await actionSelection(request, caller: try Self.caller(context))
         let started = Date()
         let report = try await archive.replay(selection.filter, limit: selection.limit, logger: context.logger)
         context.logger.info(
@@ -117,14 +117,26 @@ struct DeadLetterAPI: Sendable {
     /// `POST /v1/admin/dead-letters/purge`: the matching dead letters are gone; the
     /// others stay as they were.
     func purge(_ request: Request, context: GatewayContext) async throws -> Response {
-        let tenantID = try context.tenantID(requiring: Self.scope)
-        let selection = try await actionSelection(request, callerTenant: tenantID)
+        let selection = try await actionSelection(request, caller: try Self.caller(context))
         let report = try await archive.purge(selection.filter, limit: selection.limit, logger: context.logger)
         context.logger.info("dead letters purged", metadata: ["dead_letters.purged": "\(report.letters.count)"])
         return try .json(report)
     }
 
-    private func actionSelection(_ request: Request, callerTenant: String) async throws -> Selection {
+    /// Whose dead letters the key acts on: its tenant's, or with `operator` everyone's.
+    struct Caller {
+        var tenantID: String
+        var operates: Bool
+        /// The tenant a selection is confined to; nil for an operator.
+        var scopedTo: String? { operates ? nil : tenantID }
+    }
+
+    private static func caller(_ context: GatewayContext) throws -> Caller {
+        let tenantID = try context.tenantID(requiring: scope)
+        return Caller(tenantID: tenantID, operates: context.principal?.scopes.contains(DashboardAPI.operatorScope) == true)
+    }
+
+    private func actionSelection(_ request: Request, caller: Caller) async throws -> Selection {
         let body = try await JSONBody.decode(SelectionBody.self, from: request, limit: maxBody)
         if let ids = body.messageIDs {
             guard (1...Self.maxMessageIDs).contains(ids.count) else {
@@ -142,9 +154,9 @@ struct DeadLetterAPI: Sendable {
         }
         let selection = try selection(
             queue: body.queue, reason: body.reason, tenant: body.tenant, olderThan: body.olderThan, newerThan: body.newerThan,
-            messageIDs: body.messageIDs, limit: body.limit, callerTenant: callerTenant)
+            messageIDs: body.messageIDs, limit: body.limit, caller: caller)
         let narrowed = body.queue != nil || body.reason != nil || body.olderThan != nil || body.newerThan != nil
-            || body.messageIDs != nil
+            || body.messageIDs != nil || (caller.operates && body.tenant != nil)
         guard narrowed || body.all == true else {
             throw APIError.invalid(
                 "name what to act on (queue, reason, older_than, newer_than, message_ids), or send \"all\": true",
@@ -153,10 +165,11 @@ struct DeadLetterAPI: Sendable {
         return selection
     }
 
-    /// Checks the filter values and scopes them to the caller's tenant.
+    /// Checks the filter values and scopes them to the caller's tenant (an operator's to
+    /// `tenant`, if given).
     private func selection(
         queue: String?, reason: String?, tenant: String?, olderThan: Int?, newerThan: Int?, messageIDs: [String]?,
-        limit: Int?, callerTenant: String
+        limit: Int?, caller: Caller
     ) throws -> Selection {
         let known = archive.topology.queues
         if let queue, !known.contains(where: { $0.rawValue == queue }) {
@@ -165,16 +178,16 @@ struct DeadLetterAPI: Sendable {
         if let reason, !DeadLetter.reasons.contains(reason) {
             throw APIError.invalid("reason must be one of \(DeadLetter.reasons.joined(separator: ", "))", param: "reason")
         }
-        if let tenant, tenant != callerTenant {
+        if let tenant, !caller.operates, tenant != caller.tenantID {
             throw APIError.invalid(
-                "tenant must be the key's own tenant: a key sees only its tenant's dead letters", param: "tenant")
+                "tenant must be the key's own tenant: other tenants' dead letters need the operator scope", param: "tenant")
         }
         if let olderThan, let newerThan, olderThan >= newerThan {
             throw APIError.invalid("older_than must be less than newer_than, or no dead letter can match", param: "older_than")
         }
         let filter = DeadLetterRepository.Filter(
             queues: queue.map { [$0] } ?? [], reasons: reason.map { [$0] } ?? [], messageIDs: messageIDs ?? [],
-            tenantID: callerTenant, olderThan: olderThan, newerThan: newerThan)
+            tenantID: tenant ?? caller.scopedTo, olderThan: olderThan, newerThan: newerThan)
         return Selection(filter: filter, limit: limit)
     }
 

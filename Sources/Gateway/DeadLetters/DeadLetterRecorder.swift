@@ -21,6 +21,8 @@ struct DeadLetterRecorder: Service {
     let configuration: BrokerConfiguration
     let declaration: TopologyDeclaration
     let repository: DeadLetterRepository
+    /// Dead letters kept per tenant (`MEMGRID_DEAD_LETTERS_PER_TENANT`).
+    let perTenant: Int
     let logger: Logger
 
     func run() async throws {
@@ -65,10 +67,16 @@ struct DeadLetterRecorder: Service {
         var delay = Self.retryDelay
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
-                try await repository.record(
+                let recorded = try await repository.record(
                     Self.row(letter, properties: properties),
                     fingerprint: Self.fingerprint(properties, delivery.body, in: deadLetterQueue), body: delivery.body,
-                    logger: logger)
+                    perTenant: perTenant, logger: logger)
+                if recorded.dropped > 0 {
+                    logger.warning("tenant over its dead-letter cap: its oldest dead letters were dropped", metadata: [
+                        "tenant": "\(letter.tenantID ?? "none")", "dead_letters.dropped": "\(recorded.dropped)",
+                        "dead_letters.cap": "\(perTenant)",
+                    ])
+                }
                 return letter
             } catch {
                 logger.warning(

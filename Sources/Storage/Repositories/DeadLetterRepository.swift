@@ -82,23 +82,44 @@ public struct DeadLetterRepository: Sendable {
         self.client = client
     }
 
+    /// What `record` did.
+    public struct Recorded: Sendable, Equatable {
+        /// False when the fingerprint was known (the same message delivered again).
+        public var added: Bool
+        /// The tenant's oldest dead letters removed to keep it within its cap.
+        public var dropped: Int
+    }
+
     /// Records a dead letter once: the same `fingerprint` again (the recorder's message
-    /// redelivered) changes nothing. Returns whether a row was added.
-    @discardableResult
-    public func record(_ row: Row, fingerprint: String, body: Data, logger: Logger) async throws -> Bool {
-        let rows = try await client.query("""
-            INSERT INTO dead_letters (
-                fingerprint, queue, dead_letter_queue, message_id, type, tenant_id, reason, error, original_exchange,
-                original_routing_key, attempt, replays, dead_lettered_at, properties, body)
-            VALUES (
-                \(fingerprint), \(row.queue), \(row.deadLetterQueue), \(row.messageID), \(row.type), \(row.tenantID),
-                \(row.reason), \(row.error), \(row.originalExchange), \(row.originalRoutingKey), \(row.attempt),
-                \(Int64(row.replays)), \(row.deadLetteredAt), \(row.properties)::jsonb, \(body))
-            ON CONFLICT (fingerprint) DO NOTHING
-            RETURNING seq
-            """, logger: logger)
-        for try await _ in rows { return true }
-        return false
+    /// redelivered) changes nothing. A tenant keeps at most `perTenant` dead letters: one
+    /// tenant's failing jobs (a webhook that answers 400 to everything) cannot fill the
+    /// table for all; its oldest go first.
+    public func record(_ row: Row, fingerprint: String, body: Data, perTenant: Int, logger: Logger) async throws -> Recorded {
+        try await client.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query("""
+                INSERT INTO dead_letters (
+                    fingerprint, queue, dead_letter_queue, message_id, type, tenant_id, reason, error, original_exchange,
+                    original_routing_key, attempt, replays, dead_lettered_at, properties, body)
+                VALUES (
+                    \(fingerprint), \(row.queue), \(row.deadLetterQueue), \(row.messageID), \(row.type), \(row.tenantID),
+                    \(row.reason), \(row.error), \(row.originalExchange), \(row.originalRoutingKey), \(row.attempt),
+                    \(Int64(row.replays)), \(row.deadLetteredAt), \(row.properties)::jsonb, \(body))
+                ON CONFLICT (fingerprint) DO NOTHING
+                RETURNING seq
+                """, logger: logger)
+            var added = false
+            for try await _ in rows { added = true }
+            guard added, let tenantID = row.tenantID else { return Recorded(added: added, dropped: 0) }
+            let dropped = try await connection.query("""
+                DELETE FROM dead_letters WHERE seq IN (
+                    SELECT seq FROM dead_letters WHERE tenant_id = \(tenantID)
+                     ORDER BY dead_lettered_at DESC, seq DESC OFFSET \(perTenant))
+                RETURNING seq
+                """, logger: logger)
+            var count = 0
+            for try await _ in dropped { count += 1 }
+            return Recorded(added: true, dropped: count)
+        }
     }
 
     /// The matching rows, oldest dead-lettering first, at most `limit` (with bodies if asked).
