@@ -148,7 +148,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Memory", "Backfill", "ProviderHTTP",
+                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Memory", "Backfill", "ProviderHTTP", "LLM",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

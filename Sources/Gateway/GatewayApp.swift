@@ -3,6 +3,7 @@ import Contracts
 import Embeddings
 public import Foundation
 public import Hummingbird
+public import LLM
 public import Logging
 public import Messaging
 import PostgresNIO
@@ -49,6 +50,8 @@ public enum GatewayApp {
         public var embeddingCacheShared: Bool
         /// Dead letters kept per tenant; past it, the tenant's oldest are dropped.
         public var deadLettersPerTenant: Int
+        /// The LLM workers' providers, without their keys: `/v1/models` lists their models.
+        public var llm: LLMConfiguration
 
         public init(environment: EnvironmentReader) throws {
             process = try ProcessConfiguration(environment: environment, defaultOperationsPort: 9100)
@@ -82,6 +85,7 @@ public enum GatewayApp {
             webhookEgress = try EgressPolicy(webhooksFrom: environment)
             embeddingCacheShared = try environment.bool("MEMGRID_EMBED_CACHE_SHARED", default: false)
             deadLettersPerTenant = try environment.int("MEMGRID_DEAD_LETTERS_PER_TENANT", default: 10_000, range: 1...10_000_000)
+            llm = try LLMConfiguration.load(environment: environment.values, secrets: false)
         }
     }
 
@@ -157,6 +161,7 @@ public enum GatewayApp {
                 onRedisFailure: configuration.rateLimitOnRedisFailure))
         let maxBody = configuration.maxBodyBytes
         EmbeddingsAPI(space: space, embedder: embedder, maxBody: maxBody).register(on: api)
+        ModelsAPI(llm: configuration.llm, space: space).register(on: api)
         JobsAPI(jobs: jobs, submitter: submitter, budgets: BudgetRepository(client: postgres), maxBody: maxBody).register(on: api)
         // Context blocks are counted whole: no truncation at the model's input length.
         let counter = try? WordPieceTokenizer(modelDirectory: configuration.modelDirectory, maxLength: .max)

@@ -24,8 +24,9 @@ struct RedisResilienceTests {
     }
 
     @Test func serverDownFailsWithConnectionFailed() async throws {
-        let port = try unusedPort()
-        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: port, poolSize: 2))
+        let down = try ClosedPort()
+        defer { down.close() }
+        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: down.port, poolSize: 2))
         // More callers than connections: queued ones must fail too, not hang.
         let codes = await withTaskGroup(of: RedisClient.Error.Code?.self) { group in
             for _ in 0..<10 {

@@ -161,7 +161,9 @@ struct GatewayEdgeTests {
     }
 
     @Test func aBrokerOutageRefusesJobsAndLosesNone() async throws {
-        let deadBroker = "amqp://guest:guest@127.0.0.1:\(try unusedPort())/"
+        let down = try ClosedPort()
+        defer { down.close() }
+        let deadBroker = "amqp://guest:guest@127.0.0.1:\(down.port)/"
         let fixture = try await GatewayFixture(
             workers: false, overrides: ["MEMGRID_AMQP_URL": deadBroker, "MEMGRID_PUBLISH_TIMEOUT_MS": "300"])
         try await fixture.waitUntilListening()
@@ -196,8 +198,10 @@ struct GatewayEdgeTests {
     /// through (open, the default) or to refuse them (closed).
     @Test(arguments: [("open", 404), ("closed", 503)])
     func theRateLimitFailsAsConfiguredWhenRedisIsDown(policy: String, status: Int) async throws {
+        let down = try ClosedPort()
+        defer { down.close() }
         let fixture = try await GatewayFixture(workers: false, overrides: [
-            "MEMGRID_REDIS_URL": "redis://127.0.0.1:\(try unusedPort())", "MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE": "100",
+            "MEMGRID_REDIS_URL": "redis://127.0.0.1:\(down.port)", "MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE": "100",
             "MEMGRID_GATEWAY_RATE_LIMIT_ON_REDIS_FAILURE": policy,
         ])
         try await fixture.waitUntilListening()

@@ -8,7 +8,9 @@ import TestSupport
 @Suite("Rate limiter when Redis fails")
 struct RateLimiterOutageTests {
     @Test func unreachableRedisStillLimitsInProcess() async throws {
-        let redis = RedisClient(configuration: .init(host: "127.0.0.1", port: try unusedPort(), poolSize: 2))
+        let down = try ClosedPort()
+        defer { down.close() }
+        let redis = RedisClient(configuration: .init(host: "127.0.0.1", port: down.port, poolSize: 2))
         let fixture = RateLimiterFixture(redis: redis)
         let limits = fixture.limits(rpm: 2)
         for _ in 0..<2 {
@@ -23,7 +25,9 @@ struct RateLimiterOutageTests {
     }
 
     @Test func withoutRateLimitsAnUnreachableRedisIsNeverAsked() async throws {
-        let redis = RedisClient(configuration: .init(host: "127.0.0.1", port: try unusedPort()))
+        let down = try ClosedPort()
+        defer { down.close() }
+        let redis = RedisClient(configuration: .init(host: "127.0.0.1", port: down.port))
         let fixture = RateLimiterFixture(redis: redis)
         let permit = try await fixture.limiter.admit(fixture.limits(), tokens: 10, maxWait: .zero)
         await permit.finish(actualTokens: 100)

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// `POST /v1/embeddings` (OpenAI's shape) and `GET /v1/models`.
+/// `POST /v1/embeddings` (OpenAI's shape).
 struct EmbeddingsAPI: Sendable {
     /// OpenAI's own per-request input limit.
     static let maxInputs = 2048
@@ -59,7 +59,6 @@ struct EmbeddingsAPI: Sendable {
 
     func register(on router: RouterGroup<GatewayContext>) {
         router.post("/embeddings", use: embeddings)
-        router.get("/models", use: models)
     }
 
     func embeddings(_ request: Request, context: GatewayContext) async throws -> Response {
@@ -88,18 +87,6 @@ struct EmbeddingsAPI: Sendable {
         }
         let result = try await embedder.embed(texts, space: space, tenantID: try context.tenantID(), logger: context.logger)
         return Self.response(vectors: result.vectors, model: body.model, tokens: result.tokens.reduce(0, +), base64: base64)
-    }
-
-    func models(_ request: Request, context: GatewayContext) async throws -> Response {
-        struct Model: Encodable {
-            var id: String
-            var object = "model"
-            var created = 0
-            var ownedBy = "memgrid"
-            enum CodingKeys: String, CodingKey { case id, object, created, ownedBy = "owned_by" }
-        }
-        let space = try await activeSpace(context: context)
-        return try .json(ListBody(data: [Model(id: space.model)]))
     }
 
     /// The model may be named by its id (`sentence-transformers/all-MiniLM-L6-v2`), its

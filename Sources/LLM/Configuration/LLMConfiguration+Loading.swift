@@ -5,8 +5,9 @@ import ProviderHTTP
 extension LLMConfiguration {
     /// Reads the providers JSON from the file named by `MEMGRID_LLM_PROVIDERS_FILE` or
     /// inline from `MEMGRID_LLM_PROVIDERS`; neither set gives the empty (offline)
-    /// configuration. API keys come from the environment variables or files the JSON names.
-    public static func load(environment: [String: String]) throws -> LLMConfiguration {
+    /// configuration. API keys come from the environment variables or files the JSON names;
+    /// without `secrets` they are not read (the gateway lists models, it never calls one).
+    public static func load(environment: [String: String], secrets: Bool = true) throws -> LLMConfiguration {
         let file = environment["MEMGRID_LLM_PROVIDERS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         let inline = environment["MEMGRID_LLM_PROVIDERS"].flatMap { $0.isEmpty ? nil : $0 }
         switch (file, inline) {
@@ -19,16 +20,16 @@ extension LLMConfiguration {
             } catch {
                 throw Error(.unreadableFile, "MEMGRID_LLM_PROVIDERS_FILE", "cannot read \(path)")
             }
-            return try parse(json, source: "MEMGRID_LLM_PROVIDERS_FILE", environment: environment)
+            return try parse(json, source: "MEMGRID_LLM_PROVIDERS_FILE", environment: environment, secrets: secrets)
         case (nil, let json?):
-            return try parse(Data(json.utf8), source: "MEMGRID_LLM_PROVIDERS", environment: environment)
+            return try parse(Data(json.utf8), source: "MEMGRID_LLM_PROVIDERS", environment: environment, secrets: secrets)
         case (.some, .some):
             throw Error(.invalidValue, "MEMGRID_LLM_PROVIDERS", "set MEMGRID_LLM_PROVIDERS_FILE or MEMGRID_LLM_PROVIDERS, not both")
         }
     }
 
     /// The providers JSON; `source` names where it came from in errors about the whole document.
-    static func parse(_ json: Data, source: String, environment: [String: String]) throws -> LLMConfiguration {
+    static func parse(_ json: Data, source: String, environment: [String: String], secrets: Bool = true) throws -> LLMConfiguration {
         let decoder = JSONDecoder()
         guard let document = try? decoder.decode(JSONValue.self, from: json) else {
             throw Error(.invalidValue, source, "not valid JSON")
@@ -40,7 +41,7 @@ extension LLMConfiguration {
         } catch let error as DecodingError {
             throw Error(decoding: error, source: source)
         }
-        return try file.validated(environment: environment)
+        return try file.validated(environment: environment, secrets: secrets)
     }
 }
 
@@ -162,7 +163,7 @@ private struct FileFormat: Decodable {
         }
     }
 
-    func validated(environment: [String: String]) throws -> LLMConfiguration {
+    func validated(environment: [String: String], secrets: Bool) throws -> LLMConfiguration {
         guard !providers.isEmpty else {
             throw Error(.invalidValue, "providers", "lists no provider; unset the variable for the offline mode instead")
         }
@@ -172,7 +173,7 @@ private struct FileFormat: Decodable {
             guard names.insert(provider.name).inserted else {
                 throw Error(.invalidValue, "\(path).name", "provider \"\(provider.name)\" is listed twice")
             }
-            return try provider.validated(at: path, environment: environment)
+            return try provider.validated(at: path, environment: environment, secrets: secrets)
         }
         let served = Set(configured.flatMap { $0.models.map(\.name) })
         for (providerIndex, provider) in providers.enumerated() {
@@ -206,7 +207,7 @@ private struct FileFormat: Decodable {
 }
 
 extension FileFormat.Provider {
-    func validated(at path: String, environment: [String: String]) throws -> ProviderConfiguration {
+    func validated(at path: String, environment: [String: String], secrets: Bool) throws -> ProviderConfiguration {
         guard !name.isEmpty else { throw Error(.invalidValue, "\(path).name", "must not be empty") }
         guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme?.lowercased()), url.host?.isEmpty == false else {
             throw Error(.invalidValue, "\(path).base_url", "must be an http(s) URL such as https://api.deepseek.com/v1")
@@ -226,7 +227,7 @@ extension FileFormat.Provider {
         let defaults = ProviderConfiguration(name: name, baseURL: trimmedURL, models: [])
         return ProviderConfiguration(
             name: name, baseURL: trimmedURL,
-            apiKey: try apiKey(at: path, environment: environment),
+            apiKey: secrets ? try apiKey(at: path, environment: environment) : nil,
             rpm: try FileFormat.atLeast(1, rpm, "\(path).rpm"),
             tpm: try FileFormat.atLeast(1, tpm, "\(path).tpm"),
             maxConcurrency: try FileFormat.atLeast(1, maxConcurrency, "\(path).max_concurrency") ?? defaults.maxConcurrency,
