@@ -56,6 +56,26 @@ struct MigratorTests {
         }
     }
 
+    /// v7 gained `memory_messages.context` after it had shipped; a database migrated with
+    /// the first v7 lacked it and every memorize failed. v12 adds it there.
+    @Test("a database migrated with the first v7 gets memory_messages.context from v12")
+    func messageContextAfterTheFirstV7() async throws {
+        let database = ScratchDatabase()
+        try await database.create()
+        defer { Task { await database.drop() } }
+        let logger = database.logger
+        try await database.withClient(url: database.url) { client in
+            _ = try await Migrator(migrations: Migration.all.filter { $0.version <= 11 }).migrate(client, logger: logger)
+            try await client.query("ALTER TABLE memory_messages DROP COLUMN context", logger: logger)
+            #expect(try await Migrator().migrate(client, logger: logger) == [12])
+            let rows = try await client.query("""
+                SELECT count(*)::int FROM information_schema.columns
+                WHERE table_name = 'memory_messages' AND column_name = 'context'
+                """, logger: logger)
+            for try await count in rows.decode(Int.self) { #expect(count == 1) }
+        }
+    }
+
     @Test("a failing migration rolls back and reports which one failed")
     func failingMigration() async throws {
         let database = ScratchDatabase()
