@@ -38,7 +38,8 @@ struct ProactiveAPITests {
         #expect(none.errorCode == "webhook_not_found")
 
         for url in ["ftp://example.com/h", "not a url", "https://", "/relative/path", "https://example.com/ space",
-                    "https://example.com/" + String(repeating: "a", count: 2048)] {
+                    "https://example.com/" + String(repeating: "a", count: 2048), "https://example.com:99999/h",
+                    "https://example.com:0/h", "https://example.com/a%zz", "https://example.com/a%2"] {
             let bad = try await fixture.request("PUT", "/v1/webhook", key: admin, json: ["url": url])
             #expect(bad.status == 400, "\(url.prefix(40))")
             #expect(bad.errorCode == "invalid_value", "\(url.prefix(40))")
@@ -57,10 +58,10 @@ struct ProactiveAPITests {
         #expect(missing.errorCode == "missing_parameter")
 
         // No secret sent: one is generated and shown in this answer only.
-        let created = try await fixture.request("PUT", "/v1/webhook", key: admin, json: ["url": "https://hooks.example.com/memgrid?team=7"])
+        let created = try await fixture.request("PUT", "/v1/webhook", key: admin, json: ["url": "https://hooks.example.com/memgrid?team=a%2Fb"])
         #expect(created.status == 200, "\(String(decoding: created.body, as: UTF8.self))")
         #expect(created.json["object"] as? String == "webhook")
-        #expect(created.json["url"] as? String == "https://hooks.example.com/memgrid?team=7")
+        #expect(created.json["url"] as? String == "https://hooks.example.com/memgrid?team=a%2Fb")
         let secret = try #require(created.json["secret"] as? String)
         #expect(secret.hasPrefix("whsec_") && secret.count == 6 + 64)
         #expect(secret.dropFirst(6).allSatisfy { "0123456789abcdef".contains($0) })
@@ -68,7 +69,7 @@ struct ProactiveAPITests {
 
         let shown = try await fixture.request("GET", "/v1/webhook", key: admin)
         #expect(shown.status == 200)
-        #expect(shown.json["url"] as? String == "https://hooks.example.com/memgrid?team=7")
+        #expect(shown.json["url"] as? String == "https://hooks.example.com/memgrid?team=a%2Fb")
         #expect(shown.json["secret"] == nil, "GET never returns the secret")
         #expect(!String(decoding: shown.body, as: UTF8.self).contains(secret))
         #expect(shown.json["created_at"] as? String == createdAt)

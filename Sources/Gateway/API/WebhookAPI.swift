@@ -109,16 +109,34 @@ struct WebhookAPI: Sendable {
     }
 
     /// An absolute `http` or `https` URL with a host, at most `maxURLLength` characters,
-    /// without whitespace or control characters.
+    /// without whitespace or control characters, a port (if any) in 1…65535 and only
+    /// well-formed percent-escapes: anything else would be stored and fail at every delivery.
     static func checkURL(_ text: String) throws {
         let invalid = APIError.invalid(
             "url must be an absolute http:// or https:// URL with a host, at most \(maxURLLength) characters", param: "url")
         guard (1...maxURLLength).contains(text.utf8.count),
               !text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }),
+              Self.escapesAreWellFormed(text),
               let components = URLComponents(string: text),
               let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
-              let host = components.host, !host.isEmpty
+              let host = components.host, !host.isEmpty,
+              components.port.map({ (1...65535).contains($0) }) ?? true
         else { throw invalid }
+    }
+
+    /// Every `%` starts `%XX` with two hex digits.
+    private static func escapesAreWellFormed(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%") {
+                guard index + 2 < bytes.count, bytes[index + 1].isHexDigit, bytes[index + 2].isHexDigit else { return false }
+                index += 3
+            } else {
+                index += 1
+            }
+        }
+        return true
     }
 
     /// 16 to 256 printable ASCII characters: it keys an HMAC on both sides, so it must
@@ -142,5 +160,12 @@ struct WebhookAPI: Sendable {
 extension String {
     fileprivate func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
+
+extension UInt8 {
+    fileprivate var isHexDigit: Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(self)
     }
 }
