@@ -71,7 +71,8 @@ public struct DeadLetterArchive: Sendable {
         var remaining = limit ?? .max
         var stop = false
         while remaining > 0, !stop {
-            let taken = try await repository.take(filter, limit: min(Self.batchSize, remaining), logger: logger) { rows in
+            let asked = min(Self.batchSize, remaining)
+            let taken = try await repository.take(filter, limit: asked, logger: logger) { rows in
                 guard let done = try await act(rows) else {
                     stop = true
                     return []
@@ -79,7 +80,8 @@ public struct DeadLetterArchive: Sendable {
                 return done
             }
             remaining -= taken.count
-            if taken.count < min(Self.batchSize, remaining + taken.count) { stop = true }
+            // A short batch: nothing more matches.
+            if taken.count < asked { stop = true }
         }
     }
 
