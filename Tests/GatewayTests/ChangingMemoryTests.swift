@@ -276,19 +276,14 @@ struct ChangingMemoryTests {
 /// `Tests/Clients/events_client.py` running beside a test: started (and bound) before the
 /// test acts, finished when every wanted event type came or 30 s passed.
 struct PythonEventsClient {
-    let process = Process()
+    let process: Process
     let reader: FileHandle
 
     init(fixture: GatewayFixture, tenant: String, types: [String]) throws {
-        let environment = ProcessInfo.processInfo.environment
-        let python = try #require(environment["MEMGRID_STACK_PYTHON"], "run under `scripts/stack.sh env`")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Clients/events_client.py")
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [
-            script.path, environment["MEMGRID_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:35672/",
+        process = try PythonClient.process("events_client.py", arguments: [
+            ProcessInfo.processInfo.environment["MEMGRID_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:35672/",
             Topology(prefix: fixture.prefix).eventsExchange, tenant,
-        ] + types
+        ] + types)
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output

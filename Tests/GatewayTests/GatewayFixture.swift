@@ -138,6 +138,7 @@ final class GatewayFixture: Sendable {
 
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
         var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+        var errorParam: String? { (json["error"] as? [String: Any])?["param"] as? String }
         var data: [[String: Any]] { json["data"] as? [[String: Any]] ?? [] }
     }
 

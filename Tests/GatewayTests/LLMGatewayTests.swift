@@ -18,7 +18,7 @@ struct LLMGatewayTests {
     static let usage = FakeOpenAIServer.usage(prompt: 100, completion: 20, cached: 40, spelling: .deepSeek)
     static let callCost = 120e-6
 
-    /// "KEYLEAK" in any request makes the fake refuse memgrid's key as OpenAI does,
+    /// "TOOLCALL" makes the fake call a tool (`ToolCallSample`). "KEYLEAK" in any request makes the fake refuse memgrid's key as OpenAI does,
     /// quoting it masked; "SLOWSTREAM" makes it answer in 30 words, 200 ms apart. Extraction requests carry a response format; "GARBLE" in the conversation makes
     /// the fake answer with something that is not JSON, every time. The memory it reads
     /// cites message 0, or message 1 when "SECOND" is in the conversation, or a message
@@ -26,7 +26,10 @@ struct LLMGatewayTests {
     /// superseding the key the prompt showed for "Lives in Lyon" ("BADKEY": a key it was
     /// never shown).
     static let fake = FakeOpenAIServer { request in
-        func said(_ marker: String) -> Bool { request.messages.contains { $0.content.contains(marker) } }
+        func said(_ marker: String) -> Bool { request.messages.contains { $0.text.contains(marker) } }
+        // A tool round trip: "TOOLCALL" asks for the tool; the tool's answer gets a plain reply.
+        if request.messages.last?.role == "tool" { return .reply(content: "It is sunny in Lyon.", usage: usage) }
+        if said("TOOLCALL") { return .toolCall }
         if said("KEYLEAK") { return .status(401, retryAfter: nil, message: "Incorrect API key provided: sk-abc***********wxyz") }
         if said("SLOWSTREAM") {
             return .pacedReply(content: Array(repeating: "word", count: 30).joined(separator: " "), usage: usage, gap: .milliseconds(200))
@@ -34,7 +37,7 @@ struct LLMGatewayTests {
         guard request.responseFormat != nil else { return .reply(content: answer, usage: usage) }
         if said("GARBLE") { return .reply(content: "Sure! Here are the memories.", usage: usage) }
         if said("MOVED") || said("BADKEY") {
-            let shown = request.messages.last?.content.split(separator: "\n").first { $0.hasSuffix("] Lives in Lyon") }
+            let shown = request.messages.last?.text.split(separator: "\n").first { $0.hasSuffix("] Lives in Lyon") }
             let key = said("BADKEY") ? "K42" : shown.map { String($0.dropFirst().prefix { $0 != "]" }) } ?? "none shown"
             return .reply(
                 content: #"{"memories": [{"type": "profile", "text": "Lives in Berlin", "categories": ["location"], "happened_at": null, "message_indices": [0], "action": "supersede", "target": "\#(key)"}]}"#,
@@ -126,8 +129,8 @@ struct LLMGatewayTests {
         let result = moved["result"] as? [String: Any]
         #expect(result?["superseded"] as? [String] == [lyon])
         let berlin = try #require((result?["created"] as? [String])?.first)
-        let prompt = Self.fake.requests.last { $0.messages.contains { $0.content.contains("MOVED: I live in Berlin") } }
-        #expect(prompt?.messages.last?.content.contains("Known memories:\n[K1] Lives in Lyon") == true)
+        let prompt = Self.fake.requests.last { $0.messages.contains { $0.text.contains("MOVED: I live in Berlin") } }
+        #expect(prompt?.messages.last?.text.contains("Known memories:\n[K1] Lives in Lyon") == true)
 
         let current = try await fixture.request("GET", "/v1/memories?user_id=max", key: key)
         #expect(current.data.map { $0["text"] as? String } == ["Lives in Berlin"])
@@ -152,8 +155,8 @@ struct LLMGatewayTests {
         #expect(reply.status == 202, "\(String(decoding: reply.body, as: UTF8.self))")
         let job = try await GatewayAPITests.finished(try #require(reply.json["id"] as? String), key: key, on: fixture)
         #expect(job["status"] as? String == "succeeded")
-        let prompt = Self.fake.requests.first { $0.messages.contains { $0.content.contains("ZONE: dentist") } }
-        #expect(prompt?.messages.first?.content.contains("2026-03-15T01:30:00+08:00, a Sunday, in the user's time zone (Asia/Shanghai)") == true)
+        let prompt = Self.fake.requests.first { $0.messages.contains { $0.text.contains("ZONE: dentist") } }
+        #expect(prompt?.messages.first?.text.contains("2026-03-15T01:30:00+08:00, a Sunday, in the user's time zone (Asia/Shanghai)") == true)
     }
 
     @Test func categorySummariesAreWrittenByTheLLM() async throws {
@@ -170,10 +173,10 @@ struct LLMGatewayTests {
         #expect(found["location"]?["summary"] as? String == Self.answer)
         #expect(found["location"]?["summary_item_ids"] as? [String] == created)
         let itemID = try #require(created?.first)
-        let prompts = Self.fake.requests.filter { $0.messages.last?.content.contains(itemID) == true }
+        let prompts = Self.fake.requests.filter { $0.messages.last?.text.contains(itemID) == true }
         #expect(prompts.count == 1)
-        #expect(prompts.first?.messages.first?.content.contains("Category: location") == true)
-        #expect(prompts.first?.messages.last?.content.contains("Lives in Lyon") == true)
+        #expect(prompts.first?.messages.first?.text.contains("Category: location") == true)
+        #expect(prompts.first?.messages.last?.text.contains("Lives in Lyon") == true)
     }
 
     @Test func extractedItemsCiteTheMessagesTheModelNamed() async throws {
@@ -212,7 +215,7 @@ struct LLMGatewayTests {
     @Test func anAnswerThatStaysInvalidDeadLettersTheJob() async throws {
         let fixture = try await Self.system.value
         let key = try await fixture.key(tenant: "garble-tenant")
-        func garbled() -> Int { Self.fake.requests.filter { $0.messages.contains { $0.content.contains("GARBLE") } }.count }
+        func garbled() -> Int { Self.fake.requests.filter { $0.messages.contains { $0.text.contains("GARBLE") } }.count }
         let before = garbled()
         try await Self.expectInvalidOutputDeadLetters("GARBLE me", user: "gus", key: key, on: fixture)
         // The first answer and two repair rounds.
@@ -310,7 +313,7 @@ struct LLMGatewayTests {
             }, "delivery \(delivery) completed")
         }
         try await TestBroker.admin.deleteQueues([completed])
-        let calls = Self.fake.requests.filter { request in request.messages.contains { $0.content.contains(marker) } }
+        let calls = Self.fake.requests.filter { request in request.messages.contains { $0.text.contains(marker) } }
         #expect(calls.count == 1, "\(calls.count) provider calls for one job")
         let items = try await fixture.request("GET", "/v1/memories?user_id=r", key: try await fixture.key(tenant: tenant))
         #expect(items.data.count == 1)
@@ -356,10 +359,22 @@ struct LLMGatewayTests {
         let badRole = try await fixture.request(
             "POST", "/v1/chat/completions", key: key, json: ["model": "fake-chat", "messages": [["role": "robot", "content": "hi"]]])
         #expect(badRole.status == 400)
-        let tools = try await fixture.request(
-            "POST", "/v1/chat/completions", key: key,
-            json: ["model": "fake-chat", "messages": [["role": "user", "content": "hi"]], "tools": []])
-        #expect(tools.errorCode == "unknown_parameter")
+        let invalid: [(body: [String: Any], param: String)] = [
+            (["messages": [["role": "user", "content": "hi"], ["role": "tool", "content": "21 C"]]], "messages[1].tool_call_id"),
+            (["messages": [["role": "user", "content": NSNull()]]], "messages[0].content"),
+            (["messages": [["role": "user", "content": [["text": "no type"]]]]], "messages[0].content"),
+            (["messages": [["role": "user", "content": "hi"]], "n": 0], "n"),
+            (["messages": [["role": "user", "content": "hi"]], "max_completion_tokens": 0], "max_completion_tokens"),
+            (["messages": [["role": "user", "content": "hi"]], "memory": ["user_id": 5]], "memory.user_id"),
+            (["messages": [["role": "user", "content": "hi"]], "memory": ["user_id": "u", "colour": "red"]], "memory.colour"),
+            (["messages": [["role": "user", "content": "hi"]], "memory": ["user_id": "u", "max_tokens": 0]], "memory.max_tokens"),
+        ]
+        for (body, param) in invalid {
+            let reply = try await fixture.request(
+                "POST", "/v1/chat/completions", key: key, json: body.merging(["model": "fake-chat"]) { first, _ in first })
+            #expect(reply.status == 400, "\(param): \(String(decoding: reply.body, as: UTF8.self))")
+            #expect(reply.errorParam == param, "\(String(decoding: reply.body, as: UTF8.self))")
+        }
     }
 }
 

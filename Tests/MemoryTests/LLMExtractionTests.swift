@@ -11,11 +11,11 @@ struct LLMExtractionTests {
             for: [.init(role: .user, content: "I moved to Lyon"), .init(role: .assistant, content: "Nice!")],
             reference: reference, timeZone: nil)
         #expect(messages.map(\.role) == ["system", "user"])
-        #expect(messages[0].content.contains("2026-03-14T09:00:00Z, a Saturday"))
-        #expect(messages[0].content.contains("UTC; the user's own zone is not known"))
-        #expect(messages[0].content.contains("preferences, food, work"))
-        #expect(!messages[0].content.contains("{{"))
-        #expect(messages[1].content == "[0] user: I moved to Lyon\n[1] assistant: Nice!\n\nKnown memories:\n(none)")
+        #expect(messages[0].text.contains("2026-03-14T09:00:00Z, a Saturday"))
+        #expect(messages[0].text.contains("UTC; the user's own zone is not known"))
+        #expect(messages[0].text.contains("preferences, food, work"))
+        #expect(!messages[0].text.contains("{{"))
+        #expect(messages[1].text == "[0] user: I moved to Lyon\n[1] assistant: Nice!\n\nKnown memories:\n(none)")
         #expect(MemoryExtractionPrompt.responseFormat.jsonSchema?.strict == true)
     }
 
@@ -27,9 +27,9 @@ struct LLMExtractionTests {
         let messages = MemoryExtractionPrompt.messages(
             for: [.init(role: .user, content: "Dentist tomorrow at 9am", createdAt: said)],
             reference: reference, timeZone: TimeZone(identifier: "Asia/Shanghai"))
-        #expect(messages[0].content.contains("2026-03-15T01:30:00+08:00, a Sunday, in the user's time zone (Asia/Shanghai)"))
-        #expect(messages[1].content.hasPrefix("[0] user (2026-03-15T01:29:00+08:00): Dentist tomorrow at 9am\n"))
-        #expect(!messages[0].content.contains("{{"))
+        #expect(messages[0].text.contains("2026-03-15T01:30:00+08:00, a Sunday, in the user's time zone (Asia/Shanghai)"))
+        #expect(messages[1].text.hasPrefix("[0] user (2026-03-15T01:29:00+08:00): Dentist tomorrow at 9am\n"))
+        #expect(!messages[0].text.contains("{{"))
     }
 
     /// Several speakers: each line shows its index and the speaker's name, and the prompt
@@ -43,10 +43,10 @@ struct LLMExtractionTests {
                 .init(role: .assistant, content: "Noted."),
             ],
             reference: reference, timeZone: nil)
-        #expect(messages[1].content.hasPrefix("[0] user Caroline: J'ai adopté un chat.\n[1] user Melanie: Trop bien !\n[2] assistant: Noted.\n"))
-        #expect(messages[0].content.contains("message_indices"))
-        #expect(messages[0].content.contains("in the conversation's own language (do not translate)"))
-        #expect(!messages[0].content.contains("in English"))
+        #expect(messages[1].text.hasPrefix("[0] user Caroline: J'ai adopté un chat.\n[1] user Melanie: Trop bien !\n[2] assistant: Noted.\n"))
+        #expect(messages[0].text.contains("message_indices"))
+        #expect(messages[0].text.contains("in the conversation's own language (do not translate)"))
+        #expect(!messages[0].text.contains("in English"))
         #expect(MemoryExtractionPrompt.version == "extract_memories.v4")
         let schema = try #require(MemoryExtractionPrompt.responseFormat.jsonSchema?.schema)
         guard case .object(let root) = schema, case .object(let properties) = root["properties"],
@@ -68,8 +68,8 @@ struct LLMExtractionTests {
         let messages = MemoryExtractionPrompt.messages(
             for: [.init(role: .user, content: "I moved to Berlin. I still love green tea. Hi!")], reference: reference, timeZone: nil,
             known: known)
-        #expect(messages[1].content.hasSuffix("Known memories:\n[K1] Lives in Lisbon\n[K2] Likes green tea"))
-        #expect(messages[0].content.contains("`supersede`"))
+        #expect(messages[1].text.hasSuffix("Known memories:\n[K1] Lives in Lisbon\n[K2] Likes green tea"))
+        #expect(messages[0].text.contains("`supersede`"))
         let memories = try MemoryExtractionOutput.parse("""
             {"memories": [
               {"type": "profile", "text": "Lives in Berlin", "categories": ["location"], "happened_at": null, "message_indices": [0],

@@ -28,11 +28,11 @@ struct UsageRepositoryTests {
     /// A call of `tenant` made at `time`.
     static func call(
         tenant: String = "acme", at time: Date, cost: Double, provider: String = "openai", model: String = "gpt-4o-mini",
-        prompt: Int = 0, completion: Int = 0, cached: Int = 0, outcome: String = "ok"
+        prompt: Int = 0, completion: Int = 0, cached: Int = 0, memory: Int = 0, outcome: String = "ok"
     ) -> UsageRepository.Call {
         UsageRepository.Call(
             tenantID: tenant, jobID: nil, purpose: "memorize", provider: provider, model: model, promptTokens: prompt,
-            completionTokens: completion, cachedTokens: cached, costUSD: cost, latencyMilliseconds: 100, outcome: outcome,
+            completionTokens: completion, cachedTokens: cached, memoryTokens: memory, costUSD: cost, latencyMilliseconds: 100, outcome: outcome,
             httpStatus: 200, createdAt: time)
     }
 
@@ -102,7 +102,7 @@ struct UsageRepositoryTests {
             let juneSecond = try Self.utc("2026-06-02T00:00:00Z")
             let usage = UsageRepository(client: client)
             try await usage.record([
-                Self.call(at: juneFirst, cost: 0.000000001, prompt: 100, completion: 20, cached: 50),
+                Self.call(at: juneFirst, cost: 0.000000001, prompt: 100, completion: 20, cached: 50, memory: 30),
                 Self.call(at: juneSecond.addingTimeInterval(-0.001), cost: 0.123456789, prompt: 10, outcome: "rate_limited"),
                 Self.call(at: juneFirst.addingTimeInterval(43_200), cost: 1.000000001, provider: "anthropic", model: "claude-haiku"),
                 Self.call(at: juneSecond, cost: 2, prompt: 7, completion: 3, cached: 1, outcome: "server_error"),
@@ -132,13 +132,14 @@ struct UsageRepositoryTests {
             #expect(total.promptTokens == 117)
             #expect(total.completionTokens == 23)
             #expect(total.cachedTokens == 51)
+            #expect(total.memoryTokens == 30)
             #expect(abs(total.costUSD - 3.123456791) < 1e-12)
 
             // Rows encode flat, with the API's keys.
             let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(rows[0])) as? [String: Any] ?? [:]
             #expect(Set(json.keys) == [
                 "date", "provider", "model", "calls", "failed_calls", "prompt_tokens", "completion_tokens", "cached_tokens",
-                "cost_usd",
+                "memory_tokens", "cost_usd",
             ])
             #expect(json["date"] as? String == "2026-06-01")
         }

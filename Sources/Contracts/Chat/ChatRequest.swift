@@ -1,40 +1,46 @@
-/// A chat-completion request: the OpenAI `/v1/chat/completions` body memgrid accepts,
-/// sent to providers as is (with `model` replaced by the deployment's) and carried to
-/// the LLM worker inside `ChatCall`.
+/// A chat-completion request: the OpenAI `/v1/chat/completions` body, sent to providers
+/// as it came (with `model` replaced by the deployment's) and carried to the LLM worker
+/// inside `ChatCall`. memgrid models only what it reads or sets; every other member
+/// (`tools`, `tool_choice`, `n`, `logprobs`, `seed`, a provider's own options such as
+/// DeepSeek's `thinking`) rides along in `extra`.
 public struct ChatRequest: Codable, Hashable, Sendable {
     public var model: String
     public var messages: [ChatMessage]
     public var temperature: Double?
-    public var topP: Double?
-    /// Completion token cap; `max_completion_tokens` is accepted as its newer spelling.
+    /// The completion token cap, in either spelling; each is sent back as it came.
     public var maxTokens: Int?
-    public var stop: [String]?
-    public var seed: Int?
-    public var presencePenalty: Double?
-    public var frequencyPenalty: Double?
+    public var maxCompletionTokens: Int?
     public var responseFormat: ResponseFormat?
-    public var user: String?
     public var stream: Bool?
     public var streamOptions: StreamOptions?
+    public var extra: UnmodeledFields
 
     public init(
-        model: String, messages: [ChatMessage], temperature: Double? = nil, topP: Double? = nil, maxTokens: Int? = nil,
-        stop: [String]? = nil, seed: Int? = nil, presencePenalty: Double? = nil, frequencyPenalty: Double? = nil,
-        responseFormat: ResponseFormat? = nil, user: String? = nil, stream: Bool? = nil, streamOptions: StreamOptions? = nil
+        model: String, messages: [ChatMessage], temperature: Double? = nil, maxTokens: Int? = nil,
+        responseFormat: ResponseFormat? = nil, stream: Bool? = nil, streamOptions: StreamOptions? = nil,
+        extra: UnmodeledFields = [:]
     ) {
         self.model = model
         self.messages = messages
         self.temperature = temperature
-        self.topP = topP
         self.maxTokens = maxTokens
-        self.stop = stop
-        self.seed = seed
-        self.presencePenalty = presencePenalty
-        self.frequencyPenalty = frequencyPenalty
         self.responseFormat = responseFormat
-        self.user = user
         self.stream = stream
         self.streamOptions = streamOptions
+        self.extra = extra
+    }
+
+    /// How many answers the caller asked for (`n`): each may use the whole token cap.
+    public var choiceCount: Int {
+        if case .number(let count)? = extra["n"], count >= 1 { Int(count) } else { 1 }
+    }
+
+    /// The completion token cap the caller asked for, in whichever spelling.
+    public var completionTokenCap: Int? {
+        get { maxCompletionTokens ?? maxTokens }
+        set {
+            if maxCompletionTokens != nil { maxCompletionTokens = newValue } else { maxTokens = newValue }
+        }
     }
 
     /// OpenAI's `response_format`: `text`, `json_object`, or `json_schema` with a schema.
@@ -73,12 +79,25 @@ public struct ChatRequest: Codable, Hashable, Sendable {
 
     public struct StreamOptions: Codable, Hashable, Sendable {
         public var includeUsage: Bool?
+        public var extra: UnmodeledFields
 
-        public init(includeUsage: Bool? = nil) {
+        public init(includeUsage: Bool? = nil, extra: UnmodeledFields = [:]) {
             self.includeUsage = includeUsage
+            self.extra = extra
         }
 
-        enum CodingKeys: String, CodingKey {
+        public init(from decoder: any Decoder) throws {
+            includeUsage = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Bool.self, forKey: .includeUsage)
+            extra = try JSONValue.unmodeled(in: decoder, besides: CodingKeys.self)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encodeIfPresent(includeUsage, forKey: .includeUsage)
+            try JSONValue.encode(extra, to: encoder)
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case includeUsage = "include_usage"
         }
     }
@@ -88,22 +107,12 @@ public struct ChatRequest: Codable, Hashable, Sendable {
         model = try container.decode(String.self, forKey: .model)
         messages = try container.decode([ChatMessage].self, forKey: .messages)
         temperature = try container.decodeIfPresent(Double.self, forKey: .temperature)
-        topP = try container.decodeIfPresent(Double.self, forKey: .topP)
         maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
-            ?? container.decodeIfPresent(Int.self, forKey: .maxCompletionTokens)
-        // OpenAI takes one stop string or several.
-        if let one = try? container.decodeIfPresent(String.self, forKey: .stop) {
-            stop = [one]
-        } else {
-            stop = try container.decodeIfPresent([String].self, forKey: .stop)
-        }
-        seed = try container.decodeIfPresent(Int.self, forKey: .seed)
-        presencePenalty = try container.decodeIfPresent(Double.self, forKey: .presencePenalty)
-        frequencyPenalty = try container.decodeIfPresent(Double.self, forKey: .frequencyPenalty)
+        maxCompletionTokens = try container.decodeIfPresent(Int.self, forKey: .maxCompletionTokens)
         responseFormat = try container.decodeIfPresent(ResponseFormat.self, forKey: .responseFormat)
-        user = try container.decodeIfPresent(String.self, forKey: .user)
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream)
         streamOptions = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)
+        extra = try JSONValue.unmodeled(in: decoder, besides: CodingKeys.self)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -111,28 +120,18 @@ public struct ChatRequest: Codable, Hashable, Sendable {
         try container.encode(model, forKey: .model)
         try container.encode(messages, forKey: .messages)
         try container.encodeIfPresent(temperature, forKey: .temperature)
-        try container.encodeIfPresent(topP, forKey: .topP)
         try container.encodeIfPresent(maxTokens, forKey: .maxTokens)
-        try container.encodeIfPresent(stop, forKey: .stop)
-        try container.encodeIfPresent(seed, forKey: .seed)
-        try container.encodeIfPresent(presencePenalty, forKey: .presencePenalty)
-        try container.encodeIfPresent(frequencyPenalty, forKey: .frequencyPenalty)
+        try container.encodeIfPresent(maxCompletionTokens, forKey: .maxCompletionTokens)
         try container.encodeIfPresent(responseFormat, forKey: .responseFormat)
-        try container.encodeIfPresent(user, forKey: .user)
         try container.encodeIfPresent(stream, forKey: .stream)
         try container.encodeIfPresent(streamOptions, forKey: .streamOptions)
+        try JSONValue.encode(extra, to: encoder)
     }
 
-    /// Every top-level field memgrid accepts (the gateway rejects others).
-    public static let fieldNames: Set<String> = Set(CodingKeys.allCases.map(\.rawValue))
-
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case model, messages, temperature, stop, seed, user, stream
-        case topP = "top_p"
+        case model, messages, temperature, stream
         case maxTokens = "max_tokens"
         case maxCompletionTokens = "max_completion_tokens"
-        case presencePenalty = "presence_penalty"
-        case frequencyPenalty = "frequency_penalty"
         case responseFormat = "response_format"
         case streamOptions = "stream_options"
     }

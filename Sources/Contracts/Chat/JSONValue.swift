@@ -1,7 +1,7 @@
 public import Foundation
 
-/// Any JSON value, kept as it came: what OpenAI's `response_format.json_schema.schema`
-/// carries and memgrid passes through to the provider untouched.
+/// Any JSON value, kept as it came: what memgrid passes between clients and providers
+/// untouched (a JSON schema, tool definitions, a provider's own fields).
 public indirect enum JSONValue: Codable, Hashable, Sendable {
     case null
     case bool(Bool)

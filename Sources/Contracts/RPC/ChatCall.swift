@@ -1,7 +1,8 @@
 /// `chat.v1`: one chat completion for a caller that waits (the gateway's
 /// `/v1/chat/completions`), sent to the llm queue's RPC queue. With `request.stream`
 /// set, the worker answers with `chat_chunk.v1` replies (each a `ChatChunk`) as the
-/// provider streams; every call ends with exactly one terminal reply: `chat_completion.v1`
+/// provider streams, including a usage-only chunk when the request asked for one
+/// (`stream_options.include_usage`); every call ends with exactly one terminal reply: `chat_completion.v1`
 /// (a `ChatCompletion`, the whole answer) or `rpc_failure.v1`.
 public struct ChatCall: Codable, Hashable, Sendable {
     public static let type = "chat.v1"
@@ -11,15 +12,19 @@ public struct ChatCall: Codable, Hashable, Sendable {
     /// The tenant billed for the call.
     public var tenantID: String
     public var request: ChatRequest
+    /// Prompt tokens of the memories the gateway injected (memory-aware chat), metered apart.
+    public var memoryTokens: Int?
 
-    public init(tenantID: String, request: ChatRequest) {
+    public init(tenantID: String, request: ChatRequest, memoryTokens: Int? = nil) {
         self.tenantID = tenantID
         self.request = request
+        self.memoryTokens = memoryTokens
     }
 
     enum CodingKeys: String, CodingKey {
         case request
         case tenantID = "tenant_id"
+        case memoryTokens = "memory_tokens"
     }
 }
 

@@ -1,19 +1,25 @@
 import Cache
 import Contracts
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Messaging
 import NIOCore
 
 /// `POST /v1/chat/completions` in OpenAI's shape, streaming included. The call goes to
 /// the LLM workers as a `chat.v1` RPC (they hold the providers, limits and budgets); a
-/// streamed answer is relayed as server-sent events chunk by chunk.
+/// streamed answer is relayed as server-sent events chunk by chunk. Members memgrid does
+/// not read pass through to the provider, and the provider's answer back, unchanged;
+/// `memory` makes the call memory-aware (`ChatMemory`).
 struct ChatAPI: Sendable {
     static let maxMessages = 1000
+    /// OpenAI's own limit on `n`.
+    static let maxChoices = 128
 
     let rpc: RPCClient
     /// Where a stream whose client went away is flagged, so the worker stops it upstream.
     let cancellations: CallCancellations
+    let memory: ChatMemory
     let topology: Topology
     /// The longest a call may take, queueing included.
     let timeout: Duration
@@ -24,16 +30,33 @@ struct ChatAPI: Sendable {
     }
 
     func complete(_ request: Request, context: GatewayContext) async throws -> Response {
-        let body = try await JSONBody.decode(ChatRequest.self, from: request, limit: maxBody)
+        let tenantID = try context.tenantID()
+        var body = try await JSONBody.decode(ChatRequest.self, from: request, limit: maxBody)
+        let options = try body.extra.removeValue(forKey: "memory").map(ChatMemory.Options.init)
         try Self.validate(body)
+        // A retry of the request (same Idempotency-Key) memorizes into the same job.
+        let requestKey = try request.idempotencyKey() ?? context.id
+        var turn: ChatMemory.Turn?
+        if let options { turn = try await memory.inject(options, into: &body, tenantID: tenantID, logger: context.logger) }
+        var headers: HTTPFields = [:]
+        if let turn, turn.options.memorize {
+            headers[Self.memoryJobHeader] = ChatMemory.jobID(tenantID: tenantID, requestKey: requestKey)
+        }
+        let (memory, logger, memoryTurn) = (memory, context.logger, turn)
+        let memorize: @Sendable (ChatCompletion?) async -> Void = { answer in
+            guard let turn = memoryTurn, turn.options.memorize else { return }
+            await memory.memorize(turn, answer: answer, tenantID: tenantID, requestKey: requestKey, logger: logger)
+        }
         let message = OutgoingMessage(
             exchange: "", routingKey: topology.rpcQueue(.llm),
-            body: try WireJSON.encoder().encode(ChatCall(tenantID: try context.tenantID(), request: body)),
+            body: try WireJSON.encoder().encode(ChatCall(tenantID: tenantID, request: body, memoryTokens: turn?.memoryTokens)),
             properties: MessageProperties(messageID: context.id, timestamp: Date(), type: ChatCall.type))
         guard body.stream == true else {
             let reply = try await Self.mapBrokerErrors { try await rpc.call(message, timeout: timeout) }
             try Self.throwIfFailure(reply)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
+            await memorize(try? JSONDecoder().decode(ChatCompletion.self, from: reply.body))
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
         }
         let replies = try await Self.mapBrokerErrors {
             try await rpc.stream(message, timeout: timeout) { $0.properties.type != ChatCall.chunkType }
@@ -43,11 +66,11 @@ struct ChatAPI: Sendable {
         let cursor = ReplyCursor(replies.makeAsyncIterator())
         guard let first = try await Self.mapBrokerErrors({ try await cursor.next() }) else { throw APIError.internalError() }
         try Self.throwIfFailure(first)
-        let includeUsage = body.streamOptions?.includeUsage == true
         let (cancellations, callID) = (cancellations, context.id)
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
         return Response(
-            status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            status: .ok, headers: headers,
             body: ResponseBody { writer in
                 var reply: Delivery? = first
                 // A write that fails means the client has gone: tell the worker to stop paying for the rest.
@@ -58,14 +81,11 @@ struct ChatAPI: Sendable {
                 while let current = reply {
                     switch current.properties.type {
                     case ChatCall.chunkType:
-                        // Relayed as they are; the worker keeps usage for the completion.
+                        // The provider's chunks as they came (usage included when the client asked for it).
                         try await writer.write(Self.event(current.body))
                     case ChatCall.completionType:
-                        if includeUsage, let completion = try? JSONDecoder().decode(ChatCompletion.self, from: current.body) {
-                            let usage = ChatChunk(id: completion.id, created: completion.created, model: completion.model, choices: [], usage: completion.usage)
-                            try await writer.write(Self.event(try JSONEncoder().encode(usage)))
-                        }
                         try await writer.write(Self.event(Data("[DONE]".utf8)))
+                        await memorize(try? JSONDecoder().decode(ChatCompletion.self, from: current.body))
                     default:
                         // Failed mid-stream: OpenAI's way of saying so inside an SSE stream.
                         let failure = try? WireJSON.decoder().decode(RPCFailure.self, from: current.body)
@@ -80,20 +100,36 @@ struct ChatAPI: Sendable {
             })
     }
 
+    /// The memorize job a memory-aware call submits once its answer is complete.
+    static let memoryJobHeader = HTTPField.Name("x-memgrid-memory-job")!
+
+    /// What memgrid itself relies on; the rest is the provider's to judge.
     static func validate(_ body: ChatRequest) throws {
         guard !body.model.isEmpty else { throw APIError.invalid("model must not be empty", param: "model") }
         guard (1...maxMessages).contains(body.messages.count) else {
             throw APIError.invalid("messages must hold 1 to \(maxMessages) messages", param: "messages")
         }
-        for (index, message) in body.messages.enumerated() where !ChatMessage.roles.contains(message.role) {
-            throw APIError.invalid(
-                "messages[\(index)].role must be one of \(ChatMessage.roles.sorted().joined(separator: ", "))", param: "messages[\(index)].role")
+        for (index, message) in body.messages.enumerated() {
+            let param = "messages[\(index)]"
+            guard ChatMessage.roles.contains(message.role) else {
+                throw APIError.invalid(
+                    "\(param).role must be one of \(ChatMessage.roles.sorted().joined(separator: ", "))", param: "\(param).role")
+            }
+            if message.content == .null, !(message.role == "assistant" && message.toolCalls != nil) {
+                throw APIError.invalid("\(param).content is required (only an assistant message with tool_calls may omit it)", param: "\(param).content")
+            }
+            if message.role == "tool", message.extra["tool_call_id"]?.stringValue == nil {
+                throw APIError.invalid("\(param).tool_call_id is required for a tool message", param: "\(param).tool_call_id")
+            }
         }
-        if let temperature = body.temperature, !(0...2).contains(temperature) {
-            throw APIError.invalid("temperature must be between 0 and 2", param: "temperature")
+        for (name, value) in [("max_tokens", body.maxTokens), ("max_completion_tokens", body.maxCompletionTokens)] {
+            if let value, value < 1 { throw APIError.invalid("\(name) must be at least 1", param: name) }
         }
-        if let topP = body.topP, !(0...1).contains(topP) { throw APIError.invalid("top_p must be between 0 and 1", param: "top_p") }
-        if let maxTokens = body.maxTokens, maxTokens < 1 { throw APIError.invalid("max_tokens must be at least 1", param: "max_tokens") }
+        if let n = body.extra["n"], n != .null {
+            guard case .number(let count) = n, count.rounded() == count, (1...Double(maxChoices)).contains(count) else {
+                throw APIError.invalid("n must be an integer from 1 to \(maxChoices)", param: "n")
+            }
+        }
         if let format = body.responseFormat, !["text", "json_object", "json_schema"].contains(format.type) {
             throw APIError.invalid("response_format.type must be text, json_object or json_schema", param: "response_format.type")
         }
@@ -167,12 +203,6 @@ private final class ReplyCursor: @unchecked Sendable {
 }
 
 extension ChatRequest: RequestBody {
-    static var shape: JSONShape {
-        .object([
-            "model": .value, "messages": .array(.object(["role": .value, "content": .value, "name": .value])),
-            "temperature": .value, "top_p": .value, "max_tokens": .value, "max_completion_tokens": .value, "stop": .value,
-            "seed": .value, "presence_penalty": .value, "frequency_penalty": .value, "response_format": .value, "user": .value,
-            "stream": .value, "stream_options": .object(["include_usage": .value]),
-        ])
-    }
+    /// Open: members memgrid does not model pass through to the provider.
+    static var shape: JSONShape { .value }
 }

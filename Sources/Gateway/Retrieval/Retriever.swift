@@ -66,6 +66,11 @@ struct Retriever: Sendable {
     }
 
     func context(from hits: [Hit], maxTokens: Int, timeZone: TimeZone) -> ContextBlock {
-        ContextBlock.build(from: hits, maxTokens: maxTokens, timeZone: timeZone, tokenCount: tokenCount ?? { $0.utf8.count / 4 + 2 })
+        ContextBlock.build(from: hits, maxTokens: maxTokens, timeZone: timeZone, tokenCount: tokens(in:))
+    }
+
+    /// `text`'s tokens as context blocks count them.
+    func tokens(in text: String) -> Int {
+        tokenCount?(text) ?? text.utf8.count / 4 + 2
     }
 }

@@ -67,7 +67,10 @@ public struct ChatClient: Sendable, CustomStringConvertible {
     ) async throws -> ChatCompletion {
         var request = request
         request.stream = true
-        request.streamOptions = ChatRequest.StreamOptions(includeUsage: true)
+        // Usage is needed for metering; the caller's other stream options go as they came.
+        var options = request.streamOptions ?? ChatRequest.StreamOptions()
+        options.includeUsage = true
+        request.streamOptions = options
         let body = try Self.encoder.encode(request)
         return try await withoutActuallyEscaping(onChunk) { onChunk in
             try await IdleTimeout.run(

@@ -156,6 +156,6 @@ public final class ChatRouter: Sendable {
     /// What the rate limiter charges before the provider reports usage: about four
     /// bytes a token for the prompt, plus the completion cap.
     static func estimatedTokens(_ request: ChatRequest) -> Int {
-        request.messages.reduce(0) { $0 + $1.content.utf8.count / 4 + 4 } + (request.maxTokens ?? 512)
+        request.messages.reduce(0) { $0 + $1.text.utf8.count / 4 + 4 } + (request.completionTokenCap ?? 512) * request.choiceCount
     }
 }

@@ -18,6 +18,8 @@ public struct UsageRepository: Sendable {
         public var completionTokens: Int
         /// Prompt tokens the provider served from its cache (a subset of `promptTokens`).
         public var cachedTokens: Int
+        /// Prompt tokens of memories memgrid injected (memory-aware chat; a subset of `promptTokens`).
+        public var memoryTokens: Int
         public var costUSD: Double
         public var latencyMilliseconds: Int
         /// `ok`, or why the call failed: `rate_limited`, `server_error`, `timeout`,
@@ -30,7 +32,7 @@ public struct UsageRepository: Sendable {
 
         public init(
             tenantID: String, jobID: String?, purpose: String, provider: String, model: String,
-            promptTokens: Int, completionTokens: Int, cachedTokens: Int, costUSD: Double,
+            promptTokens: Int, completionTokens: Int, cachedTokens: Int, memoryTokens: Int = 0, costUSD: Double,
             latencyMilliseconds: Int, outcome: String, httpStatus: Int?, createdAt: Date = Date()
         ) {
             self.tenantID = tenantID
@@ -41,6 +43,7 @@ public struct UsageRepository: Sendable {
             self.promptTokens = promptTokens
             self.completionTokens = completionTokens
             self.cachedTokens = cachedTokens
+            self.memoryTokens = memoryTokens
             self.costUSD = costUSD
             self.latencyMilliseconds = latencyMilliseconds
             self.outcome = outcome
@@ -57,6 +60,7 @@ public struct UsageRepository: Sendable {
         public var promptTokens = 0
         public var completionTokens = 0
         public var cachedTokens = 0
+        public var memoryTokens = 0
         public var costUSD = 0.0
 
         /// The sums of `rows`, the cost rounded to the stored precision (1e-9 USD) so
@@ -68,17 +72,22 @@ public struct UsageRepository: Sendable {
                 promptTokens += row.totals.promptTokens
                 completionTokens += row.totals.completionTokens
                 cachedTokens += row.totals.cachedTokens
+                memoryTokens += row.totals.memoryTokens
                 costUSD += row.totals.costUSD
             }
             costUSD = (costUSD * 1e9).rounded() / 1e9
         }
 
-        init(calls: Int, failedCalls: Int, promptTokens: Int, completionTokens: Int, cachedTokens: Int, costUSD: Double) {
+        init(
+            calls: Int, failedCalls: Int, promptTokens: Int, completionTokens: Int, cachedTokens: Int, memoryTokens: Int,
+            costUSD: Double
+        ) {
             self.calls = calls
             self.failedCalls = failedCalls
             self.promptTokens = promptTokens
             self.completionTokens = completionTokens
             self.cachedTokens = cachedTokens
+            self.memoryTokens = memoryTokens
             self.costUSD = costUSD
         }
 
@@ -88,6 +97,7 @@ public struct UsageRepository: Sendable {
             case promptTokens = "prompt_tokens"
             case completionTokens = "completion_tokens"
             case cachedTokens = "cached_tokens"
+            case memoryTokens = "memory_tokens"
             case costUSD = "cost_usd"
         }
     }
@@ -134,13 +144,14 @@ public struct UsageRepository: Sendable {
         // unnest() takes no arrays of optionals: a missing job id travels as '', a missing status as 0.
         try await client.query("""
             INSERT INTO llm_calls (tenant_id, job_id, purpose, provider, model, prompt_tokens, completion_tokens,
-                                   cached_tokens, cost_usd, latency_ms, outcome, http_status, created_at)
-            SELECT t, nullif(j, ''), pu, pr, m, pt, ct, ca, c, l, o, nullif(s, 0), ts
+                                   cached_tokens, memory_tokens, cost_usd, latency_ms, outcome, http_status, created_at)
+            SELECT t, nullif(j, ''), pu, pr, m, pt, ct, ca, mt, c, l, o, nullif(s, 0), ts
             FROM unnest(\(calls.map(\.tenantID)), \(calls.map { $0.jobID ?? "" }), \(calls.map(\.purpose)),
                         \(calls.map(\.provider)), \(calls.map(\.model)), \(calls.map(\.promptTokens)),
-                        \(calls.map(\.completionTokens)), \(calls.map(\.cachedTokens)), \(calls.map(\.costUSD)),
+                        \(calls.map(\.completionTokens)), \(calls.map(\.cachedTokens)), \(calls.map(\.memoryTokens)),
+                        \(calls.map(\.costUSD)),
                         \(calls.map(\.latencyMilliseconds)), \(calls.map(\.outcome)), \(calls.map { $0.httpStatus ?? 0 }),
-                        \(calls.map(\.createdAt))) AS u(t, j, pu, pr, m, pt, ct, ca, c, l, o, s, ts)
+                        \(calls.map(\.createdAt))) AS u(t, j, pu, pr, m, pt, ct, ca, mt, c, l, o, s, ts)
             WHERE EXISTS (SELECT 1 FROM tenants WHERE tenants.id = u.t)
             """, logger: logger)
     }
@@ -151,21 +162,21 @@ public struct UsageRepository: Sendable {
         let rows = try await client.query("""
             SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, provider, model,
                    count(*), count(*) FILTER (WHERE outcome <> 'ok'),
-                   sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), sum(cost_usd)::float8
+                   sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), sum(memory_tokens), sum(cost_usd)::float8
             FROM llm_calls
             WHERE tenant_id = \(tenantID) AND created_at >= \(from) AND created_at < \(to)
             GROUP BY 1, 2, 3
             ORDER BY 1, 2, 3
             """, logger: logger)
         var found: [Row] = []
-        for try await (day, provider, model, calls, failed, prompt, completion, cached, cost) in rows.decode(
-            (String, String, String, Int, Int, Int, Int, Int, Double).self)
+        for try await (day, provider, model, calls, failed, prompt, completion, cached, memory, cost) in rows.decode(
+            (String, String, String, Int, Int, Int, Int, Int, Int, Double).self)
         {
             found.append(Row(
                 day: day, provider: provider, model: model,
                 totals: Totals(
                     calls: calls, failedCalls: failed, promptTokens: prompt, completionTokens: completion,
-                    cachedTokens: cached, costUSD: cost)))
+                    cachedTokens: cached, memoryTokens: memory, costUSD: cost)))
         }
         return found
     }

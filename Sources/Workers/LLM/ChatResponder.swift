@@ -49,7 +49,8 @@ struct ChatResponder: Sendable {
         let metered: LLMMetering.Call
         do {
             metered = try await metering.begin(
-                call.request, router: router, tenantID: call.tenantID, jobID: request.properties.correlationID, purpose: "chat")
+                call.request, router: router, tenantID: call.tenantID, jobID: request.properties.correlationID, purpose: "chat",
+                memoryTokens: call.memoryTokens ?? 0)
         } catch let exceeded as BudgetGuard.Exceeded {
             return Self.failure(ChatFailureCode.budgetExceeded, exceeded.description)
         } catch let busy as TenantSlots.Busy {
@@ -66,6 +67,8 @@ struct ChatResponder: Sendable {
             if metered.request.stream == true {
                 let (cancellations, callID, interval) = (cancellations, request.properties.messageID, cancellationCheck)
                 let lastCheck = Mutex(ContinuousClock.now)
+                // Usage is always asked of the provider, for metering; the client gets it only if it asked.
+                let relaysUsage = call.request.streamOptions?.includeUsage == true
                 routed = try await router.stream(metered.request, meter: metered.meter) { chunk in
                     if let callID, lastCheck.withLock({ last in
                         guard ContinuousClock.now - last >= interval else { return false }
@@ -74,8 +77,7 @@ struct ChatResponder: Sendable {
                     }), await cancellations.isCancelled(callID) {
                         throw ClientGone()
                     }
-                    // A usage-only chunk is not relayed: usage travels on the final completion.
-                    guard !chunk.choices.isEmpty else { return }
+                    guard !chunk.choices.isEmpty || relaysUsage else { return }
                     try await replies.send(.init(type: ChatCall.chunkType, body: try Self.encoder.encode(chunk)))
                 }
             } else {

@@ -26,8 +26,11 @@ struct LLMMetering: Sendable {
 
     /// Takes one of the tenant's slots and reserves the call's ceiling; throws `LLMError`
     /// for a request no model may take (`max_tokens` above the model's),
-    /// `TenantSlots.Busy`, `BudgetGuard.Exceeded` or `.Unavailable`.
-    func begin(_ request: ChatRequest, router: ChatRouter, tenantID: String, jobID: String?, purpose: String) async throws -> Call {
+    /// `TenantSlots.Busy`, `BudgetGuard.Exceeded` or `.Unavailable`. `memoryTokens` of
+    /// the prompt are memories memgrid injected, metered apart on each answered attempt.
+    func begin(
+        _ request: ChatRequest, router: ChatRouter, tenantID: String, jobID: String?, purpose: String, memoryTokens: Int = 0
+    ) async throws -> Call {
         let ceiling = try CostCeiling(for: request, configuration: router.configuration)
         try slots.take(tenantID)
         let reservation: BudgetLedger.Reservation
@@ -38,7 +41,7 @@ struct LLMMetering: Sendable {
             throw error
         }
         let spent = CostTally()
-        let bill = meter(tenantID: tenantID, jobID: jobID, purpose: purpose)
+        let bill = meter(tenantID: tenantID, jobID: jobID, purpose: purpose, memoryTokens: memoryTokens)
         return Call(
             request: ceiling.bounded(request),
             meter: { record in
@@ -55,12 +58,12 @@ struct LLMMetering: Sendable {
     }
 
     /// A meter for `ChatRouter` that bills `tenantID` for each attempt.
-    private func meter(tenantID: String, jobID: String?, purpose: String) -> @Sendable (CallRecord) async -> Void {
+    private func meter(tenantID: String, jobID: String?, purpose: String, memoryTokens: Int) -> @Sendable (CallRecord) async -> Void {
         { [usage, budgets] record in
             usage.record(UsageRepository.Call(
                 tenantID: tenantID, jobID: jobID, purpose: purpose, provider: record.provider, model: record.model,
                 promptTokens: record.promptTokens, completionTokens: record.completionTokens, cachedTokens: record.cachedTokens,
-                costUSD: record.costUSD, latencyMilliseconds: Int((record.latency / .milliseconds(1)).rounded()),
+                memoryTokens: min(memoryTokens, record.promptTokens), costUSD: record.costUSD, latencyMilliseconds: Int((record.latency / .milliseconds(1)).rounded()),
                 outcome: record.outcome.rawValue, httpStatus: record.status))
             await budgets.charge(tenantID: tenantID, costUSD: record.costUSD)
         }

@@ -24,6 +24,10 @@ extension FakeOpenAIServer {
             case .hang(let duration):
                 try await Task.sleep(for: duration)
                 return try await response(to: .standardReply)
+            case .raw(let body, let events):
+                guard streams else { return json(.ok, ByteBuffer(string: body)) }
+                let stream = (events + ["[DONE]"]).map { "data: \($0)\n\n" }.joined()
+                return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init(byteBuffer: ByteBuffer(string: stream)))
             case .malformed:
                 let broken = #"{"id": "\#(id)", "choices": ["#
                 guard streams else { return json(.ok, ByteBuffer(string: broken)) }

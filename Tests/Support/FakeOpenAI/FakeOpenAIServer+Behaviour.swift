@@ -22,6 +22,10 @@ extension FakeOpenAIServer {
         /// `[DONE]`. A non-streaming request gets a cut-off JSON body.
         case streamTruncated(afterChunks: Int)
 
+        /// 200 with this body as it is; a streaming request gets each of `events` as one
+        /// data event, then `[DONE]`. For provider fields memgrid does not model.
+        case raw(body: String, events: [String])
+
         /// A short answer with usage: the default behaviour.
         public static let standardReply = Behaviour.reply(content: "fake answer", usage: usage(prompt: 12, completion: 2))
     }
