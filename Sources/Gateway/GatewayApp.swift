@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 public import Cache
 import Contracts
 import Embeddings
@@ -152,14 +153,22 @@ public enum GatewayApp {
                 status: .ok, headers: [.contentType: "application/yaml"],
                 body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.yaml)))
         }
-        let api = router.group("/v1")
-            .add(middleware: AuthMiddleware(
-                keys: KeyCache(repository: APIKeyRepository(client: postgres), ttl: configuration.keyCacheTTL, metrics: factory),
-                failures: AuthFailureLimiter(perMinute: configuration.authFailuresPerMinute, trustedProxies: configuration.trustedProxies)))
-            .add(middleware: RateLimitMiddleware(
-                redis: redis, perMinute: configuration.rateLimitPerMinute, prefix: topology.prefix,
-                onRedisFailure: configuration.rateLimitOnRedisFailure))
+        let authentication = AuthMiddleware(
+            keys: KeyCache(repository: APIKeyRepository(client: postgres), ttl: configuration.keyCacheTTL, metrics: factory),
+            failures: AuthFailureLimiter(perMinute: configuration.authFailuresPerMinute, trustedProxies: configuration.trustedProxies))
+        let rateLimit = RateLimitMiddleware(
+            redis: redis, perMinute: configuration.rateLimitPerMinute, prefix: topology.prefix,
+            onRedisFailure: configuration.rateLimitOnRedisFailure)
+        let api = router.group("/v1").add(middleware: authentication).add(middleware: rateLimit)
         let maxBody = configuration.maxBodyBytes
+        let port = ListeningPort()
+        // MCP tools call the /v1 routes above on this gateway itself, with the caller's key.
+        let loopbackHost = ["0.0.0.0", "::", ""].contains(configuration.host) ? "127.0.0.1" : configuration.host
+        let loopback = GatewayLoopback(
+            baseURL: { port.value.map { "http://\(loopbackHost.contains(":") ? "[\(loopbackHost)]" : loopbackHost):\($0)" } },
+            httpClient: .shared, timeout: .seconds(60))
+        MCPEndpoint(tools: MemoryTools(loopback: loopback), maxBody: maxBody)
+            .register(on: router.group("/mcp").add(middleware: authentication).add(middleware: rateLimit))
         EmbeddingsAPI(space: space, embedder: embedder, maxBody: maxBody).register(on: api)
         ModelsAPI(llm: configuration.llm, space: space).register(on: api)
         JobsAPI(jobs: jobs, submitter: submitter, budgets: BudgetRepository(client: postgres), maxBody: maxBody).register(on: api)
@@ -192,7 +201,6 @@ public enum GatewayApp {
         BackfillsAPI(backfills: BackfillRepository(client: postgres), publisher: publisher, topology: topology, maxBody: maxBody)
             .register(on: api)
 
-        let port = ListeningPort()
         let operationsPort = ListeningPort()
         var app = Application(
             router: router,
