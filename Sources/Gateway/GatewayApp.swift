@@ -167,7 +167,7 @@ public enum GatewayApp {
         let loopback = GatewayLoopback(
             baseURL: { port.value.map { "http://\(loopbackHost.contains(":") ? "[\(loopbackHost)]" : loopbackHost):\($0)" } },
             httpClient: .shared, timeout: .seconds(60))
-        MCPEndpoint(tools: MemoryTools(loopback: loopback), maxBody: maxBody)
+        MCPEndpoint(tools: MemoryTools(loopback: loopback, jobs: jobs), maxBody: maxBody)
             .register(on: router.group("/mcp").add(middleware: authentication).add(middleware: rateLimit))
         EmbeddingsAPI(space: space, embedder: embedder, maxBody: maxBody).register(on: api)
         ModelsAPI(llm: configuration.llm, space: space).register(on: api)

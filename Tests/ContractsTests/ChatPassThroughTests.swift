@@ -7,7 +7,7 @@ import Testing
 @Suite("Chat types keep unmodeled members")
 struct ChatPassThroughTests {
     static let request = #"""
-        {"model": "deepseek-chat", "max_completion_tokens": 64, "n": 2, "seed": 7, "stop": "END",
+        {"model": "deepseek-chat", "max_completion_tokens": 64, "n": 2, "seed": 9007199254740993, "stop": "END", "temperature": 0.7,
          "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}],
          "tool_choice": {"type": "function", "function": {"name": "f"}}, "thinking": {"type": "enabled"},
          "stream": true, "stream_options": {"include_usage": false, "include_obfuscation": true},
@@ -41,6 +41,7 @@ struct ChatPassThroughTests {
         let (again, original, request) = try Self.roundTrip(ChatRequest.self, Self.request)
         #expect(again == original)
         #expect(request.completionTokenCap == 64)
+        #expect(request.extra["seed"] == .integer(9_007_199_254_740_993), "an integer above 2^53 stays exact")
         #expect(request.choiceCount == 2)
         #expect(request.messages[0].text == "look")
         #expect(request.messages[1].toolCalls?.count == 1)

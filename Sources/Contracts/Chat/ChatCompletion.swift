@@ -217,13 +217,12 @@ public struct ChatUsage: Codable, Hashable, Sendable {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.totalTokens = promptTokens + completionTokens
-        self.extra = cachedTokens > 0 ? ["prompt_tokens_details": .object(["cached_tokens": .number(Double(cachedTokens))])] : [:]
+        self.extra = cachedTokens > 0 ? ["prompt_tokens_details": .object(["cached_tokens": .integer(Int64(cachedTokens))])] : [:]
     }
 
     /// Prompt tokens the provider served from its cache (billed at the cached price).
     public var cachedTokens: Int {
-        var details = 0
-        if case .number(let count)? = extra["prompt_tokens_details"]?.objectValue?["cached_tokens"] { details = Int(count) }
+        let details = extra["prompt_tokens_details"]?.objectValue?["cached_tokens"]?.intValue ?? 0
         return min(promptTokens, max(promptCacheHitTokens ?? 0, details))
     }
 

@@ -32,7 +32,7 @@ public struct ChatRequest: Codable, Hashable, Sendable {
 
     /// How many answers the caller asked for (`n`): each may use the whole token cap.
     public var choiceCount: Int {
-        if case .number(let count)? = extra["n"], count >= 1 { Int(count) } else { 1 }
+        max(extra["n"]?.intValue ?? 1, 1)
     }
 
     /// The completion token cap the caller asked for, in whichever spelling.

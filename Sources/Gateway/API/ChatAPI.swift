@@ -126,7 +126,7 @@ struct ChatAPI: Sendable {
             if let value, value < 1 { throw APIError.invalid("\(name) must be at least 1", param: name) }
         }
         if let n = body.extra["n"], n != .null {
-            guard case .number(let count) = n, count.rounded() == count, (1...Double(maxChoices)).contains(count) else {
+            guard let count = n.intValue, (1...maxChoices).contains(count) else {
                 throw APIError.invalid("n must be an integer from 1 to \(maxChoices)", param: "n")
             }
         }

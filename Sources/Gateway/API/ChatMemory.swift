@@ -37,10 +37,10 @@ struct ChatMemory: Sendable {
                 self.agentID = agentID
             }
             if let tokens = members["max_tokens"], tokens != .null {
-                guard case .number(let count) = tokens, count.rounded() == count, (1...Double(RetrieveAPI.maxContextTokens)).contains(count) else {
+                guard let count = tokens.intValue, (1...RetrieveAPI.maxContextTokens).contains(count) else {
                     throw APIError.invalid("memory.max_tokens must be an integer from 1 to \(RetrieveAPI.maxContextTokens)", param: "memory.max_tokens")
                 }
-                maxTokens = Int(count)
+                maxTokens = count
             }
             if let flag = members["memorize"], flag != .null {
                 guard case .bool(let memorize) = flag else { throw APIError.invalid("memory.memorize must be a boolean", param: "memory.memorize") }

@@ -138,7 +138,7 @@ enum MemoryMetadata {
                 throw APIError.invalid("\(param) keys must hold 1 to \(maxKeyLength) characters", param: param)
             }
             switch value {
-            case .number, .bool: continue
+            case .integer, .number, .bool: continue
             case .string(let text) where text.count <= maxStringLength && !text.contains("\u{0}"): continue
             case .string:
                 throw APIError.invalid(

@@ -26,7 +26,8 @@ struct MCPEndpoint: Sendable {
 
     func handle(_ request: Hummingbird.Request, context: GatewayContext) async throws -> Hummingbird.Response {
         // AuthMiddleware let the request in, so it carries a valid key; each tool call presents it again.
-        let authorization = request.headers[.authorization] ?? ""
+        let caller = MemoryTools.Caller(
+            authorization: request.headers[.authorization] ?? "", tenantID: try context.tenantID(), logger: context.logger)
         let server = Server(
             name: "memgrid", version: "1",
             instructions: "Long-term memory of your users: memorize conversations, retrieve what is relevant, list and delete memories.",
@@ -34,7 +35,7 @@ struct MCPEndpoint: Sendable {
         let tools = tools
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: MemoryTools.tools) }
         await server.withMethodHandler(CallTool.self) { call in
-            try await tools.call(call.name, arguments: call.arguments ?? [:], authorization: authorization)
+            try await tools.call(call.name, arguments: call.arguments ?? [:], caller: caller)
         }
         let transport = StatelessHTTPServerTransport(validationPipeline: Self.validation, logger: context.logger)
         try await server.start(transport: transport)

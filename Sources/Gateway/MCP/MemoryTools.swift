@@ -1,6 +1,9 @@
+import Contracts
 import Foundation
+import Logging
 import MCP
 import NIOHTTP1
+import Storage
 
 /// The memory tools of memgrid's MCP server. Each is one call (memorize: a call, then
 /// polls of the job) to the gateway's own `/v1` routes with the caller's key, so an MCP
@@ -12,25 +15,35 @@ struct MemoryTools: Sendable {
     static let pollInterval = Duration.milliseconds(250)
 
     let loopback: GatewayLoopback
+    /// Where `memorize` watches its job: read directly, so waiting costs no API requests.
+    let jobs: JobRepository
 
     /// A tool error for arguments the tool cannot even pass on: the model reads it and retries.
     private struct ArgumentError: Error {
         let message: String
     }
 
-    func call(_ name: String, arguments: [String: Value], authorization: String) async throws -> CallTool.Result {
+    /// The caller of one MCP request.
+    struct Caller: Sendable {
+        var authorization: String
+        var tenantID: String
+        var logger: Logger
+    }
+
+    func call(_ name: String, arguments: [String: Value], caller: Caller) async throws -> CallTool.Result {
         do {
-            return try await dispatch(name, arguments: arguments, authorization: authorization)
+            return try await dispatch(name, arguments: arguments, caller: caller)
         } catch let error as ArgumentError {
             return Self.error(error.message)
         }
     }
 
-    private func dispatch(_ name: String, arguments: [String: Value], authorization: String) async throws -> CallTool.Result {
+    private func dispatch(_ name: String, arguments: [String: Value], caller: Caller) async throws -> CallTool.Result {
         let reply: GatewayLoopback.Reply
+        let authorization = caller.authorization
         switch name {
         case "memorize":
-            return try await memorize(arguments, authorization: authorization)
+            return try await memorize(arguments, caller: caller)
         case "retrieve":
             reply = try await loopback.call(.POST, ["retrieve"], json: try Self.json(arguments), authorization: authorization)
         case "list_memories":
@@ -54,7 +67,7 @@ struct MemoryTools: Sendable {
 
     /// Submits the conversation, then waits for its job to end (`wait_seconds`) and
     /// returns the job as `GET /v1/jobs/{id}` shows it, finished or not.
-    private func memorize(_ arguments: [String: Value], authorization: String) async throws -> CallTool.Result {
+    private func memorize(_ arguments: [String: Value], caller: Caller) async throws -> CallTool.Result {
         var body = arguments
         let wait: Int
         switch body.removeValue(forKey: "wait_seconds") {
@@ -62,16 +75,17 @@ struct MemoryTools: Sendable {
         case .int(let seconds)? where (0...Self.maxWaitSeconds).contains(seconds): wait = seconds
         default: return Self.error("wait_seconds must be an integer from 0 to \(Self.maxWaitSeconds)")
         }
-        let submitted = try await loopback.call(.POST, ["memorize"], json: try Self.json(body), authorization: authorization)
+        let submitted = try await loopback.call(.POST, ["memorize"], json: try Self.json(body), authorization: caller.authorization)
         guard submitted.isSuccess, let id = submitted.json["id"] as? String else { return Self.result(submitted) }
-        var job = submitted
         let deadline = ContinuousClock.now + .seconds(wait)
-        while ["queued", "running"].contains(job.json["status"] as? String ?? ""), ContinuousClock.now < deadline {
+        while true {
+            guard let job = try await jobs.get(id: id, tenantID: caller.tenantID, logger: caller.logger) else { return Self.result(submitted) }
+            guard [.queued, .running].contains(job.status), ContinuousClock.now < deadline else {
+                let children = try await jobs.children(of: id, tenantID: caller.tenantID, logger: caller.logger)
+                return Self.result(.init(status: 200, body: try WireJSON.encoder().encode(JobsAPI.JobView(job, children: children))))
+            }
             try await Task.sleep(for: Self.pollInterval)
-            job = try await loopback.call(.GET, ["jobs", id], authorization: authorization)
-            guard job.isSuccess else { return Self.result(job) }
         }
-        return Self.result(job)
     }
 
     private static func result(_ reply: GatewayLoopback.Reply) -> CallTool.Result {

@@ -179,7 +179,7 @@ enum Samples {
         createdAt: date("2026-03-15T07:00:00.412Z"),
         trace: trace,
         payload: WebhookJob(event: .object([
-            "id": .string("mem-7:reminder:proactive.reminder"), "type": .string("proactive.reminder"), "version": .number(1),
+            "id": .string("mem-7:reminder:proactive.reminder"), "type": .string("proactive.reminder"), "version": .integer(1),
             "tenant_id": .string(tenant), "occurred_at": .string("2026-03-15T07:00:00.412Z"),
             "correlation_id": .string(memorizeJobID),
             "trace": .object(["traceparent": .string(trace.traceparent), "tracestate": .string("memgrid=gw")]),
