@@ -122,6 +122,7 @@ let package = Package(
             name: "WorkerRuntime",
             dependencies: [
                 "Messaging", "Contracts", "Cache", "ProviderHTTP",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -328,7 +329,8 @@ let package = Package(
         .testTarget(
             name: "WorkerRuntimeTests",
             dependencies: [
-                "WorkerRuntime", "Messaging", "Contracts", "TestSupport", "Cache",
+                "WorkerRuntime", "Messaging", "Contracts", "TestSupport", "Cache", "Storage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),

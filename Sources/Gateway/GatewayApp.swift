@@ -213,19 +213,19 @@ public enum GatewayApp {
                 logger.info("migrations checked", metadata: ["migrations.applied": "\(applied)"])
             }
         }
+        let postgresService = DatabaseService(client: postgres)
+        let services: [any Service] = postgresService.afterStart([
+            RedisService(client: redis), PublisherService(publisher), RPCClientService(client: rpc), heartbeat, sampler, app,
+            DeadLetterRecorder(
+                configuration: process.broker, declaration: process.declaration, repository: deadLetters,
+                perTenant: configuration.deadLettersPerTenant, logger: logger),
+            OperationsServer.application(
+                host: process.operationsHost, port: process.operationsPort, readiness: readiness, registry: registry,
+                logger: logger, listening: operationsPort),
+        ])
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: postgres), .init(service: RedisService(client: redis)),
-                    .init(service: PublisherService(publisher)), .init(service: RPCClientService(client: rpc)),
-                    .init(service: heartbeat), .init(service: sampler), .init(service: app),
-                    .init(service: DeadLetterRecorder(
-                        configuration: process.broker, declaration: process.declaration, repository: deadLetters,
-                        perTenant: configuration.deadLettersPerTenant, logger: logger)),
-                    .init(service: OperationsServer.application(
-                        host: process.operationsHost, port: process.operationsPort, readiness: readiness, registry: registry,
-                        logger: logger, listening: operationsPort)),
-                ],
+                services: ([postgresService] + services).map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         let routes = router.routes.map { "\($0.method.rawValue) \($0.path)" }

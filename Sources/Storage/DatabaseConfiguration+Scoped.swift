@@ -13,11 +13,16 @@ extension DatabaseConfiguration {
             configuration: try DatabaseConfiguration(url: url, maxConnections: maxConnections).client,
             backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
+            // The body waits until run() has begun: a query before it makes PostgresNIO warn.
+            // run() marks the client running at its entry, before it first suspends.
+            let (began, beginning) = AsyncStream<Void>.makeStream()
             group.addTask {
+                beginning.finish()
                 await client.run()
                 return nil
             }
             defer { group.cancelAll() }
+            for await _ in began {}
             return try await body(client)
         }
     }

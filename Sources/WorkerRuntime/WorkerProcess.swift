@@ -20,7 +20,8 @@ public enum WorkerProcess {
 
     /// - Parameters:
     ///   - dependencies: services the handlers need (database, cache, model), started
-    ///     before consuming and stopped after it.
+    ///     before consuming and stopped after it. With a `DatabaseService` among them,
+    ///     every other service starts once it runs.
     ///   - rpc: answers requests on the queue's RPC queue (`Topology.rpcQueue`), if set.
     ///   - observer: told about each job's progress (job status rows).
     ///   - publisher: the process's publisher, when the caller needed it before
@@ -82,11 +83,13 @@ public enum WorkerProcess {
             host: process.operationsHost, port: process.operationsPort, readiness: readiness,
             registry: registry, logger: logger)
         // Dependencies first, consumers next, HTTP last: shutdown runs in reverse.
+        var services: [any Service] = [PublisherService(publisher)] + dependencies + consumers + [server]
+        if let database = dependencies.lazy.compactMap({ $0 as? DatabaseService }).first {
+            services = [database] + database.afterStart(services.filter { $0 as? DatabaseService !== database })
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: PublisherService(publisher))]
-                    + dependencies.map { .init(service: $0) }
-                    + consumers.map { .init(service: $0) } + [.init(service: server)],
+                services: services.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         return Parts(group: group, publisher: publisher, consumer: consumer, readiness: readiness, handlerTypes: router.types)

@@ -82,37 +82,3 @@ struct RedisConfigurationTests {
         }
     }
 }
-
-final class RecordedLogs: Sendable {
-    struct Record: Sendable {
-        var level: Logger.Level
-        var metadataKeys: [String]
-        var text: String
-    }
-
-    private let records = Mutex<[Record]>([])
-
-    func append(_ record: Record) {
-        records.withLock { $0.append(record) }
-    }
-
-    var all: [Record] {
-        records.withLock { $0 }
-    }
-}
-
-struct RecordingLogHandler: LogHandler {
-    let records: RecordedLogs
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        records.append(.init(level: event.level, metadataKeys: Array(merged.keys), text: "\(event.message) \(merged)"))
-    }
-}

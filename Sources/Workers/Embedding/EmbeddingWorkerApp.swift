@@ -108,7 +108,7 @@ public enum EmbeddingWorkerApp {
         }
         let parts = try WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger,
-            dependencies: [database, RedisService(client: redis)] + batchers,
+            dependencies: [DatabaseService(client: database), RedisService(client: redis)] + batchers,
             rpc: { request, _ in await EmbedQueryResponder(batchers: batchers).answer(request) },
             observer: JobStatusObserver(repository: jobs, logger: logger), redis: redis
         ) { publisher in

@@ -66,7 +66,7 @@ public enum LLMWorkerApp {
             configuration: try DatabaseConfiguration(url: process.postgresURL).client, backgroundLogger: logger)
         let redis = RedisClient(configuration: process.redis, logger: logger)
         let usage = UsageMeter(usage: UsageRepository(client: database), logger: logger)
-        var dependencies: [any Service] = [database, RedisService(client: redis), usage]
+        var dependencies: [any Service] = [DatabaseService(client: database), RedisService(client: redis), usage]
         var router: ChatRouter?
         if !llm.providers.isEmpty {
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: llm.providers.httpClientConfiguration)

@@ -77,7 +77,7 @@ public enum ProactiveWorkerApp {
             topology: topology, configuration: proactive.maintenance, clock: clock, owner: instance, logger: logger)
         return try WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger,
-            dependencies: [database, firer, summaries, maintenance, relay], publisher: publisher
+            dependencies: [DatabaseService(client: database), firer, summaries, maintenance, relay], publisher: publisher
         ) { _ in
             var jobs = JobRouter()
             let refreshes = SummaryRefreshRepository(client: database)
