@@ -90,9 +90,15 @@ RUN /usr/local/libexec/memgrid/runtime-closure.sh --in-image /usr/local/bin
 
 # MEMGRID_GATEWAY_HOST: listen on all interfaces (the code's default is loopback).
 # MEMGRID_MODEL_DIR: the local embedding model (read by the embedding worker).
+# MEMGRID_LOG_FORMAT: one JSON object per log line, for the cluster's log service.
+# MEMGRID_BUILD_COMMIT: the commit built (docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD)),
+#   shown by --version and memgrid_build_info.
 # SWIFT_BACKTRACE: crash backtraces with the statically linked runtime.
+ARG GIT_COMMIT=unknown
 ENV MEMGRID_GATEWAY_HOST=0.0.0.0 \
     MEMGRID_MODEL_DIR=/opt/memgrid/model \
+    MEMGRID_LOG_FORMAT=json \
+    MEMGRID_BUILD_COMMIT=${GIT_COMMIT} \
     SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=all,interactive=no,swift-backtrace=/usr/local/libexec/memgrid/swift-backtrace-static
 
 LABEL org.opencontainers.image.title="memgrid" \

@@ -112,6 +112,7 @@ public enum GatewayApp {
         let postgres = PostgresClient(configuration: database, backgroundLogger: logger)
         let redis = RedisClient(configuration: process.redis, logger: logger)
         let factory = PrometheusMetricsFactory(registry: registry)
+        BuildInfo.register(in: registry)
         let publisher = Publisher(configuration: process.broker, declaration: process.declaration, logger: logger)
         let rpc = RPCClient(
             configuration: process.broker, replyQueue: topology.replyQueue(instance: UUID().uuidString.lowercased()),
@@ -146,6 +147,7 @@ public enum GatewayApp {
 
         let router = Router(context: GatewayContext.self)
         router.add(middleware: HTTPMetricsMiddleware(series: .init(factory: factory)))
+        router.add(middleware: AccessLogMiddleware())
         router.add(middleware: EdgeMiddleware())
         OperationsServer.liveness(into: router)
         router.get("/openapi.yaml") { _, _ in

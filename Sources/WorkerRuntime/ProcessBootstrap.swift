@@ -3,13 +3,23 @@ import Metrics
 public import Prometheus
 
 /// Process-wide setup for the executables (never called from tests): logging to
-/// stderr and one Prometheus registry for the global metrics system.
+/// stderr in the configured format and one Prometheus registry for the global metrics
+/// system.
 public enum ProcessBootstrap {
-    public static func bootstrap(label: String, level: Logger.Level) -> (Logger, PrometheusCollectorRegistry) {
+    public static func bootstrap(
+        label: String, level: Logger.Level, format: LogFormat
+    ) -> (Logger, PrometheusCollectorRegistry) {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .json:
+                var handler = JSONLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

@@ -9,6 +9,7 @@ public struct ProcessConfiguration: Sendable {
     public var broker: BrokerConfiguration
     public var declaration: TopologyDeclaration
     public var logLevel: Logger.Level
+    public var logFormat: LogFormat
     public var operationsHost: String
     public var operationsPort: Int
     public var postgresURL: String
@@ -30,6 +31,7 @@ public struct ProcessConfiguration: Sendable {
             workQueueType: try environment.choice("MEMGRID_QUEUE_TYPE", default: .quorum),
             deliveryLimit: try environment.int("MEMGRID_DELIVERY_LIMIT", default: 20, range: 1...10_000))
         logLevel = try environment.choice("MEMGRID_LOG_LEVEL", default: .info)
+        logFormat = try environment.choice("MEMGRID_LOG_FORMAT", default: LogFormat.defaultForStandardError)
         operationsHost = environment.string("MEMGRID_OPS_HOST", default: "0.0.0.0")
         operationsPort = try environment.int("MEMGRID_OPS_PORT", default: defaultOperationsPort, range: 0...65535)
         postgresURL = environment.string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid")

@@ -50,6 +50,7 @@ public enum WorkerProcess {
             declaration: process.declaration,
             logger: logger)
         let factory = PrometheusMetricsFactory(registry: registry)
+        BuildInfo.register(in: registry)
         let router = makeRouter(publisher)
         let jobWorker = JobWorker(
             configuration: worker, consumer: consumer, publisher: publisher, router: router,

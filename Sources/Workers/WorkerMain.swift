@@ -23,7 +23,8 @@ public enum WorkerMain {
         let configuration = try WorkerProcessConfiguration(
             queue: queue, environment: environment, defaultOperationsPort: defaultOperationsPort,
             defaultConcurrency: defaultConcurrency)
-        let (logger, registry) = ProcessBootstrap.bootstrap(label: label, level: configuration.process.logLevel)
+        let (logger, registry) = ProcessBootstrap.bootstrap(
+            label: label, level: configuration.process.logLevel, format: configuration.process.logFormat)
         try await checkSchema(url: configuration.process.postgresURL, logger: logger)
         let parts = try build(configuration, environment, registry, logger)
         logger.info("worker starting", metadata: [

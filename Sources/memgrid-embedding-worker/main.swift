@@ -12,7 +12,8 @@ struct EmbeddingWorkerCommand: AsyncParsableCommand {
         discussion: WorkerMain.discussion(defaultOperationsPort: 9101)
             + "\nThe model is read from MEMGRID_MODEL_DIR (all-MiniLM-L6-v2 safetensors + vocab.txt);"
             + " MEMGRID_EMBED_PROVIDER=openai uses an OpenAI-compatible /v1/embeddings instead."
-            + " During a model change, MEMGRID_EMBED_NEXT_PROVIDER (and its settings) adds the new model (docs/reembedding.md).")
+            + " During a model change, MEMGRID_EMBED_NEXT_PROVIDER (and its settings) adds the new model (docs/reembedding.md).",
+        version: BuildInfo.description)
 
     func run() async throws {
         try await WorkerMain.run(label: "memgrid.embedding-worker", queue: .embed, defaultOperationsPort: 9101) {

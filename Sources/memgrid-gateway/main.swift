@@ -15,11 +15,13 @@ struct GatewayCommand: AsyncParsableCommand {
             MEMGRID_POSTGRES_URL and MEMGRID_MIGRATE_ON_START. Serves /healthz on that
             port, and /healthz, /readyz and /metrics on MEMGRID_OPS_PORT (default 9100)
             only. Stops gracefully on SIGTERM or SIGINT.
-            """)
+            """,
+        version: BuildInfo.description)
 
     func run() async throws {
         let configuration = try GatewayApp.Configuration(environment: EnvironmentReader())
-        let (logger, registry) = ProcessBootstrap.bootstrap(label: "memgrid.gateway", level: configuration.process.logLevel)
+        let (logger, registry) = ProcessBootstrap.bootstrap(
+            label: "memgrid.gateway", level: configuration.process.logLevel, format: configuration.process.logFormat)
         let parts = try GatewayApp.build(configuration: configuration, registry: registry, logger: logger)
         logger.info("gateway listening", metadata: ["url": "http://\(configuration.host):\(configuration.port)"])
         try await parts.group.run()

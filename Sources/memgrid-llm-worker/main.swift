@@ -8,7 +8,8 @@ struct LLMWorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memgrid-llm-worker",
         abstract: "Worker for the 'llm' queue: memorize jobs and chat calls through the configured LLM providers (offline: rule-based memorize, no chat).",
-        discussion: WorkerMain.discussion(defaultOperationsPort: 9102))
+        discussion: WorkerMain.discussion(defaultOperationsPort: 9102),
+        version: BuildInfo.description)
 
     func run() async throws {
         try await WorkerMain.run(

@@ -8,7 +8,8 @@ struct ProactiveWorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memgrid-proactive-worker",
         abstract: "Worker for the 'proactive' queue: memory.created events, reminders, webhooks, summaries, consolidation.",
-        discussion: WorkerMain.discussion(defaultOperationsPort: 9103))
+        discussion: WorkerMain.discussion(defaultOperationsPort: 9103),
+        version: BuildInfo.description)
 
     func run() async throws {
         try await WorkerMain.run(

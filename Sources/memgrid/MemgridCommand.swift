@@ -1,4 +1,5 @@
 import ArgumentParser
+import WorkerRuntime
 
 @main
 struct MemgridCommand: AsyncParsableCommand {
@@ -6,6 +7,7 @@ struct MemgridCommand: AsyncParsableCommand {
         commandName: "memgrid",
         abstract: "memgrid admin CLI: migrations, API keys, backfills, embedding spaces, dead letters, contracts, benchmarks.",
         discussion: "Connection settings come from the same environment variables as the services (docs/configuration.md).",
+        version: BuildInfo.description,
         subcommands: [
             MigrateCommand.self, KeysCommand.self, UsageCommand.self, BudgetCommand.self, BackfillCommand.self, SpacesCommand.self, DLQCommand.self,
             ContractsCommand.self, EmbedCommand.self, BenchCommand.self,

@@ -23,7 +23,7 @@ final class GatewayFixture: Sendable {
 
     let database = ScratchDatabase()
     let prefix = "test-\(UUID().uuidString.prefix(8).lowercased())"
-    let logger = Logger(label: "test.gateway")
+    let logger: Logger
     let port: Int
     /// The gateway's operations port: `/readyz`, `/metrics`.
     let opsPort: Int
@@ -34,7 +34,12 @@ final class GatewayFixture: Sendable {
     /// - Parameters:
     ///   - overrides: environment for every process (e.g. a dead broker URL).
     ///   - nextModel: the embedding worker also serves a second model (a model change).
-    init(workers withWorkers: Bool, overrides: [String: String] = [:], nextModel: Bool = false) async throws {
+    ///   - logger: every process's logger.
+    init(
+        workers withWorkers: Bool, overrides: [String: String] = [:], nextModel: Bool = false,
+        logger: Logger = Logger(label: "test.gateway")
+    ) async throws {
+        self.logger = logger
         try await database.createMigrated()
         var environment = ProcessInfo.processInfo.environment
         environment["MEMGRID_TOPOLOGY_PREFIX"] = prefix

@@ -46,6 +46,7 @@ struct AuthMiddleware: RouterMiddleware {
         }
         var context = context
         context.principal = principal
+        context.caller.tenantID = principal.tenantID
         context.logger[metadataKey: "tenant.id"] = "\(principal.tenantID)"
         return try await next(request, context)
     }

@@ -7,6 +7,8 @@ public struct GatewayContext: RequestContext {
     public var principal: APIKeyRepository.Principal?
     /// The peer's IP address (a load balancer's, behind one).
     public let peerAddress: String?
+    /// The tenant once authenticated, for the access log.
+    let caller = RequestCaller()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import NIOHTTP1
+import Testing
+import TestSupport
+import WorkerRuntime
+
+/// What operators read: the access log and the build on `/metrics`.
+@Suite struct ObservabilityTests {
+    @Test func everyRequestGetsOneAccessLogLineWithoutItsKeyOrQuery() async throws {
+        let records = RecordedLogs()
+        let fixture = try await GatewayFixture(
+            workers: false, logger: Logger(label: "test.gateway") { _ in RecordingLogHandler(records: records) })
+        defer { Task { await fixture.stop() } }
+        try await fixture.waitUntilListening()
+        let key = try await fixture.key(tenant: "access-log-tenant")
+        let listed = try await fixture.request("GET", "/v1/memories?user_id=secret-user", key: key)
+        let refused = try await fixture.request("GET", "/v1/memories?user_id=u", key: "mg_wrong")
+        let lines = records.all.filter { $0.text.hasPrefix("request ") }
+        let ok = try #require(lines.first { $0.metadataKeys.contains("tenant.id") }, "\(lines.map(\.text))")
+        #expect(ok.level == .info)
+        for field in ["http.method", "http.route", "http.status", "http.duration_ms", "request.id", "tenant.id"] {
+            #expect(ok.metadataKeys.contains(field), "\(field): \(ok.text)")
+        }
+        #expect(ok.text.contains("/v1/memories") && ok.text.contains("access-log-tenant") && ok.text.contains("200"))
+        let requestID = try #require(listed.headers.first(name: "x-request-id"))
+        #expect(ok.text.contains(requestID))
+        let unauthorized = try #require(
+            lines.first { !$0.metadataKeys.contains("tenant.id") && $0.text.contains("/v1/memories") }, "\(lines.map(\.text))")
+        #expect(unauthorized.text.contains("401"))
+        #expect(refused.status == 401)
+        for line in lines {
+            #expect(!line.text.contains(key) && !line.text.contains("mg_wrong") && !line.text.contains("secret-user"), "\(line.text)")
+        }
+    }
+
+    /// The gateway's (workers register the same gauge in `WorkerProcess.build`).
+    @Test func metricsNameTheBuild() async throws {
+        let fixture = try await GatewayAPITests.system()
+        let metrics = String(decoding: try await fixture.request("GET", "/metrics", operations: true).body, as: UTF8.self)
+        #expect(metrics.contains("memgrid_build_info{version=\"\(BuildInfo.version)\",commit=\"\(BuildInfo.commit)\"} 1"))
+    }
+}
