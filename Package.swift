@@ -31,10 +31,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
     ],
     targets: [
         // Wire types, queue names and versions. Foundation only: no I/O.
-        .target(name: "Contracts", swiftSettings: swiftSettings),
+        .target(
+            name: "Contracts",
+            dependencies: [.product(name: "W3CTraceContext", package: "swift-w3c-trace-context")],
+            swiftSettings: swiftSettings),
 
         // C shims: one per C library, each imported by exactly one Swift module.
         .target(
@@ -55,7 +59,7 @@ let package = Package(
         .target(
             name: "Embeddings",
             dependencies: [
-                "CDNNL", "ProviderHTTP",
+                "CDNNL", "ProviderHTTP", "Contracts",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -22,7 +22,7 @@ public struct JobEnvelope<Payload: Codable & Sendable>: Codable, Sendable {
         tenantID: String,
         attempt: Int = 1,
         createdAt: Date = Date(),
-        trace: TraceContext? = nil,
+        trace: TraceContext? = TraceContext.current,
         payload: Payload
     ) {
         self.id = id

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import Contracts
 import Foundation
 public import Logging
 import NIOCore
@@ -99,6 +100,7 @@ public final class RemoteEmbedder: Embedder {
         httpRequest.method = .POST
         httpRequest.headers.add(name: "Content-Type", value: "application/json")
         if let key = configuration.apiKey { httpRequest.headers.add(name: "Authorization", value: "Bearer \(key)") }
+        for (name, value) in TraceContext.current?.httpHeaders ?? [] { httpRequest.headers.add(name: name, value: value) }
         let body = try JSONEncoder().encode(Request(model: configuration.model, input: texts))
 
         var attempt = 1

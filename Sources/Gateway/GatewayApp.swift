@@ -147,6 +147,7 @@ public enum GatewayApp {
 
         let router = Router(context: GatewayContext.self)
         router.add(middleware: HTTPMetricsMiddleware(series: .init(factory: factory)))
+        router.add(middleware: TraceMiddleware())
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: EdgeMiddleware())
         OperationsServer.liveness(into: router)

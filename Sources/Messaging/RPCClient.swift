@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 public import Logging
 import Synchronization
@@ -132,7 +133,7 @@ public final class RPCClient: Sendable {
     }
 
     /// `message` addressed as a request: a fresh correlation id, this client's reply
-    /// queue, the deadline as expiration.
+    /// queue, the deadline as expiration, and the current trace.
     private func request(_ message: OutgoingMessage, timeout: Duration) throws -> (id: String, message: OutgoingMessage) {
         guard consumer.status.isConnected else {
             throw BrokerError(.connectionLost, "the RPC reply queue is not connected")
@@ -143,6 +144,7 @@ public final class RPCClient: Sendable {
         message.properties.replyTo = replyQueue
         message.properties.persistent = false
         message.properties.expiration = String(timeout.wholeMilliseconds)
+        message.properties.headers.trace(TraceContext.current)
         return (id, message)
     }
 

@@ -97,7 +97,7 @@ public struct JobRouter: Sendable {
             try await handler.handle(job, context: context)
             // Its id derives from the job's, so a redelivered job's event deduplicates.
             return EventEnvelope(
-                id: "\(job.id):\(EventCatalog.jobCompleted.name)", tenantID: job.tenantID, correlationID: job.id, trace: job.trace,
+                id: "\(job.id):\(EventCatalog.jobCompleted.name)", tenantID: job.tenantID, correlationID: job.id, trace: TraceContext.current ?? job.trace,
                 payload: JobCompleted(
                     jobID: job.id, jobType: type.description, attempts: context.attempt, summary: context.facts.summary))
         }

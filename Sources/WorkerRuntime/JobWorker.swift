@@ -100,12 +100,21 @@ public final class JobWorker: Service, Sendable {
         await consumer.close()
     }
 
+    /// Handles one delivery as a hop of its publisher's trace (the AMQP headers, else the
+    /// envelope's `trace`); a job without one starts a trace.
     func process(_ delivery: Delivery) async {
+        let incoming = TraceContext(headers: delivery.properties.headers)
+            ?? (try? WireJSON.decoder().decode(TracedBody.self, from: delivery.body))?.trace
+        await TraceContext.$current.withValue(incoming?.child() ?? .start()) { await handle(delivery) }
+    }
+
+    private func handle(_ delivery: Delivery) async {
         metrics.consumed.increment()
         let attemptHeader = delivery.properties.headers[WireHeader.attempt]?.intValue ?? 1
         let attempt = Int(clamping: min(max(attemptHeader, 1), Self.maxAttemptHeader))
         var logger = self.logger
         if let id = delivery.properties.messageID { logger[metadataKey: "job.id"] = "\(id)" }
+        logger.trace(TraceContext.current)
         let header = observer == nil ? nil : try? WireJSON.decoder().decode(JobHeader.self, from: delivery.body)
 
         // Other publishers write this header too; arithmetic on a hostile value must not trap.
@@ -256,10 +265,15 @@ public final class JobWorker: Service, Sendable {
             id: "\(jobID.isEmpty ? UUID().uuidString : jobID):\(EventCatalog.jobDeadLettered.name)",
             tenantID: header?.tenantID ?? delivery.properties.headers[WireHeader.tenant]?.stringValue ?? "",
             correlationID: jobID.isEmpty ? nil : jobID,
-            trace: header?.trace,
+            trace: TraceContext.current ?? header?.trace,
             payload: JobDeadLettered(
                 jobID: jobID, jobType: delivery.properties.type ?? header?.typeName ?? "", queue: configuration.queue,
                 reason: reason, error: error, attempts: attempt))
         return try? OutgoingMessage.event(event, topology: configuration.topology)
     }
+}
+
+/// Only the envelope's trace, for a publisher that sends it without the headers.
+private struct TracedBody: Decodable {
+    var trace: TraceContext?
 }

@@ -9,18 +9,19 @@ public enum ProcessBootstrap {
     public static func bootstrap(
         label: String, level: Logger.Level, format: LogFormat
     ) -> (Logger, PrometheusCollectorRegistry) {
-        LoggingSystem.bootstrap { label in
+        // Every line of a task working for a trace carries its trace_id and span_id.
+        LoggingSystem.bootstrap({ label, metadataProvider in
             switch format {
             case .json:
-                var handler = JSONLogHandler.standardError(label: label)
+                var handler = JSONLogHandler.standardError(label: label, metadataProvider: metadataProvider)
                 handler.logLevel = level
                 return handler
             case .text:
-                var handler = StreamLogHandler.standardError(label: label)
+                var handler = StreamLogHandler.standardError(label: label, metadataProvider: metadataProvider)
                 handler.logLevel = level
                 return handler
             }
-        }
+        }, metadataProvider: .trace)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var logger = Logger(label: label)

@@ -1,3 +1,4 @@
+import Contracts
 public import Foundation
 public import Logging
 public import Messaging
@@ -85,7 +86,9 @@ public final class RPCServer: Service, Sendable {
                 // The caller may have gone (its reply queue with it): nothing to deliver then.
                 mandatory: false))
         }
-        let reply = await handler(delivery, Replies(deliver: send))
+        // The caller's trace continues here (provider calls, logs); a request without one starts a trace.
+        let trace = TraceContext(headers: delivery.properties.headers)?.child() ?? .start()
+        let reply = await TraceContext.$current.withValue(trace) { await handler(delivery, Replies(deliver: send)) }
         do {
             try await send(reply)
         } catch {

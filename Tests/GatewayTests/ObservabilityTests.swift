@@ -34,6 +34,27 @@ import WorkerRuntime
         }
     }
 
+    /// One `trace_id` finds a memorize's lines in the gateway (its access log) and in the
+    /// worker that ran it.
+    @Test func logLinesOfTheGatewayAndTheWorkersCarryTheCallersTrace() async throws {
+        let records = RecordedLogs()
+        let fixture = try await GatewayFixture(
+            workers: true,
+            logger: Logger(label: "test.gateway") { _ in RecordingLogHandler(records: records, metadataProvider: .trace) })
+        defer { Task { await fixture.stop() } }
+        try await fixture.waitUntilReady()
+        let key = try await fixture.key(tenant: "trace-log-tenant")
+        let traceID = "0af7651916cd43dd8448eb211c80319c"
+        let reply = try await fixture.request(
+            "POST", "/v1/memorize", key: key, json: ["user_id": "lu", "messages": [["role": "user", "content": "I love green tea."]]],
+            headers: ["traceparent": "00-\(traceID)-b7ad6b7169203331-01"])
+        let job = try await GatewayAPITests.finished(try #require(reply.json["id"] as? String), key: key, on: fixture)
+        #expect(job["status"] as? String == "succeeded")
+        let traced = records.all.filter { $0.text.contains(traceID) && $0.metadataKeys.contains("span_id") }
+        #expect(traced.contains { $0.text.hasPrefix("request ") }, "the gateway's access log")
+        #expect(traced.contains { $0.text.hasPrefix("memorized ") && $0.metadataKeys.contains("job.id") }, "the worker's handler")
+    }
+
     /// The gateway's (workers register the same gauge in `WorkerProcess.build`).
     @Test func metricsNameTheBuild() async throws {
         let fixture = try await GatewayAPITests.system()

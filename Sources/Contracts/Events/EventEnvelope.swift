@@ -22,7 +22,7 @@ public struct EventEnvelope<Payload: Codable & Sendable>: Codable, Sendable {
         tenantID: String,
         occurredAt: Date = Date(),
         correlationID: String? = nil,
-        trace: TraceContext? = nil,
+        trace: TraceContext? = TraceContext.current,
         payload: Payload
     ) {
         self.id = id
@@ -56,7 +56,7 @@ extension EventEnvelope where Payload: EventPayload {
         tenantID: String,
         occurredAt: Date = Date(),
         correlationID: String? = nil,
-        trace: TraceContext? = nil,
+        trace: TraceContext? = TraceContext.current,
         payload: Payload
     ) {
         self.init(

@@ -10,7 +10,7 @@ extension JobEnvelope where Payload: JobPayload {
         tenantID: String,
         attempt: Int = 1,
         createdAt: Date = Date(),
-        trace: TraceContext? = nil,
+        trace: TraceContext? = TraceContext.current,
         payload: Payload
     ) {
         self.init(

@@ -102,6 +102,7 @@ public struct ChatClient: Sendable, CustomStringConvertible {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers = headers
+        for (name, value) in TraceContext.current?.httpHeaders ?? [] { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
         let response: HTTPClientResponse
         do {

@@ -41,7 +41,7 @@ struct EmbedJobHandler: JobHandler {
             let suffix = space == batchers[0].space ? "" : ":\(space.id)"
             let event = EventEnvelope(
                 id: "\(job.id):\(EventCatalog.embeddingCompleted.name)\(suffix)",
-                tenantID: job.tenantID, correlationID: job.id, trace: job.trace,
+                tenantID: job.tenantID, correlationID: job.id, trace: TraceContext.current ?? job.trace,
                 payload: EmbeddingCompleted(jobID: job.id, space: space.id, count: outcome.count, cached: outcome.cached))
             try await publisher.publish(.event(event, topology: topology))
         }

@@ -86,7 +86,7 @@ struct MemorizeJobHandler: JobHandler {
         } }
         let events = stored.filter { $0.sourceJobID == job.id }.map { item in
             EventEnvelope(
-                id: "\(item.id):\(EventCatalog.memoryCreated.name)", tenantID: job.tenantID, correlationID: job.id, trace: job.trace,
+                id: "\(item.id):\(EventCatalog.memoryCreated.name)", tenantID: job.tenantID, correlationID: job.id, trace: TraceContext.current ?? job.trace,
                 payload: MemoryCreated(
                     memoryID: item.id, userID: item.userID, agentID: item.agentID, memoryType: item.type, categories: item.categories))
         }
@@ -104,7 +104,7 @@ struct MemorizeJobHandler: JobHandler {
         return stride(from: 0, to: items.count, by: EmbedJob.maxItems).enumerated().map { index, start in
             let chunk = items[start..<min(start + EmbedJob.maxItems, items.count)]
             return JobEnvelope(
-                id: index == 0 ? "\(base):embed" : "\(base):embed:\(index)", tenantID: parent.tenantID, trace: parent.trace,
+                id: index == 0 ? "\(base):embed" : "\(base):embed:\(index)", tenantID: parent.tenantID, trace: TraceContext.current ?? parent.trace,
                 payload: EmbedJob(items: Array(chunk)))
         }
     }

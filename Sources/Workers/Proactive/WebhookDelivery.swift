@@ -89,6 +89,7 @@ struct WebhookDelivery: JobHandler {
             Header.attempt: String(context.attempt),
             Header.signature: Self.signature(secret: webhook.secret, timestamp: timestamp, body: body),
         ]
+        for (name, value) in TraceContext.current?.httpHeaders ?? [] { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
 
         var logger = context.logger

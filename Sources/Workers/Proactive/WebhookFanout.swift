@@ -18,7 +18,7 @@ struct WebhookFanout: Sendable {
             try await webhooks.subscribes(tenantID: event.tenantID, to: event.type, logger: logger)
         }) else { return }
         let body = try WireJSON.decoder().decode(JSONValue.self, from: try WireJSON.encoder().encode(event))
-        let job = JobEnvelope(id: "\(event.id):webhook", tenantID: event.tenantID, trace: event.trace, payload: WebhookJob(event: body))
+        let job = JobEnvelope(id: "\(event.id):webhook", tenantID: event.tenantID, trace: TraceContext.current ?? event.trace, payload: WebhookJob(event: body))
         try await publisher.publish(try OutgoingMessage.job(job, topology: topology))
     }
 }

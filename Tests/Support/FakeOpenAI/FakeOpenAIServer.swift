@@ -17,6 +17,7 @@ public final class FakeOpenAIServer: Sendable {
         var requestCount = 0
         var requests: [ChatRequest] = []
         var authorizations: [String?] = []
+        var traceparents: [String?] = []
         var arrivals: [ContinuousClock.Instant] = []
         var inFlight = 0
         var peakInFlight = 0
@@ -63,6 +64,8 @@ public final class FakeOpenAIServer: Sendable {
     public var requests: [ChatRequest] { state.withLock { $0.requests } }
     /// Each request's `Authorization` header, nil where there was none.
     public var authorizations: [String?] { state.withLock { $0.authorizations } }
+    /// Each request's `traceparent` header, nil where there was none.
+    public var traceparents: [String?] { state.withLock { $0.traceparents } }
     public var arrivals: [ContinuousClock.Instant] { state.withLock { $0.arrivals } }
     /// Requests being answered now (a stream counts until its body ends).
     public var inFlight: Int { state.withLock { $0.inFlight } }
@@ -91,7 +94,8 @@ public final class FakeOpenAIServer: Sendable {
         let router = Router()
         router.post("/v1/chat/completions") { request, context -> Response in
             let chat = try await request.decode(as: ChatRequest.self, context: context)
-            return try await self.answer(chat, authorization: request.headers[.authorization])
+            return try await self.answer(
+                chat, authorization: request.headers[.authorization], traceparent: request.headers[.init("traceparent")!])
         }
         // On stderr, so stdout stays the executable's `listening` line. Critical only: a
         // test ends by cancelling the server mid-request, which Hummingbird logs as errors;
@@ -109,7 +113,7 @@ public final class FakeOpenAIServer: Sendable {
         try await app.runService()
     }
 
-    private func answer(_ chat: ChatRequest, authorization: String?) async throws -> Response {
+    private func answer(_ chat: ChatRequest, authorization: String?, traceparent: String?) async throws -> Response {
         let (behaviour, number) = state.withLock { state in
             state.requestCount += 1
             state.inFlight += 1
@@ -117,6 +121,7 @@ public final class FakeOpenAIServer: Sendable {
             if recordsRequests {
                 state.requests.append(chat)
                 state.authorizations.append(authorization)
+                state.traceparents.append(traceparent)
                 state.arrivals.append(.now)
             }
             let behaviour = state.script.isEmpty ? nil : state.script.removeFirst()

@@ -26,9 +26,11 @@ public struct RecordingLogHandler: LogHandler {
     public let records: RecordedLogs
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .trace
+    public var metadataProvider: Logger.MetadataProvider?
 
-    public init(records: RecordedLogs) {
+    public init(records: RecordedLogs, metadataProvider: Logger.MetadataProvider? = nil) {
         self.records = records
+        self.metadataProvider = metadataProvider
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -37,7 +39,7 @@ public struct RecordingLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        let merged = metadata.merging(metadataProvider?.get() ?? [:]) { $1 }.merging(event.metadata ?? [:]) { $1 }
         records.append(.init(level: event.level, metadataKeys: Array(merged.keys), text: "\(event.message) \(merged)"))
     }
 }
