@@ -43,10 +43,13 @@ public struct TraceContext: Codable, Hashable, Sendable {
     }
 
     /// The 32 hex digits that name the trace (log field `trace_id`).
-    public var traceID: String? { parsed.map { "\($0.traceID)" } }
+    public var traceID: String? { ids?.trace }
 
     /// The 16 hex digits of this hop (log field `span_id`).
-    public var spanID: String? { parsed.map { "\($0.spanID)" } }
+    public var spanID: String? { ids?.span }
+
+    /// Both ids, from one parse.
+    public var ids: (trace: String, span: String)? { parsed.map { ("\($0.traceID)", "\($0.spanID)") } }
 
     private var parsed: W3CTraceContext.TraceContext? {
         try? W3CTraceContext.TraceContext(traceParentHeaderValue: traceparent, traceStateHeaderValue: tracestate)

@@ -1,5 +1,6 @@
 import Contracts
 import FakeOpenAI
+import Gateway
 import Foundation
 import Messaging
 import Testing
@@ -83,5 +84,25 @@ extension LLMGatewayTests {
         #expect(traces.count == 1)
         let started = try #require(traces.first ?? nil, "every message carries the same valid trace")
         #expect(started != Self.traceID)
+    }
+
+    /// An integration that sets only the AMQP headers (no envelope `trace`) is honoured:
+    /// the job's children carry its trace.
+    @Test func aPublishersTraceHeaderAloneIsContinued() async throws {
+        let fixture = try await Self.system.value
+        let tenant = "trace-header-only"
+        _ = try await fixture.key(tenant: tenant)
+        let queue = try await Self.tap(fixture, name: "trace-header-only")
+        let envelope = JobEnvelope(
+            id: "integration-\(UUID().uuidString)", tenantID: tenant, trace: nil,
+            payload: MemorizeJob(userID: "ivy", messages: [.init(role: .user, content: "I live in Lyon.")]))
+        var message = try OutgoingMessage.job(envelope, topology: Topology(prefix: fixture.prefix))
+        message.properties.headers[WireHeader.traceparent] = .string("00-\(Self.traceID)-a3ce929d0e0e4736-01")
+        try await fixture.gateway.publisher.publish(message)
+        let messages = await Self.tapped(queue, tenant: tenant)
+        for type in ["embed.v1", "memory.created.v1"] {
+            let child = try #require(messages.first { $0.properties.type == type }, "\(type) never published")
+            #expect(Self.traceID(of: child) == Self.traceID, "\(type)")
+        }
     }
 }
