@@ -93,8 +93,11 @@ public struct JobRouter: Sendable {
             var logger = logger
             logger[metadataKey: "job.id"] = "\(job.id)"
             logger[metadataKey: "tenant.id"] = "\(job.tenantID)"
+            // A publisher that set only the envelope's trace (no headers) is continued here.
+            let trace = TraceContext.current ?? job.trace?.child()
+            if TraceContext.current == nil { logger.trace(trace) }
             let context = JobContext(attempt: max(attempt, job.attempt), redelivered: redelivered, logger: logger)
-            try await handler.handle(job, context: context)
+            try await TraceContext.$current.withValue(trace) { try await handler.handle(job, context: context) }
             // Its id derives from the job's, so a redelivered job's event deduplicates.
             return EventEnvelope(
                 id: "\(job.id):\(EventCatalog.jobCompleted.name)", tenantID: job.tenantID, correlationID: job.id, trace: TraceContext.current ?? job.trace,

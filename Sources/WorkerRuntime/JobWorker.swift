@@ -100,22 +100,14 @@ public final class JobWorker: Service, Sendable {
         await consumer.close()
     }
 
-    /// Handles one delivery as a hop of its publisher's trace (the AMQP headers, else the
-    /// envelope's `trace`); a job without one starts a trace.
+    /// Handles one delivery as a hop of its publisher's trace, from the AMQP headers (a
+    /// publisher that sets only the envelope's `trace` is continued by `JobRouter`, which
+    /// decodes the envelope anyway). A job published without one is handled untraced:
+    /// tracing costs nothing to those who do not use it (`make bench-queue`).
     func process(_ delivery: Delivery) async {
-        await TraceContext.$current.withValue(Self.incomingTrace(delivery)?.child() ?? .start()) { await handle(delivery) }
+        guard let trace = TraceContext(headers: delivery.properties.headers) else { return await handle(delivery) }
+        await TraceContext.$current.withValue(trace.child()) { await handle(delivery) }
     }
-
-    /// The headers' trace, else the envelope's. The body is decoded only when it names a
-    /// `traceparent` (memgrid's own publishers set the headers): a decode per job would
-    /// cost more than the rest of the job loop (`make bench-queue`).
-    static func incomingTrace(_ delivery: Delivery) -> TraceContext? {
-        if let trace = TraceContext(headers: delivery.properties.headers) { return trace }
-        guard delivery.body.range(of: traceparentKey) != nil else { return nil }
-        return (try? JSONDecoder().decode(TracedBody.self, from: delivery.body))?.trace
-    }
-
-    private static let traceparentKey = Data("\"traceparent\"".utf8)
 
     private func handle(_ delivery: Delivery) async {
         metrics.consumed.increment()
@@ -280,9 +272,4 @@ public final class JobWorker: Service, Sendable {
                 reason: reason, error: error, attempts: attempt))
         return try? OutgoingMessage.event(event, topology: configuration.topology)
     }
-}
-
-/// Only the envelope's trace, for a publisher that sends it without the headers.
-private struct TracedBody: Decodable {
-    var trace: TraceContext?
 }

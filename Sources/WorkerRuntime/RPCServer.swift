@@ -86,8 +86,8 @@ public final class RPCServer: Service, Sendable {
                 // The caller may have gone (its reply queue with it): nothing to deliver then.
                 mandatory: false))
         }
-        // The caller's trace continues here (provider calls, logs); a request without one starts a trace.
-        let trace = TraceContext(headers: delivery.properties.headers)?.child() ?? .start()
+        // The caller's trace continues here (provider calls, logs).
+        let trace = TraceContext(headers: delivery.properties.headers)?.child()
         let reply = await TraceContext.$current.withValue(trace) { await handler(delivery, Replies(deliver: send)) }
         do {
             try await send(reply)

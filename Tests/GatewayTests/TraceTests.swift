@@ -86,18 +86,21 @@ extension LLMGatewayTests {
         #expect(started != Self.traceID)
     }
 
-    /// An integration that sets only the AMQP headers (no envelope `trace`) is honoured:
-    /// the job's children carry its trace.
-    @Test func aPublishersTraceHeaderAloneIsContinued() async throws {
+    /// An integration that sets only the AMQP headers, or only the envelope's `trace`, is
+    /// honoured: the job's children carry its trace.
+    @Test(arguments: [true, false])
+    func aPublishersTraceInTheHeadersOrTheEnvelopeAloneIsContinued(inHeaders: Bool) async throws {
         let fixture = try await Self.system.value
-        let tenant = "trace-header-only"
+        let tenant = "trace-only-\(inHeaders ? "headers" : "envelope")"
         _ = try await fixture.key(tenant: tenant)
-        let queue = try await Self.tap(fixture, name: "trace-header-only")
+        let queue = try await Self.tap(fixture, name: tenant)
+        let traceparent = "00-\(Self.traceID)-a3ce929d0e0e4736-01"
         let envelope = JobEnvelope(
-            id: "integration-\(UUID().uuidString)", tenantID: tenant, trace: nil,
+            id: "integration-\(UUID().uuidString)", tenantID: tenant,
+            trace: inHeaders ? nil : TraceContext(traceparent: traceparent),
             payload: MemorizeJob(userID: "ivy", messages: [.init(role: .user, content: "I live in Lyon.")]))
         var message = try OutgoingMessage.job(envelope, topology: Topology(prefix: fixture.prefix))
-        message.properties.headers[WireHeader.traceparent] = .string("00-\(Self.traceID)-a3ce929d0e0e4736-01")
+        message.properties.headers[WireHeader.traceparent] = inHeaders ? .string(traceparent) : nil
         try await fixture.gateway.publisher.publish(message)
         let messages = await Self.tapped(queue, tenant: tenant)
         for type in ["embed.v1", "memory.created.v1"] {
