@@ -27,7 +27,7 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # Each executable carries the Swift runtime and Foundation (about 100 MB after
 # strip --strip-debug, which keeps the symbols crash backtraces need).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends librabbitmq-dev libhiredis-dev libdnnl-dev \
+    && apt-get install -y --no-install-recommends librabbitmq-dev libhiredis-dev libdnnl-dev libcurl4-openssl-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Package.resolved is not committed (see .gitignore): dependencies resolve from
@@ -64,10 +64,12 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 #   librabbitmq4    AMQP client (Messaging)               libhiredis0.14  Redis client (Cache)
 #   libdnnl2        oneDNN (Embeddings, local model)      libstdc++6      C++ runtime of the Swift runtime
 #   ca-certificates TLS to RDS/DMS/providers              tzdata          time zones for Foundation
+#   libcurl4        Foundation's URLSession, linked by the MCP SDK (modelcontextprotocol/swift-sdk)
 # runtime-packages-begin
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         ca-certificates \
+        libcurl4 \
         libdnnl2 \
         libhiredis0.14 \
         librabbitmq4 \

@@ -64,8 +64,10 @@ PG_DB=memgrid
 
 # wrk: the HTTP load generator of `make bench-gateway`; socat and openssl: the TLS
 # terminator and test certificates of BrokerTLSTests; chromium: the dashboard test
-# renders the page headless (Tests/GatewayTests/DashboardTests.swift); jq: the README quickstart.
-APT_PACKAGES=(rabbitmq-server redis-server librabbitmq-dev libhiredis-dev libdnnl-dev wrk socat openssl chromium jq)
+# renders the page headless (Tests/GatewayTests/DashboardTests.swift); jq: the README quickstart;
+# libcurl4-openssl-dev: the static release build links Foundation's URLSession (used by the
+# MCP SDK), which needs libcurl.
+APT_PACKAGES=(rabbitmq-server redis-server librabbitmq-dev libhiredis-dev libdnnl-dev libcurl4-openssl-dev wrk socat openssl chromium jq)
 
 IS_ROOT=0
 [[ $(id -u) -eq 0 ]] && IS_ROOT=1
