@@ -1,5 +1,7 @@
+import Contracts
 public import Logging
 import Synchronization
+import Tracing
 
 /// Publishes with publisher confirms on a connection owned by its own thread.
 /// `publish` returns only once the broker confirmed every message; unconfirmed
@@ -44,6 +46,25 @@ public final class Publisher: Sendable {
     /// Publishes a batch; returns when all are confirmed, throws the first failure.
     public func publish(_ messages: [OutgoingMessage]) async throws {
         guard !messages.isEmpty else { return }
+        try await Telemetry.withSpan("send \(messages[0].routingKey)", kind: .producer) { span in
+            guard let span, let sent = TraceContext.current, let traceID = sent.traceID else { return try await send(messages) }
+            span.attributes["messaging.system"] = "rabbitmq"
+            span.attributes["messaging.operation.type"] = "send"
+            span.attributes["messaging.destination.name"] = messages[0].exchange
+            span.attributes["messaging.rabbitmq.destination.routing_key"] = messages[0].routingKey
+            span.attributes["messaging.batch.message_count"] = messages.count
+            // Messages of this trace name this span as parent: a consumer's span then starts
+            // where the send ended, and the gap between them is the time in the queue.
+            try await send(messages.map { message in
+                guard let header = TraceContext(headers: message.properties.headers), header.traceID == traceID else { return message }
+                var message = message
+                message.properties.headers.trace(sent)
+                return message
+            })
+        }
+    }
+
+    private func send(_ messages: [OutgoingMessage]) async throws {
         guard lifecycle.withLock({ if case .running = $0 { true } else { false } }) else {
             throw BrokerError(.closed, "publisher is not running")
         }

@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 public import Logging
 import Synchronization
+import Tracing
 
 /// Request/response over the broker for callers that wait (the gateway): requests go
 /// out through a confirmed `Publisher` with `reply_to` = this process's private reply
@@ -68,6 +69,14 @@ public final class RPCClient: Sendable {
     /// Publishes `message` as a request and waits for its reply, at most `timeout`.
     /// Throws `BrokerError(.replyTimeout)` when none arrives in time.
     public func call(_ message: OutgoingMessage, timeout: Duration) async throws -> Delivery {
+        try await Telemetry.withSpan("rpc \(message.properties.type ?? message.routingKey)", kind: .client) { span in
+            span?.attributes["rpc.system"] = "memgrid-amqp"
+            span?.attributes["rpc.method"] = message.properties.type
+            return try await awaitReply(message, timeout: timeout)
+        }
+    }
+
+    private func awaitReply(_ message: OutgoingMessage, timeout: Duration) async throws -> Delivery {
         let (id, message) = try request(message, timeout: timeout)
         slots.withLock { $0[id] = .pending }
         do {

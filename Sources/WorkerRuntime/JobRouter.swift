@@ -2,6 +2,7 @@ public import Contracts
 import Foundation
 public import Logging
 import Synchronization
+import Tracing
 
 /// What a handler learns about the delivery besides the payload.
 public struct JobContext: Sendable {
@@ -93,11 +94,13 @@ public struct JobRouter: Sendable {
             var logger = logger
             logger[metadataKey: "job.id"] = "\(job.id)"
             logger[metadataKey: "tenant.id"] = "\(job.tenantID)"
-            // A publisher that set only the envelope's trace (no headers) is continued here.
-            let trace = TraceContext.current ?? job.trace?.child()
-            if TraceContext.current == nil { logger.trace(trace) }
-            let context = JobContext(attempt: max(attempt, job.attempt), redelivered: redelivered, logger: logger)
-            try await TraceContext.$current.withValue(trace) { try await handler.handle(job, context: context) }
+            let context = try await Self.handling(type, trace: job.trace) { _ in
+                var logger = logger
+                logger.trace(TraceContext.current)
+                let context = JobContext(attempt: max(attempt, job.attempt), redelivered: redelivered, logger: logger)
+                try await handler.handle(job, context: context)
+                return context
+            }
             // Its id derives from the job's, so a redelivered job's event deduplicates.
             return EventEnvelope(
                 id: "\(job.id):\(EventCatalog.jobCompleted.name)", tenantID: job.tenantID, correlationID: job.id, trace: TraceContext.current ?? job.trace,
@@ -129,6 +132,16 @@ public struct JobRouter: Sendable {
     }
 
     public var types: [String] { entries.keys.sorted() }
+
+    /// The handler's run as a span of the delivery's trace (`JobWorker` continued it from
+    /// the AMQP headers), or, for a publisher that set only the envelope's trace, as the
+    /// hop that continues it.
+    private static func handling<T>(
+        _ type: JobType, trace: TraceContext?, _ body: ((any Span)?) async throws -> T
+    ) async throws -> T {
+        if TraceContext.current != nil { return try await Telemetry.withSpan("handle \(type)", body) }
+        return try await Telemetry.withHop("process \(type)", kind: .consumer, parent: trace, body)
+    }
 
     func entry(for type: String) -> Entry? { entries[type] }
 }

@@ -6,6 +6,7 @@ public import Messaging
 import Metrics
 public import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// Consumes one work queue: decode → handler → ack. Acks only after the handler
 /// returned (its result is durable); retryable failures go to a delay queue, the rest
@@ -103,10 +104,27 @@ public final class JobWorker: Service, Sendable {
     /// Handles one delivery as a hop of its publisher's trace, from the AMQP headers (a
     /// publisher that sets only the envelope's `trace` is continued by `JobRouter`, which
     /// decodes the envelope anyway). A job published without one is handled untraced:
-    /// tracing costs nothing to those who do not use it (`make bench-queue`).
+    /// tracing costs nothing to those who do not use it (`make bench-queue`). With a
+    /// tracer the hop is a consumer span; its start after the publisher's send span ended
+    /// is the time the job waited in the queue.
     func process(_ delivery: Delivery) async {
-        guard let trace = TraceContext(headers: delivery.properties.headers) else { return await handle(delivery) }
-        await TraceContext.$current.withValue(trace.child()) { await handle(delivery) }
+        let trace = TraceContext(headers: delivery.properties.headers)
+        await Telemetry.withHop("process \(delivery.routingKey)", kind: .consumer, parent: trace) { span in
+            if let span { Self.describe(delivery, queue: configuration.topology.workQueue(configuration.queue), in: span) }
+            await handle(delivery)
+        }
+    }
+
+    /// Messaging semantic conventions for a consumed job.
+    private static func describe(_ delivery: Delivery, queue: String, in span: any Span) {
+        span.attributes["messaging.system"] = "rabbitmq"
+        span.attributes["messaging.operation.type"] = "process"
+        span.attributes["messaging.destination.name"] = queue
+        span.attributes["messaging.rabbitmq.destination.routing_key"] = delivery.routingKey
+        span.attributes["messaging.message.body.size"] = delivery.body.count
+        if let id = delivery.properties.messageID { span.attributes["messaging.message.id"] = id }
+        if let type = delivery.properties.type { span.attributes["memgrid.job.type"] = type }
+        if delivery.redelivered { span.attributes["memgrid.job.redelivered"] = true }
     }
 
     private func handle(_ delivery: Delivery) async {

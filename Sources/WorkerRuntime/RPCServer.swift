@@ -3,6 +3,7 @@ public import Foundation
 public import Logging
 public import Messaging
 public import ServiceLifecycle
+import Tracing
 
 /// Answers RPC requests from one queue: each request's reply goes to its `reply_to`
 /// queue with its `correlation_id`, then the request is acked. Requests are never
@@ -87,8 +88,14 @@ public final class RPCServer: Service, Sendable {
                 mandatory: false))
         }
         // The caller's trace continues here (provider calls, logs).
-        let trace = TraceContext(headers: delivery.properties.headers)?.child()
-        let reply = await TraceContext.$current.withValue(trace) { await handler(delivery, Replies(deliver: send)) }
+        let type = delivery.properties.type ?? "unknown"
+        let reply = await Telemetry.withHop(
+            "rpc \(type)", kind: .server, parent: TraceContext(headers: delivery.properties.headers)
+        ) { span in
+            span?.attributes["rpc.system"] = "memgrid-amqp"
+            span?.attributes["rpc.method"] = type
+            return await handler(delivery, Replies(deliver: send))
+        }
         do {
             try await send(reply)
         } catch {

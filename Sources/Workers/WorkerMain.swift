@@ -25,6 +25,7 @@ public enum WorkerMain {
             defaultConcurrency: defaultConcurrency)
         let (logger, registry) = ProcessBootstrap.bootstrap(
             label: label, level: configuration.process.logLevel, format: configuration.process.logFormat)
+        let tracing = try TracingBackend.fromEnvironment(environment, serviceName: label, logger: logger)
         try await checkSchema(url: configuration.process.postgresURL, logger: logger)
         let parts = try build(configuration, environment, registry, logger)
         logger.info("worker starting", metadata: [
@@ -32,8 +33,9 @@ public enum WorkerMain {
             "broker": "\(configuration.process.broker.redactedDescription)",
             "handlers": "\(parts.handlerTypes.joined(separator: ","))",
             "ops.port": "\(configuration.process.operationsPort)",
+            "tracing": "\(tracing == nil ? "off" : "otlp")",
         ])
-        try await parts.group.run()
+        try await TracingBackend.run(parts.group, tracing: tracing, logger: logger)
     }
 
     /// Refuses to start on a database whose schema is older than this build.

@@ -19,11 +19,15 @@ struct GatewayCommand: AsyncParsableCommand {
         version: BuildInfo.description)
 
     func run() async throws {
-        let configuration = try GatewayApp.Configuration(environment: EnvironmentReader())
+        let environment = EnvironmentReader()
+        let configuration = try GatewayApp.Configuration(environment: environment)
         let (logger, registry) = ProcessBootstrap.bootstrap(
             label: "memgrid.gateway", level: configuration.process.logLevel, format: configuration.process.logFormat)
+        let tracing = try TracingBackend.fromEnvironment(environment, serviceName: "memgrid.gateway", logger: logger)
         let parts = try GatewayApp.build(configuration: configuration, registry: registry, logger: logger)
-        logger.info("gateway listening", metadata: ["url": "http://\(configuration.host):\(configuration.port)"])
-        try await parts.group.run()
+        logger.info("gateway listening", metadata: [
+            "url": "http://\(configuration.host):\(configuration.port)", "tracing": "\(tracing == nil ? "off" : "otlp")",
+        ])
+        try await TracingBackend.run(parts.group, tracing: tracing, logger: logger)
     }
 }

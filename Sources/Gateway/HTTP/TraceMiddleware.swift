@@ -1,20 +1,32 @@
 import Contracts
 import Hummingbird
+import Tracing
 import WorkerRuntime
 
 /// Every request is a hop of a W3C trace: the caller's `traceparent`/`tracestate`
 /// continue (a malformed one is ignored and a new trace starts), and what the request
-/// publishes or calls carries the trace on (`TraceContext.current`). Log lines of the
-/// request carry `trace_id` and `span_id`.
+/// publishes or calls carries the trace on (`TraceContext.current`). With a tracer the
+/// request is a server span (HTTP semantic conventions). Log lines of the request carry
+/// `trace_id` and `span_id`.
 struct TraceMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let incoming = TraceContext.parse(
             traceparent: request.headers[.init(WireHeader.traceparent)!], tracestate: request.headers[.init(WireHeader.tracestate)!])
-        let trace = incoming?.child() ?? .start()
-        var context = context
-        context.logger.trace(trace)
-        return try await TraceContext.$current.withValue(trace) { try await next(request, context) }
+        let route = context.endpointPath ?? "unmatched"
+        return try await Telemetry.withHop(
+            "\(request.method.rawValue) \(route)", kind: .server, parent: incoming, startsTrace: true
+        ) { span in
+            var context = context
+            context.logger.trace(TraceContext.current)
+            span?.attributes["http.request.method"] = request.method.rawValue
+            span?.attributes["http.route"] = route
+            let response = try await next(request, context)
+            span?.attributes["http.response.status_code"] = Int(response.status.code)
+            if let tenant = context.caller.tenantID { span?.attributes["memgrid.tenant.id"] = tenant }
+            if response.status.code >= 500 { span?.setStatus(SpanStatus(code: .error)) }
+            return response
+        }
     }
 }

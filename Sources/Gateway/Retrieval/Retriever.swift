@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Logging
 import Memory
@@ -45,11 +46,13 @@ struct Retriever: Sendable {
             throw APIError.unavailable("no embedding model registered yet: start an embedding worker", code: "no_embedding_space")
         }
         let vector = try await embedder.embed([search.query], space: space, tenantID: search.tenantID, logger: logger).vectors[0]
-        let candidates = try await recall.candidates(
-            .init(
-                tenantID: search.tenantID, userID: search.userID, filter: search.filter, kinds: search.kinds, spaceID: space.id,
-                vector: vector, text: search.query, depth: max(depth, search.topK * 3)),
-            logger: logger)
+        let candidates = try await Telemetry.withDatabaseSpan("postgresql", operation: "SELECT", collection: "embeddings") {
+            try await recall.candidates(
+                .init(
+                    tenantID: search.tenantID, userID: search.userID, filter: search.filter, kinds: search.kinds, spaceID: space.id,
+                    vector: vector, text: search.query, depth: max(depth, search.topK * 3)),
+                logger: logger)
+        }
         let window = QueryTime.window(in: search.query, reference: Date(), timeZone: search.timeZone)
         let ranked = Fusion.distinct(
             fusion.rank(candidates, cues: Fusion.cues(query: search.query, window: window, candidates: candidates)), limit: search.topK)

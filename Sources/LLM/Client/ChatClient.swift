@@ -39,7 +39,7 @@ public struct ChatClient: Sendable, CustomStringConvertible {
         request.stream = false
         request.streamOptions = nil
         let body = try Self.encoder.encode(request)
-        return try await IdleTimeout.run(
+        return try await traced(request) { try await IdleTimeout.run(
             timeout: provider.timeout, expired: LLMError(.timeout, "\(provider.name): no answer within \(provider.timeout)")
         ) { _ in
             let response = try await send(body)
@@ -56,7 +56,7 @@ public struct ChatClient: Sendable, CustomStringConvertible {
                     .invalidResponse, "\(provider.name): the answer is not a chat completion", status: Int(response.status.code))
             }
             return completion
-        }
+        } }
     }
 
     /// Streams the answer, passing each chunk to `onChunk` as it arrives, and returns it
@@ -72,7 +72,7 @@ public struct ChatClient: Sendable, CustomStringConvertible {
         options.includeUsage = true
         request.streamOptions = options
         let body = try Self.encoder.encode(request)
-        return try await withoutActuallyEscaping(onChunk) { onChunk in
+        return try await traced(request) { try await withoutActuallyEscaping(onChunk) { onChunk in
             try await IdleTimeout.run(
                 timeout: provider.timeout, expired: LLMError(.timeout, "\(provider.name): stream silent for \(provider.timeout)")
             ) { idle in
@@ -94,7 +94,7 @@ public struct ChatClient: Sendable, CustomStringConvertible {
                     if buffer == nil { return try assembled(assembler, sawDone: false) }
                 }
             }
-        }
+        } }
     }
 
     /// POSTs the body; a non-2xx answer becomes an `LLMError` carrying the provider's message.

@@ -10,6 +10,7 @@ import PostgresNIO
 public import ServiceLifecycle
 public import Storage
 import Synchronization
+import Tracing
 import WorkerRuntime
 
 /// Gathers the texts of concurrently handled embed jobs into micro-batches (up to a
@@ -58,6 +59,8 @@ public final class EmbeddingBatcher: Service, Sendable {
         var texts: [String]
         var tokens: Int
         var purpose: Purpose
+        /// The submitter's trace: a batch's spans join the first one's and link the rest.
+        var trace: TraceContext? = TraceContext.current
 
         func fail(_ error: any Error) {
             switch purpose {
@@ -178,26 +181,43 @@ public final class EmbeddingBatcher: Service, Sendable {
     }
 
     private func embed(_ batch: [Request]) async -> Embedded {
+        await Self.inSpan("embed batch", serving: batch.map(\.trace)) { span in
+            span?.attributes["memgrid.embedding.space"] = embedder.space.id
+            span?.attributes["memgrid.embedding.texts"] = batch.reduce(0) { $0 + $1.texts.count }
+            span?.attributes["memgrid.embedding.tokens"] = batch.reduce(0) { $0 + $1.tokens }
+            return await embedUntraced(batch)
+        }
+    }
+
+    private func embedUntraced(_ batch: [Request]) async -> Embedded {
         let space = embedder.space
         let texts = batch.flatMap(\.texts)
         let tenants = batch.flatMap { request in repeatElement(request.tenantID, count: request.texts.count) }
         let keyed = texts.indices.filter { tenants[$0] != nil }
         var cachedVectors = [[Float]?](repeating: nil, count: texts.count)
         if let cache {
-            let found = await cache.lookup(
-                space: space.id, entries: keyed.map { (tenants[$0]!, texts[$0]) }, dimensions: space.dimensions)
+            let found = await Telemetry.withDatabaseSpan("redis", operation: "GET", collection: "embedding cache") {
+                await cache.lookup(space: space.id, entries: keyed.map { (tenants[$0]!, texts[$0]) }, dimensions: space.dimensions)
+            }
             for (index, vector) in zip(keyed, found) { cachedVectors[index] = vector }
         }
         let missIndices = cachedVectors.indices.filter { cachedVectors[$0] == nil }
         do {
             let start = ContinuousClock.now
-            let computed = missIndices.isEmpty ? [] : try await embedder.embed(missIndices.map { texts[$0] })
+            let computed: [[Float]] = missIndices.isEmpty ? [] : try await Telemetry.withSpan("encode") { span in
+                span?.attributes["memgrid.embedding.texts"] = missIndices.count
+                return try await embedder.embed(missIndices.map { texts[$0] })
+            }
             metrics.modelDuration.record(duration: ContinuousClock.now - start)
             var all = cachedVectors
             for (index, vector) in zip(missIndices, computed) { all[index] = vector }
-            await cache?.store(
-                space: space.id,
-                entries: zip(missIndices, computed).compactMap { index, vector in tenants[index].map { ($0, texts[index], vector) } })
+            if let cache, !computed.isEmpty {
+                await Telemetry.withDatabaseSpan("redis", operation: "SET", collection: "embedding cache") {
+                    await cache.store(
+                        space: space.id,
+                        entries: zip(missIndices, computed).compactMap { index, vector in tenants[index].map { ($0, texts[index], vector) } })
+                }
+            }
 
             metrics.texts.increment(by: Int64(texts.count))
             metrics.tokens.increment(by: Int64(batch.reduce(0) { $0 + $1.tokens }))
@@ -218,7 +238,9 @@ public final class EmbeddingBatcher: Service, Sendable {
         }
     }
 
-    typealias Store = (rows: [EmbeddingRepository.Row], outcome: Outcome, continuation: CheckedContinuation<Outcome, any Error>)
+    typealias Store = (
+        rows: [EmbeddingRepository.Row], outcome: Outcome, continuation: CheckedContinuation<Outcome, any Error>, trace: TraceContext?
+    )
 
     /// Answers the batch's queries at once (they wait for nothing else) and returns the
     /// jobs' rows still to store.
@@ -238,7 +260,7 @@ public final class EmbeddingBatcher: Service, Sendable {
                 continuation.resume(returning: QueryOutcome(vectors: vectors[index], tokens: tokens))
             case .store(let tenantID, let items, let continuation):
                 let rows = zip(items, vectors[index]).map { Self.row(tenantID: tenantID, item: $0, vector: $1) }
-                stores.append((rows, Outcome(count: items.count, cached: embedded.cached[index]), continuation))
+                stores.append((rows, Outcome(count: items.count, cached: embedded.cached[index]), continuation, request.trace))
             }
         }
         return stores
@@ -247,6 +269,27 @@ public final class EmbeddingBatcher: Service, Sendable {
     /// One multi-row upsert for the batch, or per job when that fails, so one bad job
     /// (e.g. an unknown tenant) cannot fail its neighbours.
     private func persist(_ stores: [Store]) async {
+        await TraceContext.$current.withValue(stores.lazy.compactMap(\.trace).first) {
+            await Telemetry.withDatabaseSpan("postgresql", operation: "INSERT", collection: "embeddings") {
+                await persistUntraced(stores)
+            }
+        }
+    }
+
+    /// A batch serves several jobs: its span joins the first traced one's trace and links
+    /// the others.
+    private static func inSpan<T>(_ name: String, serving traces: [TraceContext?], _ body: ((any Span)?) async -> T) async -> T {
+        let traces = traces.compactMap { $0 }
+        guard let first = traces.first else { return await body(nil) }
+        return await TraceContext.$current.withValue(first) {
+            await Telemetry.withSpan(name) { span in
+                for trace in traces.dropFirst() { Telemetry.link(span, to: trace) }
+                return await body(span)
+            }
+        }
+    }
+
+    private func persistUntraced(_ stores: [Store]) async {
         let space = embedder.space
         guard !stores.isEmpty else { return }
         do {

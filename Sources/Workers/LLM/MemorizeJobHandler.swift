@@ -52,7 +52,9 @@ struct MemorizeJobHandler: JobHandler {
         }
         let memories = MemoryRepository(client: database)
         let logger = context.logger
-        let (stored, embedJobs) = try await StorageFailure.classifying { try await database.withTransaction(logger: logger) { connection in
+        let (stored, embedJobs) = try await StorageFailure.classifying { try await Telemetry.withDatabaseSpan(
+            "postgresql", operation: "INSERT", collection: "memory_items"
+        ) { try await database.withTransaction(logger: logger) { connection in
             let storedMessages = try await MessageRepository.record(
                 messages, tenantID: job.tenantID, userID: payload.userID, agentID: payload.agentID,
                 resourceID: payload.resourceID, jobID: job.id, on: connection, logger: logger)
@@ -83,7 +85,7 @@ struct MemorizeJobHandler: JobHandler {
                 id: job.id, resultJSON: String(decoding: try WireJSON.encoder().encode(result), as: UTF8.self),
                 on: connection, logger: logger)
             return (stored, embedJobs)
-        } }
+        } } }
         let events = stored.filter { $0.sourceJobID == job.id }.map { item in
             EventEnvelope(
                 id: "\(item.id):\(EventCatalog.memoryCreated.name)", tenantID: job.tenantID, correlationID: job.id, trace: TraceContext.current ?? job.trace,

@@ -7,6 +7,7 @@ import NIOCore
 import NIOHTTP1
 import ProviderHTTP
 import Storage
+import Tracing
 import WorkerRuntime
 
 /// `webhook.v1`: POSTs one event to its tenant's webhook, signed with the tenant's secret
@@ -89,7 +90,6 @@ struct WebhookDelivery: JobHandler {
             Header.attempt: String(context.attempt),
             Header.signature: Self.signature(secret: webhook.secret, timestamp: timestamp, body: body),
         ]
-        for (name, value) in TraceContext.current?.httpHeaders ?? [] { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
 
         var logger = context.logger
@@ -98,7 +98,15 @@ struct WebhookDelivery: JobHandler {
         let status: Int
         let retryAfter: Duration?
         do {
-            (status, retryAfter) = try await post(request, to: target, logger: logger)
+            (status, retryAfter) = try await Telemetry.withSpan("POST webhook", kind: .client) { span in
+                var request = request
+                for (name, value) in TraceContext.current?.httpHeaders ?? [] { request.headers.add(name: name, value: value) }
+                span?.attributes["http.request.method"] = "POST"
+                span?.attributes["server.address"] = url.host
+                let answer = try await post(request, to: target, logger: logger)
+                span?.attributes["http.response.status_code"] = answer.status
+                return answer
+            }
         } catch let error as JobFailure {
             metrics.retried.increment()
             throw error
