@@ -229,6 +229,8 @@ let package = Package(
             dependencies: [
                 "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Workers", "Gateway", "Memory", "LLM", "Backfill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -9,6 +9,7 @@ import PostgresNIO
 import Prometheus
 import ServiceLifecycle
 import Storage
+import Tracing
 import WorkerRuntime
 import Workers
 
@@ -46,6 +47,9 @@ struct BenchGatewayCommand: AsyncParsableCommand {
     @Option(help: "Distinct retrieve queries (also the recall sample).")
     var queries = 100
 
+    @Flag(help: "Run the gateway and the worker with spans exported over OTLP to a stand-in collector (every request sampled), to measure tracing's cost against a run without.")
+    var tracing = false
+
     static let tenant = "bench-gateway"
 
     static func user(_ index: Int) -> String { "user-\(index)" }
@@ -74,7 +78,12 @@ struct BenchGatewayCommand: AsyncParsableCommand {
         let worker = try EmbeddingWorkerApp.build(
             configuration: try WorkerProcessConfiguration(queue: .embed, environment: environment, defaultOperationsPort: 0),
             embedding: embedding, embedder: embedder, registry: PrometheusCollectorRegistry(), logger: logger)
-        let tasks = [gateway.group, worker.group].map { group in Task { try await group.run() } }
+        let sink = OTLPSink()
+        let backend = tracing ? try await sink.start(serviceName: "memgrid-bench", logger: logger) : nil
+        let exporting = backend.map { backend in Task { try await backend.service.run() } }
+        let tasks = Telemetry.$tracer.withValue(backend?.tracer) {
+            [gateway.group, worker.group].map { group in Task { try await group.run() } }
+        }
         for readiness in [gateway.readiness, worker.readiness] {
             while !(await readiness.evaluate().allSatisfy(\.ready)) { try await Task.sleep(for: .milliseconds(100)) }
         }
@@ -117,6 +126,13 @@ struct BenchGatewayCommand: AsyncParsableCommand {
 
         for group in [gateway.group, worker.group] { await group.triggerGracefulShutdown() }
         for task in tasks { _ = try? await task.value }
+        if let backend {
+            backend.tracer.forceFlush()
+            try await Task.sleep(for: .seconds(1))
+            exporting?.cancel()
+            sink.stop()
+            print("  tracing: every request sampled, exported over OTLP in \(sink.totals.requests) requests, \(sink.totals.bytes / 1024) KiB")
+        }
 
         print(String(
             format: "bench-gateway: embeddings-cached %.0f req/s p99 %.2f ms; retrieve %.0f req/s p99 %.2f ms",

@@ -4,7 +4,9 @@ import Foundation
 import Logging
 import Messaging
 import Metrics
+import ServiceLifecycle
 import Synchronization
+import Tracing
 import WorkerRuntime
 
 /// `make bench-queue`: tiny jobs published with confirms and processed by `JobWorker`
@@ -60,13 +62,31 @@ struct BenchQueueCommand: AsyncParsableCommand {
             process: process, declaration: declaration, queue: queue, jobType: jobType, bodies: bodies, logger: logger)
         let rate = Double(count) / endToEnd.seconds
         print("WorkerRuntime end-to-end: \(count) jobs in \(format(endToEnd.seconds)) s = \(Int(rate)) jobs/s")
+
+        // The same jobs, each published with a trace of its own, to a worker exporting its
+        // spans (process and handle per job, every job sampled) to a stand-in collector.
+        let sink = OTLPSink()
+        let tracing = try await sink.start(serviceName: "memgrid-bench", logger: logger)
+        let exporting = Task { try await tracing.service.run() }
+        let traced = try await Telemetry.$tracer.withValue(tracing.tracer) {
+            try await runWorker(
+                process: process, declaration: declaration, queue: queue, jobType: jobType, bodies: bodies, traced: true, logger: logger)
+        }
+        tracing.tracer.forceFlush()
+        try await Task.sleep(for: .seconds(1))
+        exporting.cancel()
+        sink.stop()
+        let tracedRate = Double(count) / traced.seconds
+        let exported = sink.totals
+        print("WorkerRuntime traced, OTLP export: \(count) jobs in \(format(traced.seconds)) s = \(Int(tracedRate)) jobs/s, "
+            + "\(format(tracedRate / rate)) of untraced (\(exported.requests) export requests, \(exported.bytes / 1024) KiB)")
         try await Self.cleanUp(admin, topology)
         print("bench-queue: \(Int(rate)) jobs/s end-to-end, raw broker \(Int(rawRate)) msg/s, ratio \(format(rate / rawRate))")
     }
 
     private func runWorker(
         process: ProcessConfiguration, declaration: TopologyDeclaration, queue: JobQueue, jobType: JobType,
-        bodies: [Data], logger: Logger
+        bodies: [Data], traced: Bool = false, logger: Logger
     ) async throws -> Duration {
         let handled = CountdownHandler(type: jobType, target: bodies.count)
         var router = JobRouter()
@@ -80,9 +100,11 @@ struct BenchQueueCommand: AsyncParsableCommand {
             metrics: WorkerMetrics(queue: queue.rawValue, factory: NOOPMetricsHandler.instance), logger: logger)
         publisher.start()
         let messages = bodies.enumerated().map { index, body in
-            OutgoingMessage(
+            var headers: [String: HeaderValue] = [:]
+            if traced { headers[WireHeader.traceparent] = .string(TraceContext.start().traceparent) }
+            return OutgoingMessage(
                 exchange: declaration.topology.jobsExchange, routingKey: jobType.kind, body: body,
-                properties: MessageProperties(messageID: "bench-\(index)", timestamp: Date(), type: jobType.description))
+                properties: MessageProperties(messageID: "bench-\(index)", timestamp: Date(), type: jobType.description, headers: headers))
         }
         let start = ContinuousClock.now
         let elapsed = try await withThrowingTaskGroup(of: Duration?.self) { group in
