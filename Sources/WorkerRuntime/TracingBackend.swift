@@ -44,6 +44,23 @@ public struct TracingBackend: Sendable {
         return TracingBackend(tracer: backend.factory, service: backend.service)
     }
 
+    /// Runs `body` with this tracer while the exporter runs, then flushes and stops the
+    /// exporter (benchmarks and tests that start systems in-process).
+    public func withExporting<T: Sendable>(logger: Logger, _ body: () async throws -> T) async throws -> T {
+        let exporter = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: service)], logger: logger))
+        let exporting = Task { try await exporter.run() }
+        do {
+            let result = try await Telemetry.$tracer.withValue(tracer) { try await body() }
+            await exporter.triggerGracefulShutdown()
+            try await exporting.value
+            return result
+        } catch {
+            await exporter.triggerGracefulShutdown()
+            _ = await exporting.result
+            throw error
+        }
+    }
+
     /// Runs `group` (a process's services), with `tracing`'s tracer if any; on the
     /// group's end the exporter flushes what is left, then stops.
     public static func run(_ group: ServiceGroup, tracing: TracingBackend?, logger: Logger) async throws {

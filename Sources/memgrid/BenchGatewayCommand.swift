@@ -79,11 +79,27 @@ struct BenchGatewayCommand: AsyncParsableCommand {
             configuration: try WorkerProcessConfiguration(queue: .embed, environment: environment, defaultOperationsPort: 0),
             embedding: embedding, embedder: embedder, registry: PrometheusCollectorRegistry(), logger: logger)
         let sink = OTLPSink()
-        let backend = tracing ? try await sink.start(serviceName: "memgrid-bench", logger: logger) : nil
-        let exporting = backend.map { backend in Task { try await backend.service.run() } }
-        let tasks = Telemetry.$tracer.withValue(backend?.tracer) {
-            [gateway.group, worker.group].map { group in Task { try await group.run() } }
+        let serve = { try await serveAndMeasure(gateway: gateway, worker: worker, port: port, key: key) }
+        let (cached, retrieve): (Wrk.Result, Wrk.Result)
+        if tracing {
+            (cached, retrieve) = try await sink.start(serviceName: "memgrid-bench", logger: logger).withExporting(logger: logger, serve)
+            sink.stop()
+            print("  tracing: every request sampled, exported over OTLP in \(sink.totals.requests) requests, \(sink.totals.bytes / 1024) KiB")
+        } else {
+            (cached, retrieve) = try await serve()
         }
+
+        print(String(
+            format: "bench-gateway: embeddings-cached %.0f req/s p99 %.2f ms; retrieve %.0f req/s p99 %.2f ms",
+            cached.requestsPerSecond, cached.p99, retrieve.requestsPerSecond, retrieve.p99))
+    }
+
+    /// Runs the gateway and the worker, measures every endpoint with wrk, stops them;
+    /// returns the runs the last line reports.
+    private func serveAndMeasure(
+        gateway: GatewayApp.Parts, worker: WorkerProcess.Parts, port: Int, key: String
+    ) async throws -> (cached: Wrk.Result, retrieve: Wrk.Result) {
+        let tasks = [gateway.group, worker.group].map { group in Task { try await group.run() } }
         for readiness in [gateway.readiness, worker.readiness] {
             while !(await readiness.evaluate().allSatisfy(\.ready)) { try await Task.sleep(for: .milliseconds(100)) }
         }
@@ -126,17 +142,7 @@ struct BenchGatewayCommand: AsyncParsableCommand {
 
         for group in [gateway.group, worker.group] { await group.triggerGracefulShutdown() }
         for task in tasks { _ = try? await task.value }
-        if let backend {
-            backend.tracer.forceFlush()
-            try await Task.sleep(for: .seconds(1))
-            exporting?.cancel()
-            sink.stop()
-            print("  tracing: every request sampled, exported over OTLP in \(sink.totals.requests) requests, \(sink.totals.bytes / 1024) KiB")
-        }
-
-        print(String(
-            format: "bench-gateway: embeddings-cached %.0f req/s p99 %.2f ms; retrieve %.0f req/s p99 %.2f ms",
-            cached.requestsPerSecond, cached.p99, retrieve.requestsPerSecond, retrieve.p99))
+        return (cached, retrieve)
     }
 
     static func spaceID(client: PostgresClient, logger: Logger) async throws -> String {
@@ -218,7 +224,7 @@ struct BenchGatewayCommand: AsyncParsableCommand {
 
 /// Runs wrk and reads its summary.
 struct Wrk {
-    struct Result {
+    struct Result: Sendable {
         var requestsPerSecond: Double
         /// Milliseconds.
         var p50: Double

@@ -4,9 +4,7 @@ import Foundation
 import Logging
 import Messaging
 import Metrics
-import ServiceLifecycle
 import Synchronization
-import Tracing
 import WorkerRuntime
 
 /// `make bench-queue`: tiny jobs published with confirms and processed by `JobWorker`
@@ -67,14 +65,10 @@ struct BenchQueueCommand: AsyncParsableCommand {
         // spans (process and handle per job, every job sampled) to a stand-in collector.
         let sink = OTLPSink()
         let tracing = try await sink.start(serviceName: "memgrid-bench", logger: logger)
-        let exporting = Task { try await tracing.service.run() }
-        let traced = try await Telemetry.$tracer.withValue(tracing.tracer) {
+        let traced = try await tracing.withExporting(logger: logger) {
             try await runWorker(
                 process: process, declaration: declaration, queue: queue, jobType: jobType, bodies: bodies, traced: true, logger: logger)
         }
-        tracing.tracer.forceFlush()
-        try await Task.sleep(for: .seconds(1))
-        exporting.cancel()
         sink.stop()
         let tracedRate = Double(count) / traced.seconds
         let exported = sink.totals

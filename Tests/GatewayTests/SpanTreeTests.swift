@@ -2,7 +2,6 @@ import Contracts
 import FakeOpenAI
 import Foundation
 import Logging
-import ServiceLifecycle
 import Testing
 import TestSupport
 import Tracing
@@ -45,23 +44,21 @@ import WorkerRuntime
         let tracing = try TracingBackend.otlp(
             serviceName: "memgrid-test", endpoint: "http://127.0.0.1:\(try #require(receiver.port))/v1/traces", json: true,
             logger: Logger(label: "test.otel"))
-        let exporting = Task { try await tracing.service.run() }
-        defer { exporting.cancel() }
-        let fixture = try await Telemetry.$tracer.withValue(tracing.tracer) {
-            try await GatewayFixture.withFakeLLM(Self.fake) { port in
+        try await tracing.withExporting(logger: Logger(label: "test.otel")) {
+            let fixture = try await GatewayFixture.withFakeLLM(Self.fake) { port in
                 """
                 {"providers": [{"name": "fake", "base_url": "http://127.0.0.1:\(port)/v1",
                   "models": [{"name": "fake-chat", "input_per_million": 1, "output_per_million": 2}]}]}
                 """
             }
-        }
-        do {
-            try await checkTree(fixture, tracing: tracing, receiver: receiver)
-        } catch {
+            do {
+                try await checkTree(fixture, tracing: tracing, receiver: receiver)
+            } catch {
+                await fixture.stop()
+                throw error
+            }
             await fixture.stop()
-            throw error
         }
-        await fixture.stop()
     }
 
     private func checkTree(_ fixture: GatewayFixture, tracing: TracingBackend, receiver: OTLPReceiver) async throws {
