@@ -282,7 +282,10 @@ let package = Package(
             path: "Tests/Support/TestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ContractsTests", dependencies: ["Contracts"], resources: [.copy("Golden")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ContractsTests",
+            dependencies: ["Contracts", .product(name: "W3CTraceContext", package: "swift-w3c-trace-context")],
+            resources: [.copy("Golden")], swiftSettings: swiftSettings),
         .testTarget(name: "MessagingTests", dependencies: ["Messaging", "Contracts", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbeddingsTests",

@@ -8,12 +8,14 @@ public import Tracing
 /// The tracer is task-local rather than `InstrumentationSystem`'s global so that several
 /// in-process systems (tests, benchmarks) can each run with their own, or none.
 public enum Telemetry {
+    // The checks in front of `record` are inlined into callers: without a tracer, a hop
+    // or span costs a task-local read (`make bench-queue`).
     @TaskLocal public static var tracer: (any Tracer)?
 
     /// Runs `body` as one hop of a trace: a request served, a job or RPC request handled.
     /// `parent` is the caller's context; without one the hop starts a trace only if
     /// `startsTrace` (the gateway does; a worker handles an untraced job untraced).
-    public static func withHop<T>(
+    @inlinable public static func withHop<T>(
         _ name: String, kind: SpanKind, parent: TraceContext?, startsTrace: Bool = false,
         _ body: ((any Span)?) async throws -> T
     ) async rethrows -> T {
@@ -26,7 +28,7 @@ public enum Telemetry {
 
     /// Runs `body` in a span, a child of the current trace's: nothing without a tracer or
     /// outside a trace.
-    public static func withSpan<T>(
+    @inlinable public static func withSpan<T>(
         _ name: String, kind: SpanKind = .internal, _ body: ((any Span)?) async throws -> T
     ) async rethrows -> T {
         guard let tracer, let parent = TraceContext.current else { return try await body(nil) }
@@ -55,7 +57,7 @@ public enum Telemetry {
 
     /// The span's context becomes `TraceContext.current` for `body`, so what it publishes
     /// or calls names this span as parent. An error ends the span with status error.
-    private static func record<T>(
+    @usableFromInline static func record<T>(
         _ name: String, kind: SpanKind, parent: TraceContext?, tracer: any Tracer,
         _ body: ((any Span)?) async throws -> T
     ) async rethrows -> T {

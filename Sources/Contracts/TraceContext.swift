@@ -48,8 +48,26 @@ public struct TraceContext: Codable, Hashable, Sendable {
     /// The 16 hex digits of this hop (log field `span_id`).
     public var spanID: String? { ids?.span }
 
-    /// Both ids, from one parse.
-    public var ids: (trace: String, span: String)? { parsed.map { ("\($0.traceID)", "\($0.spanID)") } }
+    /// Both ids. Read on every log line of a traced task: a version-00 value (what
+    /// memgrid writes) is sliced once checked; anything else goes through the parser.
+    public var ids: (trace: String, span: String)? {
+        if let ids = Self.version00IDs(traceparent) { return ids }
+        return parsed.map { ("\($0.traceID)", "\($0.spanID)") }
+    }
+
+    /// `00-<32 hex>-<16 hex>-<2 hex>`, lowercase, ids not all zero.
+    private static func version00IDs(_ value: String) -> (trace: String, span: String)? {
+        let bytes = Array(value.utf8)
+        guard bytes.count == 55, bytes[0] == UInt8(ascii: "0"), bytes[1] == UInt8(ascii: "0"),
+              bytes[2] == UInt8(ascii: "-"), bytes[35] == UInt8(ascii: "-"), bytes[52] == UInt8(ascii: "-")
+        else { return nil }
+        func lowercaseHex(_ range: Range<Int>) -> Bool {
+            bytes[range].allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+        }
+        func zero(_ range: Range<Int>) -> Bool { bytes[range].allSatisfy { $0 == UInt8(ascii: "0") } }
+        guard lowercaseHex(3..<35), lowercaseHex(36..<52), lowercaseHex(53..<55), !zero(3..<35), !zero(36..<52) else { return nil }
+        return (String(decoding: bytes[3..<35], as: UTF8.self), String(decoding: bytes[36..<52], as: UTF8.self))
+    }
 
     private var parsed: W3CTraceContext.TraceContext? {
         try? W3CTraceContext.TraceContext(traceParentHeaderValue: traceparent, traceStateHeaderValue: tracestate)

@@ -31,8 +31,10 @@ public enum OperationsServer {
     }
 
     /// `/healthz` alone: what a public port may answer (a load balancer's health check).
+    public static let livenessPath = "/healthz"
+
     public static func liveness<Context: RequestContext>(into router: Router<Context>) {
-        router.get("/healthz") { _, _ in
+        router.get(RouterPath(livenessPath)) { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+@testable import Gateway
 import Logging
 import NIOHTTP1
 import Testing
@@ -60,5 +61,16 @@ import WorkerRuntime
         let fixture = try await GatewayAPITests.system()
         let metrics = String(decoding: try await fixture.request("GET", "/metrics", operations: true).body, as: UTF8.self)
         #expect(metrics.contains("memgrid_build_info{version=\"\(BuildInfo.version)\",commit=\"\(BuildInfo.commit)\"} 1"))
+    }
+}
+
+/// The access log's duration: milliseconds with three decimals, as `%.3f` printed them.
+@Suite struct AccessLogDurationTests {
+    @Test(arguments: [
+        (Duration.microseconds(12_345), "12.345"), (.microseconds(5), "0.005"), (.seconds(2), "2000.000"),
+        (.nanoseconds(999), "0.000"), (.milliseconds(7) + .microseconds(80), "7.080"), (.zero, "0.000"),
+    ])
+    func durationsPrintAsMilliseconds(_ duration: Duration, _ text: String) {
+        #expect(AccessLogMiddleware.milliseconds(duration) == text)
     }
 }

@@ -63,6 +63,8 @@ import WorkerRuntime
 
     private func checkTree(_ fixture: GatewayFixture, tracing: TracingBackend, receiver: OTLPReceiver) async throws {
         let key = try await fixture.key(tenant: "span-tree")
+        // Ends (and is exported, if it were traced) before any span of the memorize.
+        #expect(try await fixture.request("GET", "/healthz", headers: ["traceparent": "00-\(Self.traceID)-\(Self.callerSpanID)-01"]).status == 200)
         let reply = try await fixture.request(
             // A text of its own, so the embedding cache (shared across runs) cannot skip the model.
             "POST", "/v1/memorize", key: key,
@@ -81,6 +83,7 @@ import WorkerRuntime
         #expect(complete, "spans seen: \(spans)")
         func span(_ name: String) -> OTLPReceiver.Span? { spans.first { $0.name == name } }
 
+        #expect(span("GET /healthz") == nil, "liveness probes are not traced")
         let server = try #require(span("POST /v1/memorize"))
         #expect(server.parentSpanID == Self.callerSpanID)
         #expect(server.kind == 2)

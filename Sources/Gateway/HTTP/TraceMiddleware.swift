@@ -7,7 +7,7 @@ import WorkerRuntime
 /// continue (a malformed one is ignored and a new trace starts), and what the request
 /// publishes or calls carries the trace on (`TraceContext.current`). With a tracer the
 /// request is a server span (HTTP semantic conventions). Log lines of the request carry
-/// `trace_id` and `span_id`.
+/// `trace_id` and `span_id`. Liveness probes are left out.
 struct TraceMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
 
@@ -15,6 +15,8 @@ struct TraceMiddleware: RouterMiddleware {
         let incoming = TraceContext.parse(
             traceparent: request.headers[.init(WireHeader.traceparent)!], tracestate: request.headers[.init(WireHeader.tracestate)!])
         let route = context.endpointPath ?? "unmatched"
+        // Probes every few seconds would bury the requests that matter.
+        guard route != OperationsServer.livenessPath else { return try await next(request, context) }
         return try await Telemetry.withHop(
             "\(request.method.rawValue) \(route)", kind: .server, parent: incoming, startsTrace: true
         ) { span in
