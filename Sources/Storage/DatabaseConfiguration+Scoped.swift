@@ -14,7 +14,9 @@ extension DatabaseConfiguration {
             backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             // The body waits until run() has begun: a query before it makes PostgresNIO warn.
-            // run() marks the client running at its entry, before it first suspends.
+            // run() marks the client running at its entry, right after the signal; a yield
+            // lets it get there. (A preempted thread can still lose that race: PostgresNIO
+            // exposes no running flag to wait on.)
             let (began, beginning) = AsyncStream<Void>.makeStream()
             group.addTask {
                 beginning.finish()
@@ -23,6 +25,7 @@ extension DatabaseConfiguration {
             }
             defer { group.cancelAll() }
             for await _ in began {}
+            await Task.yield()
             return try await body(client)
         }
     }

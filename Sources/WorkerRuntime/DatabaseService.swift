@@ -23,9 +23,11 @@ public final class DatabaseService: Service, Sendable {
         await client.run()
     }
 
-    /// Returns once `run()` has begun.
+    /// Returns once `run()` has begun (and, but for a preempted thread, marked the
+    /// client running: PostgresNIO exposes no flag to wait on).
     public func begun() async {
         for await _ in began {}
+        await Task.yield()
     }
 
     /// `services` wrapped to start once this client runs.

@@ -2,6 +2,7 @@ import Contracts
 import FakeOpenAI
 import Foundation
 import Logging
+import ServiceLifecycle
 import Testing
 import TestSupport
 import Tracing
@@ -102,5 +103,44 @@ import WorkerRuntime
         #expect(chat.attributes["gen_ai.usage.input_tokens"] == "100")
         #expect(chat.attributes["gen_ai.usage.output_tokens"] == "20")
         #expect(span("INSERT embeddings")?.attributes["db.system.name"] == "postgresql")
+    }
+}
+
+/// How a process runs with spans: the environment decides, and what was recorded before
+/// shutdown reaches the collector.
+@Suite struct TracingBackendTests {
+    @Test(arguments: [
+        ([:], false),
+        (["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"], true),
+        (["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"], true),
+        (["OTEL_TRACES_EXPORTER": "console"], true),
+        (["OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"], false),
+        (["OTEL_SDK_DISABLED": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"], false),
+        (["OTEL_EXPORTER_OTLP_ENDPOINT": ""], false),
+    ])
+    func theEnvironmentTurnsSpansOn(_ environment: [String: String], _ on: Bool) throws {
+        let backend = try TracingBackend.fromEnvironment(
+            EnvironmentReader(environment), serviceName: "memgrid-test", logger: Logger(label: "test.otel"))
+        #expect((backend != nil) == on)
+    }
+
+    /// A service records a span and ends; the process's runner then flushes the exporter.
+    @Test func spansRecordedBeforeShutdownAreExported() async throws {
+        let receiver = OTLPReceiver()
+        let serving = Task { try await receiver.serve() }
+        defer { serving.cancel() }
+        _ = await TestBroker.eventually(timeout: .seconds(10)) { receiver.port != nil }
+        let logger = Logger(label: "test.otel")
+        let tracing = try TracingBackend.otlp(
+            serviceName: "memgrid-test", endpoint: "http://127.0.0.1:\(try #require(receiver.port))/v1/traces", json: true, logger: logger)
+        struct OneHop: Service {
+            func run() async throws {
+                await Telemetry.withHop("last words", kind: .internal, parent: nil, startsTrace: true) { _ in }
+            }
+        }
+        let process = ServiceGroup(configuration: .init(
+            services: [.init(service: OneHop(), successTerminationBehavior: .gracefullyShutdownGroup)], logger: logger))
+        try await TracingBackend.run(process, tracing: tracing, logger: logger)
+        #expect(receiver.spans.contains { $0.name == "last words" })
     }
 }
