@@ -39,9 +39,9 @@ run: stack-up build
 
 test: stack-up
 	$(SWIFT) build --build-tests
-	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --skip '$(FAULT_TESTS)|$(API_CONFORMANCE)'
-	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --filter '$(FAULT_TESTS)'
-	eval "$$($(STACK) env)" && $(SWIFT) test --skip-build --disable-xctest --filter '$(API_CONFORMANCE)'
+	eval "$$($(STACK) env)" && SWIFT=$(SWIFT) scripts/swift-test.sh --skip-build --disable-xctest --skip '$(FAULT_TESTS)|$(API_CONFORMANCE)'
+	eval "$$($(STACK) env)" && SWIFT=$(SWIFT) scripts/swift-test.sh --skip-build --disable-xctest --filter '$(FAULT_TESTS)'
+	eval "$$($(STACK) env)" && SWIFT=$(SWIFT) scripts/swift-test.sh --skip-build --disable-xctest --filter '$(API_CONFORMANCE)'
 	scripts/deploy/check.sh all --build
 
 # Its own stack (.stack-chaos, other ports): the development servers are never touched.

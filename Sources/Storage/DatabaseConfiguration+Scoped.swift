@@ -13,19 +13,14 @@ extension DatabaseConfiguration {
             configuration: try DatabaseConfiguration(url: url, maxConnections: maxConnections).client,
             backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            // The body waits until run() has begun: a query before it makes PostgresNIO warn.
-            // run() marks the client running at its entry, right after the signal; a yield
-            // lets it get there. (A preempted thread can still lose that race: PostgresNIO
-            // exposes no running flag to wait on.)
-            let (began, beginning) = AsyncStream<Void>.makeStream()
-            group.addTask {
-                beginning.finish()
+            // A query before run() makes PostgresNIO warn. run() marks the client running
+            // before it first suspends, and an immediate task gets that far before
+            // `addImmediateTask` returns.
+            group.addImmediateTask {
                 await client.run()
                 return nil
             }
             defer { group.cancelAll() }
-            for await _ in began {}
-            await Task.yield()
             return try await body(client)
         }
     }

@@ -1,4 +1,3 @@
-public import Logging
 public import PostgresNIO
 public import ServiceLifecycle
 
@@ -17,17 +16,18 @@ public final class DatabaseService: Service, Sendable {
     }
 
     public func run() async {
-        // `run()` marks the client running at its entry, before it first suspends, so the
-        // services let go here find it running.
-        beginning.finish()
-        await client.run()
+        await withDiscardingTaskGroup { group in
+            // `client.run()` marks the client running before it first suspends, and an
+            // immediate task gets that far before `addImmediateTask` returns: the services
+            // let go below find the client running.
+            group.addImmediateTask { await self.client.run() }
+            beginning.finish()
+        }
     }
 
-    /// Returns once `run()` has begun (and, but for a preempted thread, marked the
-    /// client running: PostgresNIO exposes no flag to wait on).
+    /// Returns once the client runs.
     public func begun() async {
         for await _ in began {}
-        await Task.yield()
     }
 
     /// `services` wrapped to start once this client runs.
