@@ -6,6 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmarks against the running stack.",
         subcommands: [
             BenchQueueCommand.self, BenchEmbedCommand.self, BenchEmbedPipelineCommand.self, BenchGatewayCommand.self, BenchLLMCommand.self,
-            BenchProactiveCommand.self, BenchBackfillCommand.self, BenchIndexCommand.self, BenchMemoryCommand.self,
+            BenchProactiveCommand.self, BenchBackfillCommand.self, BenchIndexCommand.self, BenchMemoryCommand.self, BenchConsolidateCommand.self,
         ])
 }

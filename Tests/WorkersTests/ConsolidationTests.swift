@@ -120,7 +120,7 @@ struct ConsolidationTests {
             #expect(try await repository.activeSpace(logger: fixture.logger) == ConsolidationFixture.space)
             let first = try await repository.consolidate(
                 tenantID: "t1", userID: "u1", spaceID: ConsolidationFixture.space, threshold: 0.95, logger: fixture.logger)
-            #expect(first == .init(groups: 1, merged: 2))
+            #expect(first == .init(groups: 1, merged: 2, examined: 7))  // the first run: every vector is new
 
             let survivor = try #require(try await MemoryRepository(client: client).get(id: a, tenantID: "t1", logger: fixture.logger))
             #expect(survivor.reinforcementCount == 4)  // 2 + 1 + 1
@@ -148,7 +148,7 @@ struct ConsolidationTests {
                 client: client)
             let second = try await repository.consolidate(
                 tenantID: "t1", userID: "u1", spaceID: ConsolidationFixture.space, threshold: 0.95, logger: fixture.logger)
-            #expect(second == .init())
+            #expect(second.groups == 0 && second.merged == 0)
             let after = try await fixture.strings(
                 "SELECT id || ':' || reinforcement_count || ':' || array_to_string(categories, ',') FROM memory_items ORDER BY id",
                 client: client)
@@ -182,7 +182,7 @@ struct ConsolidationTests {
 
             let outcome = try await ConsolidationRepository(client: client).consolidate(
                 tenantID: "t1", userID: "u1", spaceID: ConsolidationFixture.space, threshold: 0.95, logger: fixture.logger)
-            #expect(outcome == .init(groups: 1, merged: 1))
+            #expect(outcome == .init(groups: 1, merged: 1, examined: 2))
             let states = try await fixture.strings(
                 "SELECT id || ' ' || memory_id || ' ' || state || coalesce(' ' || last_error, '') FROM reminders ORDER BY id", client: client)
             #expect(states == [
@@ -200,10 +200,50 @@ struct ConsolidationTests {
             let repository = ConsolidationRepository(client: client)
             let strict = try await repository.consolidate(
                 tenantID: "t1", userID: "u1", spaceID: ConsolidationFixture.space, threshold: 0.92, logger: fixture.logger)
-            #expect(strict == .init())
+            #expect(strict == .init(examined: 2))
             let loose = try await repository.consolidate(
                 tenantID: "t1", userID: "u1", spaceID: ConsolidationFixture.space, threshold: 0.85, logger: fixture.logger)
-            #expect(loose == .init(groups: 1, merged: 1))
+            #expect(loose == .init(groups: 1, merged: 1, examined: 2))
+        }
+    }
+
+    @Test("a run compares only vectors written since the last one, each with all the others; a looser threshold compares all again")
+    func comparesOnlyNewVectors() async throws {
+        try await ConsolidationFixture.with { fixture, client in
+            let repository = ConsolidationRepository(client: client)
+            func run(threshold: Double = 0.95) async throws -> ConsolidationRepository.Outcome {
+                try await repository.consolidate(
+                    tenantID: "t1", userID: "u1", spaceID: ConsolidationFixture.space, threshold: threshold, logger: fixture.logger)
+            }
+            // What is stored so far was written long before the next run.
+            func age() async throws {
+                try await fixture.execute("UPDATE embeddings SET updated_at = updated_at - interval '1 hour'", client: client)
+            }
+            let tea = try await fixture.plant("likes tea", vector: [1, 0, 0, 0], job: "j1", client: client)
+            let oslo = try await fixture.plant("lives in Oslo", vector: [0, 1, 0, 0], job: "j1", client: client)
+            let nights = try await fixture.plant("works nights", vector: [0, 0, 1, 0], job: "j1", client: client)
+            #expect(try await run() == .init(examined: 3))
+            try await age()
+            #expect(try await run() == .init(examined: 0))
+
+            // A new duplicate of an old memory: compared with it, merged into it.
+            try await fixture.plant("likes black tea", vector: [0.99, 0.141, 0, 0], job: "j2", client: client)
+            #expect(try await run() == .init(groups: 1, merged: 1, examined: 1))
+            let afterNew = try await fixture.strings("SELECT id FROM memory_items ORDER BY id", client: client)
+            #expect(Set(afterNew) == [tea, oslo, nights])
+
+            // Cosine 0.9 to tea: not a duplicate at 0.95, and not compared again at 0.95 ...
+            try await fixture.plant("likes green tea", vector: [0.9, 0.436, 0, 0], job: "j3", client: client)
+            #expect(try await run() == .init(examined: 1))
+            try await age()
+            #expect(try await run() == .init(examined: 0))
+            // ... but a looser threshold compares every vector again.
+            #expect(try await run(threshold: 0.85) == .init(groups: 1, merged: 1, examined: 4))
+
+            // The marks are the user's data too: erasure removes them.
+            _ = try await UserErasure(client: client).erase(
+                tenantID: "t1", userID: "u1", requestID: "r1", logger: fixture.logger, clearCache: { _, _ in 0 })
+            #expect(try await fixture.int("SELECT count(*)::int FROM consolidation_marks", client: client) == 0)
         }
     }
 

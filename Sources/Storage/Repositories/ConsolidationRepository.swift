@@ -17,10 +17,13 @@ public struct ConsolidationRepository: Sendable {
         public var groups: Int
         /// Items merged into a survivor and deleted.
         public var merged: Int
+        /// Items whose vectors were new since the last run, compared with all the others.
+        public var examined: Int
 
-        public init(groups: Int = 0, merged: Int = 0) {
+        public init(groups: Int = 0, merged: Int = 0, examined: Int = 0) {
             self.groups = groups
             self.merged = merged
+            self.examined = examined
         }
     }
 
@@ -40,13 +43,36 @@ public struct ConsolidationRepository: Sendable {
         return nil
     }
 
+    /// Embedding writers stamp `updated_at` when their transaction starts and may commit
+    /// after a run has read: vectors written this close before a run's mark count as new
+    /// again on the next run, which compares them once more rather than never.
+    static let writeSkew: TimeInterval = 120
+
+    /// Where the last run for the user and space got to.
+    private func mark(
+        tenantID: String, userID: String, spaceID: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (through: Date, threshold: Double)? {
+        for try await mark in try await connection.query("""
+            SELECT compared_through, threshold FROM consolidation_marks
+            WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND space_id = \(spaceID)
+            """, logger: logger).decode((Date, Double).self)
+        {
+            return mark
+        }
+        return nil
+    }
+
     /// Merges the user's near-duplicate items in one transaction: each group's oldest
     /// item (by `created_at`, then id) keeps its text and vector, gets the sum of the
     /// reinforcement counts and the union of the categories; sources, reminders and
     /// category-summary references move to it (reminders of one event collapse to one);
-    /// the others and their vectors (in every
-    /// space) are deleted. Items without a vector in `spaceID` are left alone. Running it
-    /// again finds nothing to merge. Concurrent runs for one user are serialized.
+    /// the others and their vectors (in every space) are deleted. Items without a vector in
+    /// `spaceID` are left alone. Running it again finds nothing to merge. Concurrent runs
+    /// for one user are serialized.
+    ///
+    /// Only vectors written since the user's last run in the space are compared, each with
+    /// all of the user's others (a pass costs new × all, not all²); pairs of older ones were
+    /// compared then. A looser threshold than the last run's compares everything again.
     public func consolidate(
         tenantID: String, userID: String, spaceID: String, threshold: Double, jobID: String? = nil, logger: Logger
     ) async throws -> Outcome {
@@ -54,23 +80,46 @@ public struct ConsolidationRepository: Sendable {
             try await connection.query("""
                 SELECT pg_advisory_xact_lock(hashtext('memgrid.consolidate:' || \(tenantID)), hashtext(\(userID)))
                 """, logger: logger)
-            // Every pair once (a.id < b.id). Compared as a distance: a zero vector's NaN
-            // distance sorts above every number in PostgreSQL, so it never passes.
+            let mark = try await mark(tenantID: tenantID, userID: userID, spaceID: spaceID, on: connection, logger: logger)
+            // A looser threshold than the last run's can pair vectors compared before: all are fresh.
+            let freshAfter = mark.flatMap { threshold >= $0.threshold ? $0.through.addingTimeInterval(-Self.writeSkew) : nil }
+                ?? .distantPast
+            // Each fresh vector against all of the user's others in the space, every pair once
+            // (a pair of two fresh ones from the lower id). Compared as a distance: a zero
+            // vector's NaN distance sorts above every number in PostgreSQL, so it never passes.
+            // The lateral LIMIT keeps one primary-key lookup per item even when the planner has
+            // no statistics for a new tenant yet (else it may scan the tenant's vectors per item).
             let pairRows = try await connection.query("""
-                SELECT a.id, b.id
-                FROM memory_items a
-                JOIN embeddings ea ON ea.space_id = \(spaceID) AND ea.tenant_id = \(tenantID)
-                     AND ea.target_kind = 'memory_item' AND ea.target_id = a.id
-                JOIN memory_items b ON b.tenant_id = a.tenant_id AND b.user_id = a.user_id AND b.type = a.type
-                     AND b.agent_id IS NOT DISTINCT FROM a.agent_id AND b.id > a.id
-                JOIN embeddings eb ON eb.space_id = \(spaceID) AND eb.tenant_id = \(tenantID)
-                     AND eb.target_kind = 'memory_item' AND eb.target_id = b.id
-                WHERE a.tenant_id = \(tenantID) AND a.user_id = \(userID) AND a.valid_until IS NULL AND b.valid_until IS NULL
-                  AND (ea.embedding <=> eb.embedding) <= 1 - \(threshold)::float8
+                WITH mine AS MATERIALIZED (
+                    SELECT m.id, m.type, m.agent_id, e.embedding, e.updated_at > \(freshAfter) AS fresh
+                    FROM memory_items m
+                    CROSS JOIN LATERAL (
+                        SELECT embedding, updated_at FROM embeddings
+                        WHERE space_id = \(spaceID) AND tenant_id = \(tenantID) AND target_kind = 'memory_item' AND target_id = m.id
+                        LIMIT 1
+                    ) e
+                    WHERE m.tenant_id = \(tenantID) AND m.user_id = \(userID) AND m.valid_until IS NULL
+                ), fresh AS MATERIALIZED (SELECT * FROM mine WHERE fresh)
+                SELECT NULL, NULL, count(*)::int FROM fresh
+                UNION ALL
+                SELECT f.id, o.id, 0
+                FROM fresh f
+                JOIN mine o ON o.type = f.type AND o.agent_id IS NOT DISTINCT FROM f.agent_id AND o.id <> f.id
+                     AND (NOT o.fresh OR o.id > f.id)
+                WHERE (f.embedding <=> o.embedding) <= 1 - \(threshold)::float8
                 """, logger: logger)
             var pairs: [(String, String)] = []
-            for try await pair in pairRows.decode((String, String).self) { pairs.append(pair) }
-            guard !pairs.isEmpty else { return Outcome() }
+            var examined = 0
+            for try await (a, b, fresh) in pairRows.decode((String?, String?, Int).self) {
+                if let a, let b { pairs.append((a, b)) } else { examined = fresh }
+            }
+            try await connection.query("""
+                INSERT INTO consolidation_marks (tenant_id, user_id, space_id, compared_through, threshold)
+                VALUES (\(tenantID), \(userID), \(spaceID), now(), \(threshold))
+                ON CONFLICT (tenant_id, user_id, space_id)
+                DO UPDATE SET compared_through = EXCLUDED.compared_through, threshold = EXCLUDED.threshold
+                """, logger: logger)
+            guard !pairs.isEmpty else { return Outcome(examined: examined) }
 
             // Lock the members, then group what is still there.
             let candidates = Array(Set(pairs.flatMap { [$0.0, $0.1] })).sorted()
@@ -87,11 +136,11 @@ public struct ConsolidationRepository: Sendable {
             }
             let groups = Self.groups(pairs.filter { members[$0.0] != nil && members[$0.1] != nil })
             let merges = groups.map { ids in Merge(ids.compactMap { members[$0] }) }
-            guard !merges.isEmpty else { return Outcome() }
+            guard !merges.isEmpty else { return Outcome(examined: examined) }
             try await apply(
                 merges, tenantID: tenantID, userID: userID, origin: MemoryRepository.Origin(jobID: jobID, requestID: nil),
                 on: connection, logger: logger)
-            return Outcome(groups: merges.count, merged: merges.reduce(0) { $0 + $1.merged.count })
+            return Outcome(groups: merges.count, merged: merges.reduce(0) { $0 + $1.merged.count }, examined: examined)
         }
     }
 

@@ -67,6 +67,8 @@ public struct UserErasure: Sendable {
                 "WITH gone AS (DELETE FROM memory_categories WHERE tenant_id = \(tenantID) AND user_id = \(userID) RETURNING 1) SELECT count(*)::int FROM gone")
             try await connection.query(
                 "DELETE FROM summary_refreshes WHERE tenant_id = \(tenantID) AND user_id = \(userID)", logger: logger)
+            try await connection.query(
+                "DELETE FROM consolidation_marks WHERE tenant_id = \(tenantID) AND user_id = \(userID)", logger: logger)
             // The extractor's answers quote the memories.
             try await connection.query(
                 "DELETE FROM job_extractions WHERE tenant_id = \(tenantID) AND user_id = \(userID)", logger: logger)
