@@ -49,16 +49,34 @@ public struct CategoryRepository: Sendable {
     }
 
     /// Stores the category's summary and the items it was written from; nil clears it
-    /// (the category has no items left).
+    /// (the category has no items left). Items removed while the summary was written
+    /// (deleted, merged, the user erased) are dropped from it, and a summary none of whose
+    /// items remain is not stored: a later refresh rewrites it. Clearing never creates a row.
     public func setSummary(
         tenantID: String, userID: String, category: String, summary: String?, itemIDs: [String], logger: Logger
     ) async throws {
-        try await client.query("""
-            INSERT INTO memory_categories (tenant_id, user_id, name, summary, summary_item_ids)
-            VALUES (\(tenantID), \(userID), \(category), \(summary), \(itemIDs))
-            ON CONFLICT (tenant_id, user_id, name)
-            DO UPDATE SET summary = EXCLUDED.summary, summary_item_ids = EXCLUDED.summary_item_ids, updated_at = now()
-            """, logger: logger)
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.lockUser(tenantID: tenantID, userID: userID, logger: logger)
+            guard let summary, !itemIDs.isEmpty else {
+                try await connection.query("""
+                    UPDATE memory_categories SET summary = NULL, summary_item_ids = '{}', updated_at = now()
+                    WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND name = \(category)
+                    """, logger: logger)
+                return
+            }
+            try await connection.query("""
+                INSERT INTO memory_categories (tenant_id, user_id, name, summary, summary_item_ids)
+                SELECT \(tenantID), \(userID), \(category), \(summary), kept.ids
+                FROM (
+                    SELECT array_agg(u.id ORDER BY u.n) AS ids
+                    FROM unnest(\(itemIDs)::text[]) WITH ORDINALITY AS u(id, n)
+                    WHERE EXISTS (SELECT 1 FROM memory_items m WHERE m.tenant_id = \(tenantID) AND m.user_id = \(userID) AND m.id = u.id)
+                ) kept
+                WHERE kept.ids IS NOT NULL
+                ON CONFLICT (tenant_id, user_id, name)
+                DO UPDATE SET summary = EXCLUDED.summary, summary_item_ids = EXCLUDED.summary_item_ids, updated_at = now()
+                """, logger: logger)
+        }
     }
 
     /// Every category the user has items in or a summary for, by name.

@@ -77,9 +77,7 @@ public struct ConsolidationRepository: Sendable {
         tenantID: String, userID: String, spaceID: String, threshold: Double, jobID: String? = nil, logger: Logger
     ) async throws -> Outcome {
         try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("""
-                SELECT pg_advisory_xact_lock(hashtext('memgrid.consolidate:' || \(tenantID)), hashtext(\(userID)))
-                """, logger: logger)
+            try await connection.lockUser(tenantID: tenantID, userID: userID, logger: logger)
             let mark = try await mark(tenantID: tenantID, userID: userID, spaceID: spaceID, on: connection, logger: logger)
             // A looser threshold than the last run's can pair vectors compared before: all are fresh.
             let freshAfter = mark.flatMap { threshold >= $0.threshold ? $0.through.addingTimeInterval(-Self.writeSkew) : nil }

@@ -22,10 +22,7 @@ public struct UserErasure: Sendable {
         tenantID: String, userID: String, requestID: String, logger: Logger, clearCache: CacheClearer
     ) async throws -> UserErased.Removed {
         try await client.withTransaction(logger: logger) { connection in
-            // Serialized with a concurrent memorize's consolidation of the same user.
-            try await connection.query("""
-                SELECT pg_advisory_xact_lock(hashtext('memgrid.consolidate:' || \(tenantID)), hashtext(\(userID)))
-                """, logger: logger)
+            try await connection.lockUser(tenantID: tenantID, userID: userID, logger: logger)
             var removed = UserErased.Removed()
             var texts: [String] = []
             for try await text in try await connection.query("""
