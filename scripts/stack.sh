@@ -488,7 +488,8 @@ pg_write_config() {
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$PG_SOCK'
-max_connections = 200
+# A parallel test run starts dozens of in-process systems whose pools may each open 20.
+max_connections = 500
 # Room for the HNSW indexes: a search that reads its graph from the OS cache instead of
 # shared buffers is several times slower (measured by make bench-gateway).
 shared_buffers = ${MEMGRID_STACK_PG_SHARED_BUFFERS:-512MB}
