@@ -11,7 +11,7 @@ FAULT_TESTS := BrokerFaultTests|RateLimiterSharingTests|ChatClientTests|ChatRout
 # Schemathesis against the whole system (scripts/schemathesis.sh): a few thousand requests, last and alone.
 API_CONFORMANCE := OpenAPIConformanceTests
 
-.PHONY: help build build-release run test migrate chaos bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive bench-backfill bench-index bench-memory
+.PHONY: help build build-release run test migrate chaos bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive bench-backfill bench-index bench-memory bench-consolidate
 help:
 	@echo "make run          stack up, migrate, build, run gateway + 3 workers in the foreground"
 	@echo "make test         stack up, build, run every test against the real servers"
@@ -24,6 +24,7 @@ help:
 	@echo "make chaos        CHAOS_N=100000 texts backfilled while workers, RabbitMQ, PostgreSQL and Redis fail (private stack)"
 	@echo "make bench-backfill  N=$(N) texts from a JSONL file through memgrid backfill and 2 embedding workers vs the raw encoder"
 	@echo "make bench-index  INDEX_N=100000 vectors: upserts into an HNSW-indexed space vs a standby space indexed once"
+	@echo "make bench-consolidate  consolidation of one user with CONSOLIDATE_N=20000 memories after 100 new ones vs a full pass"
 	@echo "make bench-memory  LoCoMo evidence recall@10 of memorize + retrieve (rule-based extractor) vs. embedding every turn"
 	@echo "make migrate      apply database migrations"
 	@echo "stack: stack-up stack-down stack-status stack-reset stack-env"
@@ -78,6 +79,9 @@ bench-backfill: stack-up build-release
 
 bench-index: stack-up build-release
 	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench index --count $(or $(INDEX_N),100000)
+
+bench-consolidate: stack-up build-release
+	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench consolidate --count $(or $(CONSOLIDATE_N),20000)
 
 bench-memory: stack-up build-release
 	eval "$$($(STACK) env)" && .build/release/memgrid bench memory --dataset $(or $(LOCOMO_DIR),../shared/datasets/locomo-dev)
