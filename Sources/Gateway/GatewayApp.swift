@@ -139,7 +139,7 @@ public enum GatewayApp {
         let deadLetters = DeadLetterRepository(client: postgres)
         let sampler = DashboardSampler(
             configuration: .init(interval: configuration.dashboardInterval, window: configuration.dashboardWindow),
-            broker: BrokerAdmin(configuration: process.broker), topology: topology,
+            broker: QueueDepthReader(configuration: process.broker), topology: topology,
             heartbeats: HeartbeatStore(redis: redis, prefix: topology.prefix), deadLetters: deadLetters, logger: logger)
         let heartbeat = HeartbeatService(
             configuration: .init(role: "gateway", queue: nil, prefix: topology.prefix, interval: process.heartbeatInterval),

@@ -7,8 +7,8 @@ import Storage
 import Synchronization
 import WorkerRuntime
 
-/// Samples every queue's depth (work, retry and dead-letter queues, over one short broker
-/// connection; dead letters also as recorded in PostgreSQL) and every process's heartbeat
+/// Samples every queue's depth (work, retry and dead-letter queues, over one long-lived
+/// broker connection; dead letters also as recorded in PostgreSQL) and every process's heartbeat
 /// every `interval` into a `DashboardHistory`.
 /// A source that cannot be read leaves a gap, logged once until it answers again.
 final class DashboardSampler: Service, Sendable {
@@ -20,7 +20,7 @@ final class DashboardSampler: Service, Sendable {
     }
 
     let configuration: Configuration
-    private let broker: BrokerAdmin
+    private let broker: QueueDepthReader
     private let topology: Topology
     private let heartbeats: HeartbeatStore
     private let deadLetters: DeadLetterRepository
@@ -29,7 +29,7 @@ final class DashboardSampler: Service, Sendable {
     private let logger: Logger
 
     init(
-        configuration: Configuration, broker: BrokerAdmin, topology: Topology, heartbeats: HeartbeatStore,
+        configuration: Configuration, broker: QueueDepthReader, topology: Topology, heartbeats: HeartbeatStore,
         deadLetters: DeadLetterRepository, logger: Logger
     ) {
         self.configuration = configuration
@@ -53,6 +53,7 @@ final class DashboardSampler: Service, Sendable {
                 try? await Task.sleep(for: self.configuration.interval)
             }
         }
+        await broker.close()
     }
 
     func sample() async {
@@ -70,7 +71,7 @@ final class DashboardSampler: Service, Sendable {
     private func depths() async throws -> [String: DashboardHistory.Depth] {
         let retryQueues = { (queue: JobQueue) in (1...self.topology.retryLevels).map { self.topology.retryQueue(queue, level: $0) } }
         let names = topology.queues.flatMap { [topology.workQueue($0), topology.deadLetterQueue($0)] + retryQueues($0) }
-        let counts = try await broker.queueDepths(names)
+        let counts = try await broker.depths(names)
         return Dictionary(uniqueKeysWithValues: topology.queues.map { queue in
             let work = counts[topology.workQueue(queue)]
             return (queue.rawValue, DashboardHistory.Depth(
