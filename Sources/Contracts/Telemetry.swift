@@ -9,30 +9,31 @@ public import Tracing
 /// in-process systems (tests, benchmarks) can each run with their own, or none.
 public enum Telemetry {
     // The checks in front of `record` are inlined into callers: without a tracer, a hop
-    // or span costs a task-local read (`make bench-queue`).
+    // or span costs a task-local read (`make bench-queue`); names are built only for a
+    // span that is recorded.
     @TaskLocal public static var tracer: (any Tracer)?
 
     /// Runs `body` as one hop of a trace: a request served, a job or RPC request handled.
     /// `parent` is the caller's context; without one the hop starts a trace only if
     /// `startsTrace` (the gateway does; a worker handles an untraced job untraced).
     @inlinable public static func withHop<T>(
-        _ name: String, kind: SpanKind, parent: TraceContext?, startsTrace: Bool = false,
+        _ name: @autoclosure () -> String, kind: SpanKind, parent: TraceContext?, startsTrace: Bool = false,
         _ body: ((any Span)?) async throws -> T
     ) async rethrows -> T {
         guard parent != nil || startsTrace else { return try await body(nil) }
         guard let tracer else {
             return try await TraceContext.$current.withValue(parent?.child() ?? .start()) { try await body(nil) }
         }
-        return try await record(name, kind: kind, parent: parent, tracer: tracer, body)
+        return try await record(name(), kind: kind, parent: parent, tracer: tracer, body)
     }
 
     /// Runs `body` in a span, a child of the current trace's: nothing without a tracer or
     /// outside a trace.
     @inlinable public static func withSpan<T>(
-        _ name: String, kind: SpanKind = .internal, _ body: ((any Span)?) async throws -> T
+        _ name: @autoclosure () -> String, kind: SpanKind = .internal, _ body: ((any Span)?) async throws -> T
     ) async rethrows -> T {
         guard let tracer, let parent = TraceContext.current else { return try await body(nil) }
-        return try await record(name, kind: kind, parent: parent, tracer: tracer, body)
+        return try await record(name(), kind: kind, parent: parent, tracer: tracer, body)
     }
 
     /// A PostgreSQL or Redis call as a client span (database semantic conventions).
