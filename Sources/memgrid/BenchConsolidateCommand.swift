@@ -24,21 +24,16 @@ struct BenchConsolidateCommand: AsyncParsableCommand {
     var dimensions = 384
 
     func run() async throws {
-        let environment = EnvironmentReader()
-        var logger = Logger(label: "memgrid.bench")
-        logger.logLevel = try environment.choice("MEMGRID_LOG_LEVEL", default: .warning)
-        let url = environment.string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid")
-        let run = UUID().uuidString.prefix(8).lowercased()
-        let scratch = ScratchTenant(url: url, tenant: "bench-consolidate-\(run)", logger: logger)
-        try await scratch.create()
+        let scratch = try await ScratchTenant.created(name: "bench-consolidate")
+        let logger = scratch.logger
         print("bench-consolidate: one user, \(count) memories then \(new) new, \(dimensions) dimensions (random, unit length)")
         let vectors = BenchIndexCommand.randomUnitVectors(count: count + new, dimensions: dimensions)
 
-        let (first, incremental, full) = try await DatabaseConfiguration.withClient(url: url, maxConnections: 2, logger: logger) {
+        let (first, incremental, full) = try await DatabaseConfiguration.withClient(url: scratch.url, maxConnections: 2, logger: logger) {
             [count, new, dimensions, vectors, logger] client in
-            let space = "bench-consolidate-\(run)/\(dimensions)"
+            let space = "\(scratch.tenant)/\(dimensions)"
             try await EmbeddingRepository(client: client).register(
-                spaceID: space, model: "bench-consolidate", revision: String(run), dimensions: dimensions, mayActivate: false,
+                spaceID: space, model: "bench-consolidate", revision: scratch.tenant, dimensions: dimensions, mayActivate: false,
                 logger: logger)
             let user = UserMemories(client: client, tenant: scratch.tenant, space: space, dimensions: dimensions, logger: logger)
             try await user.store(vectors[0..<count], from: 0)

@@ -26,24 +26,19 @@ struct BenchIndexCommand: AsyncParsableCommand {
     var dimensions = 384
 
     func run() async throws {
-        let environment = EnvironmentReader()
-        var logger = Logger(label: "memgrid.bench")
-        logger.logLevel = try environment.choice("MEMGRID_LOG_LEVEL", default: .warning)
-        let url = environment.string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid")
-        let run = UUID().uuidString.prefix(8).lowercased()
-        let scratch = ScratchTenant(url: url, tenant: "bench-index-\(run)", logger: logger)
-        try await scratch.create()
+        let scratch = try await ScratchTenant.created(name: "bench-index")
+        let logger = scratch.logger
         print("bench-index: \(count) vectors of \(dimensions) dimensions (random, unit length), \(batch) per upsert")
         let vectors = Self.randomUnitVectors(count: count, dimensions: dimensions)
 
-        let (incremental, load, index) = try await DatabaseConfiguration.withClient(url: url, logger: logger) {
+        let (incremental, load, index) = try await DatabaseConfiguration.withClient(url: scratch.url, logger: logger) {
             [count, batch, dimensions, vectors, logger] client in
             let spaces = EmbeddingSpaceRepository(client: client)
             let repository = EmbeddingRepository(client: client)
-            let (indexed, standby) = ("bench-index-\(run)/indexed", "bench-index-\(run)/standby")
+            let (indexed, standby) = ("\(scratch.tenant)/indexed", "\(scratch.tenant)/standby")
             for space in [indexed, standby] {
                 try await repository.register(
-                    spaceID: space, model: "bench-index", revision: "\(run)-\(space)", dimensions: dimensions, mayActivate: false,
+                    spaceID: space, model: "bench-index", revision: space, dimensions: dimensions, mayActivate: false,
                     logger: logger)
             }
             func load(into space: String) async throws -> Duration {

@@ -1,6 +1,8 @@
+import Foundation
 import Logging
 import PostgresNIO
 import Storage
+import WorkerRuntime
 
 /// A throwaway tenant for benchmarks on the real database; deleting it cascades to
 /// everything stored for it.
@@ -8,6 +10,19 @@ struct ScratchTenant {
     let url: String
     let tenant: String
     let logger: Logger
+
+    /// A new tenant `<name>-<8 hex digits>` in the database of `MEMGRID_POSTGRES_URL`, for a
+    /// benchmark that talks to PostgreSQL alone, with its logger (`MEMGRID_LOG_LEVEL`,
+    /// default warning).
+    static func created(name: String) async throws -> ScratchTenant {
+        let environment = EnvironmentReader()
+        var logger = Logger(label: "memgrid.bench")
+        logger.logLevel = try environment.choice("MEMGRID_LOG_LEVEL", default: .warning)
+        let url = environment.string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid")
+        let scratch = ScratchTenant(url: url, tenant: "\(name)-\(UUID().uuidString.prefix(8).lowercased())", logger: logger)
+        try await scratch.create()
+        return scratch
+    }
 
     func create() async throws {
         try await withClient { client in
