@@ -146,10 +146,10 @@ struct BenchGatewayCommand: AsyncParsableCommand {
     }
 
     static func spaceID(client: PostgresClient, logger: Logger) async throws -> String {
-        for try await id in try await client.query("SELECT id FROM embedding_spaces WHERE active", logger: logger).decode(String.self) {
-            return id
+        guard let space = try await EmbeddingSpaceRepository(client: client).active(logger: logger) else {
+            throw ValidationError("no active embedding space")
         }
-        throw ValidationError("no active embedding space")
+        return space.id
     }
 
     /// Stores the items and messages once, spread round-robin over the users: vectors

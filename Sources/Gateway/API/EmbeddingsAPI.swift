@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Hummingbird
 import NIOCore
+import Storage
 
 /// `POST /v1/embeddings` (OpenAI's shape).
 struct EmbeddingsAPI: Sendable {

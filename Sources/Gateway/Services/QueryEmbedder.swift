@@ -4,6 +4,7 @@ import Embeddings
 import Foundation
 import Logging
 import Messaging
+import Storage
 
 /// Vectors for texts a request waits on: the Redis cache first, the misses by RPC to
 /// the embedding workers, under a deadline.

@@ -35,12 +35,7 @@ public struct ConsolidationRepository: Sendable {
 
     /// The space searches use; nil until an embedding worker registered one.
     public func activeSpace(logger: Logger) async throws -> String? {
-        for try await id in try await client.query("SELECT id FROM embedding_spaces WHERE active", logger: logger)
-            .decode(String.self)
-        {
-            return id
-        }
-        return nil
+        try await EmbeddingSpaceRepository(client: client).active(logger: logger)?.id
     }
 
     /// Embedding writers stamp `updated_at` when their transaction starts and may commit

@@ -22,6 +22,19 @@ public struct EmbeddingSpaceRepository: Sendable {
         public var createdAt: Date
     }
 
+    /// The space searches use.
+    public struct Active: Sendable, Equatable {
+        public var id: String
+        public var model: String
+        public var dimensions: Int
+
+        public init(id: String, model: String, dimensions: Int) {
+            self.id = id
+            self.model = model
+            self.dimensions = dimensions
+        }
+    }
+
     /// How much of the source rows (messages, memory items and documents) a space holds an
     /// up-to-date vector for: one whose content hash matches the current text.
     public struct Coverage: Sendable, Equatable {
@@ -49,6 +62,15 @@ public struct EmbeddingSpaceRepository: Sendable {
 
     public init(client: PostgresClient) {
         self.client = client
+    }
+
+    /// The active space; nil until an embedding worker has registered one.
+    public func active(logger: Logger) async throws -> Active? {
+        let rows = try await client.query("SELECT id, model, dimensions FROM embedding_spaces WHERE active", logger: logger)
+        for try await (id, model, dimensions) in rows.decode((String, String, Int).self) {
+            return Active(id: id, model: model, dimensions: dimensions)
+        }
+        return nil
     }
 
     /// The active space first, then by age.
