@@ -41,8 +41,7 @@ public final class JobWorker: Service, Sendable {
     private let metrics: WorkerMetrics
     private let observer: (any JobObserver)?
     private let logger: Logger
-    private let inFlight = InFlightTracker()
-    private let draining = Atomic<Bool>(false)
+    private let loop: DeliveryLoop
 
     /// - Parameters:
     ///   - consumer: consumes `configuration.queue`'s work queue; the worker starts and closes it.
@@ -61,44 +60,13 @@ public final class JobWorker: Service, Sendable {
         var logger = logger
         logger[metadataKey: "queue"] = "\(configuration.queue)"
         self.logger = logger
+        loop = DeliveryLoop(
+            consumer: consumer, drainTimeout: configuration.drainTimeout, requeued: metrics.requeued, inFlight: metrics.inFlight,
+            logger: logger)
     }
 
     public func run() async throws {
-        consumer.start()
-        await withDiscardingTaskGroup { group in
-            group.addTask {
-                // Graceful shutdown, or cancellation: either way, drain then close.
-                try? await gracefulShutdown()
-                await self.drain()
-            }
-            for await delivery in consumer.deliveries {
-                if draining.load(ordering: .relaxed) {
-                    // Prefetched but not started: hand it back to the broker untouched.
-                    consumer.reject(delivery, requeue: true)
-                    metrics.requeued.increment()
-                    continue
-                }
-                inFlight.enter()
-                metrics.inFlight.increment()
-                group.addTask {
-                    await self.process(delivery)
-                    self.metrics.inFlight.decrement()
-                    self.inFlight.leave()
-                }
-            }
-            // The stream ends once the consumer is closed; anything still running
-            // overran the drain timeout. Its message is unacked, so it is redelivered.
-            group.cancelAll()
-        }
-    }
-
-    private func drain() async {
-        draining.store(true, ordering: .relaxed)
-        consumer.cancel()
-        logger.info("draining in-flight jobs")
-        let drained = await inFlight.waitUntilIdle(timeout: configuration.drainTimeout)
-        if !drained { logger.warning("drain timeout passed; unfinished jobs will be redelivered") }
-        await consumer.close()
+        await loop.run { delivery in await self.process(delivery) }
     }
 
     /// Handles one delivery as a hop of its publisher's trace, from the AMQP headers (a

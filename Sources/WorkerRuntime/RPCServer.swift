@@ -1,4 +1,5 @@
 import Contracts
+public import CoreMetrics
 public import Foundation
 public import Logging
 public import Messaging
@@ -39,39 +40,33 @@ public final class RPCServer: Service, Sendable {
     private let consumer: Consumer
     private let publisher: Publisher
     private let handler: Handler
-    private let drainTimeout: Duration
     private let logger: Logger
-    private let inFlight = InFlightTracker()
+    private let loop: DeliveryLoop
 
     /// - Parameters:
     ///   - consumer: consumes the RPC queue; the server starts and closes it.
     ///   - publisher: sends replies; owned by the caller.
-    public init(consumer: Consumer, publisher: Publisher, drainTimeout: Duration = .seconds(5), logger: Logger, handler: @escaping Handler) {
+    ///   - factory: makes `memgrid_rpc_requests_in_flight` and `memgrid_rpc_requests_requeued_total`,
+    ///     labelled with the queue.
+    public init(
+        consumer: Consumer, publisher: Publisher, drainTimeout: Duration = .seconds(5), factory: any MetricsFactory,
+        logger: Logger, handler: @escaping Handler
+    ) {
         self.consumer = consumer
         self.publisher = publisher
         self.handler = handler
-        self.drainTimeout = drainTimeout
         var logger = logger
         logger[metadataKey: "rpc.queue"] = "\(consumer.queue)"
         self.logger = logger
+        let labels = [("queue", consumer.queue)]
+        loop = DeliveryLoop(
+            consumer: consumer, drainTimeout: drainTimeout,
+            requeued: Counter(label: "memgrid_rpc_requests_requeued_total", dimensions: labels, factory: factory),
+            inFlight: Meter(label: "memgrid_rpc_requests_in_flight", dimensions: labels, factory: factory), logger: logger)
     }
 
     public func run() async throws {
-        consumer.start()
-        await withDiscardingTaskGroup { group in
-            group.addTask {
-                try? await gracefulShutdown()
-                await self.drain()
-            }
-            for await delivery in consumer.deliveries {
-                inFlight.enter()
-                group.addTask {
-                    await self.answer(delivery)
-                    self.inFlight.leave()
-                }
-            }
-            group.cancelAll()
-        }
+        await loop.run { delivery in await self.answer(delivery) }
     }
 
     private func answer(_ delivery: Delivery) async {
@@ -102,13 +97,5 @@ public final class RPCServer: Service, Sendable {
             logger.warning("could not send an RPC reply", metadata: ["error": "\(error)"])
         }
         consumer.ack(delivery)
-    }
-
-    /// Stops taking requests, lets the ones in hand finish briefly, then closes;
-    /// unanswered ones return to the queue for another replica.
-    private func drain() async {
-        consumer.cancel()
-        _ = await inFlight.waitUntilIdle(timeout: drainTimeout)
-        await consumer.close()
     }
 }

@@ -63,7 +63,7 @@ public enum WorkerProcess {
             let rpcConsumer = Consumer(
                 configuration: process.broker, queue: worker.topology.rpcQueue(worker.queue),
                 prefetch: worker.concurrency, declaration: process.declaration, logger: logger)
-            consumers.append(RPCServer(consumer: rpcConsumer, publisher: publisher, logger: logger, handler: rpc))
+            consumers.append(RPCServer(consumer: rpcConsumer, publisher: publisher, factory: factory, logger: logger, handler: rpc))
             readiness.add("broker_rpc_consumer") { rpcConsumer.status.isConnected }
         }
         var dependencies = dependencies

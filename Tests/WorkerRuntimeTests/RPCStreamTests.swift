@@ -1,10 +1,11 @@
 import Contracts
+import CoreMetrics
 import Foundation
 import Logging
 import Messaging
 import ServiceLifecycle
-import Testing
 import TestSupport
+import Testing
 import WorkerRuntime
 
 /// An RPC answered by several replies (a streamed chat completion) over a real broker.
@@ -19,7 +20,7 @@ struct RPCStreamTests {
         publisher.start()
         let server = RPCServer(
             consumer: Consumer(configuration: TestBroker.configuration, queue: topology.rpcQueue(JobQueue("probe")), prefetch: 8, logger: logger),
-            publisher: publisher, logger: logger
+            publisher: publisher, factory: NOOPMetricsHandler.instance, logger: logger
         ) { request, replies in
             let count = Int(String(decoding: request.body, as: UTF8.self)) ?? 0
             for index in 0..<count {

@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Logging
 import Messaging
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -56,5 +57,49 @@ struct ShutdownTests {
         #expect(try await TestBroker.eventually { try await TestBroker.admin.queueDepth(queue).messages == 16 })
         #expect(harness.metricsText().contains(#"memgrid_jobs_acked_total{queue="probe"} 4"#))
         await harness.stop()
+    }
+
+    @Test("RPC requests drain like jobs: the ones in hand are answered, the rest stay queued; in-flight is a metric")
+    func rpcDrain() async throws {
+        let declaration = TestBroker.makeTopology()
+        let topology = declaration.topology
+        let logger = Logger(label: "test.shutdown")
+        try await TestBroker.admin.declare(declaration)
+        let (requests, replies) = (topology.rpcQueue(JobQueue("probe")), "\(topology.prefix).test.replies")
+        try await TestBroker.admin.declareQueue(replies)
+        let publisher = Publisher(configuration: TestBroker.configuration, logger: logger)
+        publisher.start()
+        let registry = PrometheusCollectorRegistry()
+        let gate = Gate()
+        let started = Mutex(0)
+        let server = RPCServer(
+            consumer: Consumer(configuration: TestBroker.configuration, queue: requests, prefetch: 2, logger: logger),
+            publisher: publisher, factory: PrometheusMetricsFactory(registry: registry), logger: logger
+        ) { request, _ in
+            started.withLock { $0 += 1 }
+            await gate.wait()
+            return .init(type: "done", body: request.body)
+        }
+        for n in 0..<6 {
+            try await publisher.publish(OutgoingMessage(
+                exchange: "", routingKey: requests, body: Data("\(n)".utf8),
+                properties: MessageProperties(correlationID: "c\(n)", replyTo: replies, type: "probe")))
+        }
+        let group = ServiceGroup(services: [server], logger: logger)
+        let running = Task { try await group.run() }
+
+        #expect(await TestBroker.eventually { started.withLock { $0 } == 2 })
+        let inFlight = registry.emitToString().contains(#"memgrid_rpc_requests_in_flight{queue="\#(requests)"} 2"#)
+        await group.triggerGracefulShutdown()
+        try await Task.sleep(for: .milliseconds(200))
+        gate.open()
+        try await running.value
+
+        #expect(inFlight, "\(registry.emitToString())")
+        #expect(started.withLock { $0 } == 2, "no new request may start once draining")
+        #expect(try await TestBroker.eventually { try await TestBroker.admin.queueDepth(replies).messages == 2 })
+        #expect(try await TestBroker.admin.queueDepth(requests).messages == 4)
+        await publisher.close()
+        await TestBroker.tearDown(declaration, extraQueues: [requests, replies])
     }
 }
