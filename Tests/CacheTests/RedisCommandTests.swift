@@ -1,4 +1,5 @@
 import Cache
+import TestSupport
 import Testing
 
 @Suite("Redis commands against a real server")
@@ -69,7 +70,7 @@ struct RedisCommandTests {
             #expect((1...60_000).contains(remaining ?? -1))
 
             try await client.set(prefix + "short", "v", ttl: .milliseconds(50))
-            let expired = await eventually { (try? await client.get(prefix + "short")) == .some(nil) }
+            let expired = await TestBroker.eventually { (try? await client.get(prefix + "short")) == .some(nil) }
             #expect(expired)
 
             // Without a TTL the key is persistent.
@@ -98,7 +99,7 @@ struct RedisCommandTests {
             #expect(try await client.send("PTTL", persistent[0].0) == .integer(-1))
 
             try await client.setMany(pairs, ttl: .milliseconds(50))
-            let expired = await eventually {
+            let expired = await TestBroker.eventually {
                 (try? await client.mget(keys))?.allSatisfy { $0 == nil } == true
             }
             #expect(expired)

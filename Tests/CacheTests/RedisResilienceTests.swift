@@ -160,7 +160,7 @@ struct RedisResilienceTests {
         #expect((2...4).contains(during), "pool of 3 plus the probe")
 
         await client.shutdown()
-        let closed = await eventually { (try? await connectedClients(probe)) == 1 }
+        let closed = await TestBroker.eventually { (try? await connectedClients(probe)) == 1 }
         #expect(closed, "every pooled connection is closed after shutdown")
 
         let error = await #expect(throws: RedisClient.Error.self) { try await client.ping() }
@@ -182,7 +182,7 @@ struct RedisResilienceTests {
 
         // Hold the only connection in a BLPOP until the probe pushes.
         let blocked = Task { try await client.send("BLPOP", "list", "8") }
-        let holding = await eventually { (try? await blockedClients(probe)) == 1 }
+        let holding = await TestBroker.eventually { (try? await blockedClients(probe)) == 1 }
         try #require(holding)
 
         let timeout = await #expect(throws: RedisClient.Error.self) { try await client.ping() }

@@ -54,20 +54,6 @@ private func deleteKeys(withPrefix prefix: String, using client: RedisClient) as
     } while cursor != "0"
 }
 
-/// Polls `condition` up to `attempts` times, `interval` apart. Bounds the wait without
-/// asserting anything about how long things take.
-func eventually(
-    attempts: Int = 200,
-    interval: Duration = .milliseconds(25),
-    _ condition: () async -> Bool
-) async -> Bool {
-    for _ in 0..<attempts {
-        if await condition() { return true }
-        try? await Task.sleep(for: interval)
-    }
-    return false
-}
-
 extension PrivateRedisServer {
     var configuration: RedisClient.Configuration {
         RedisClient.Configuration(host: "127.0.0.1", port: port)
@@ -75,7 +61,7 @@ extension PrivateRedisServer {
 
     /// Waits (bounded) until the server answers PING through `client`.
     func waitUntilReady(_ client: RedisClient) async throws {
-        let ready = await eventually { (try? await client.ping()) != nil }
+        let ready = await TestBroker.eventually { (try? await client.ping()) != nil }
         try #require(ready, "redis-server on port \(port) did not come up")
     }
 }
