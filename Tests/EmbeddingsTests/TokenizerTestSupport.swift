@@ -10,12 +10,7 @@ enum TokenizerTestSupport {
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()
 
-    static var modelDirectory: URL {
-        if let path = ProcessInfo.processInfo.environment["MEMGRID_MODEL_DIR"], !path.isEmpty {
-            return URL(fileURLWithPath: path)
-        }
-        return repositoryRoot.appendingPathComponent(LocalEmbedder.defaultModelPath)
-    }
+    static var modelDirectory: URL { LocalEmbedder.modelDirectory(relativeTo: repositoryRoot) }
 
     /// The model's tokenizer, built once. A missing model is a failure, not a skip: the
     /// local stack installs it (`scripts/stack.sh`).
