@@ -29,6 +29,8 @@ final class GatewayFixture: Sendable {
     let opsPort: Int
     let gateway: GatewayApp.Parts
     let workers: [WorkerProcess.Parts]
+    /// What the LLM worker's `/metrics` would show.
+    let llmMetrics = PrometheusCollectorRegistry()
     private let tasks: [Task<Void, any Error>]
 
     /// - Parameters:
@@ -66,7 +68,7 @@ final class GatewayFixture: Sendable {
                 logger: logger))
             let llm = try WorkerProcessConfiguration(queue: .llm, environment: reader, defaultOperationsPort: 0)
             workers.append(try LLMWorkerApp.build(
-                configuration: llm, llm: try LLMWorkerApp.Configuration(environment: reader), registry: PrometheusCollectorRegistry(),
+                configuration: llm, llm: try LLMWorkerApp.Configuration(environment: reader), registry: llmMetrics,
                 logger: logger))
             let proactive = try WorkerProcessConfiguration(queue: .proactive, environment: reader, defaultOperationsPort: 0)
             workers.append(try ProactiveWorkerApp.build(

@@ -5,9 +5,10 @@ import Gateway
 import Messaging
 import NIOHTTP1
 import PostgresNIO
+import Prometheus
 import Storage
-import Testing
 import TestSupport
+import Testing
 
 /// Chat, LLM memorize, metering and budgets end to end: gateway and workers in-process
 /// on the local stack, the LLM worker calling the fake OpenAI-compatible provider.
@@ -262,6 +263,16 @@ struct LLMGatewayTests {
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await TestBroker.admin.drain(alerts, limit: 10).isEmpty)
         try? await TestBroker.admin.deleteQueues([alerts])
+        // The worker counts them without naming the tenant (tenants are unbounded).
+        let metrics = fixture.llmMetrics.emitToString().split(separator: "\n").filter { $0.hasPrefix("memgrid_llm_budget_") }
+        func count(_ name: String, _ labels: String...) -> Int? {
+            metrics.first { $0.hasPrefix(name + "{") && labels.allSatisfy($0.contains) }.flatMap { $0.split(separator: " ").last }
+                .flatMap { Int($0) }
+        }
+        #expect(count("memgrid_llm_budget_alerts_total", #"period="day""#, #"level="warning""#) == 1, "\(metrics)")
+        #expect(count("memgrid_llm_budget_alerts_total", #"period="day""#, #"level="exhausted""#) == 1)
+        #expect(count("memgrid_llm_budget_refusals_total", #"period="day""#).map { $0 >= 1 } == true)
+        #expect(!metrics.contains { $0.contains(tenant) })
     }
 
     /// OpenAI's 401 quotes the (masked) key: neither a chat answer nor a job's dead letter

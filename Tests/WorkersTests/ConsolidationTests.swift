@@ -1,4 +1,5 @@
 import Contracts
+import CoreMetrics
 import Foundation
 import Logging
 import Messaging
@@ -7,8 +8,8 @@ import Prometheus
 import ServiceLifecycle
 import Storage
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 import WorkerRuntime
 @testable import Workers
 
@@ -327,7 +328,7 @@ struct ConsolidationTests {
                     runs: MaintenanceRepository(client: client), consolidation: ConsolidationRepository(client: client),
                     publisher: publisher, topology: declaration.topology,
                     configuration: .init(interval: .seconds(3600), threshold: 0.92, timeToLive: [:]), clock: clock,
-                    owner: "replica-\(n)", logger: fixture.logger)
+                    owner: "replica-\(n)", factory: NOOPMetricsHandler.instance, logger: fixture.logger)
             }
             let results: [[MaintenanceScheduler.Kind: Int]] = try await withThrowingTaskGroup(of: [MaintenanceScheduler.Kind: Int].self) { group in
                 for scheduler in schedulers { group.addTask { try await scheduler.tick() } }
@@ -426,7 +427,7 @@ struct ConsolidationTests {
                 publisher: Publisher(configuration: TestBroker.configuration, logger: fixture.logger),
                 topology: Topology(prefix: "unused"),
                 configuration: .init(timeToLive: ["event": .seconds(720 * 3600), "knowledge": .seconds(8760 * 3600)]),
-                clock: clock, owner: "replica", logger: fixture.logger)
+                clock: clock, owner: "replica", factory: NOOPMetricsHandler.instance, logger: fixture.logger)
             let done = try await scheduler.tick()
             #expect(done == [.consolidate: 0, .expire: 2])
             let items = try await fixture.strings("SELECT id FROM memory_items", client: client)

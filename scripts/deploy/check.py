@@ -49,9 +49,7 @@ DEFAULT_PREFIX = "memgrid"
 PENDING_ENV = {
     "MEMGRID_MODEL_DIR": "model folder of the embedding worker; docs/configuration.md documents it when the embedding issue wires the model in",
 }
-PENDING_METRICS = {
-    "memgrid_llm_budget_used_ratio": "per-tenant LLM budget ratio; emitted when the LLM budget work lands",
-}
+PENDING_METRICS: dict[str, str] = {}
 # Egress ports a memgrid component may open (besides DNS 53).
 ALLOWED_EGRESS = {
     "gateway": {5671, 5672, 6379, 5432},

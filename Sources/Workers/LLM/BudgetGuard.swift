@@ -46,12 +46,26 @@ final class BudgetGuard: Sendable {
     private let cacheTTL: Duration
     private let entries = Mutex<[String: Entry]>([:])
     private let refreshes = Mutex<[String: Task<[BudgetRepository.Status], any Error>]>([:])
+    /// Announced crossings by period and level, and calls refused by period: which tenant
+    /// is in the `budget.alert` event and the log, never a label (tenants are unbounded).
+    private let alerts: [String: Counter]
+    private let refusals: [String: Counter]
     private let logger: Logger
 
     init(
         budgets: BudgetRepository, ledger: BudgetLedger, onRedisFailure: RedisFailurePolicy, publisher: Publisher,
-        topology: Topology, cacheTTL: Duration = .seconds(2), logger: Logger
+        topology: Topology, cacheTTL: Duration = .seconds(2), factory: any MetricsFactory, logger: Logger
     ) {
+        let periods = BudgetRepository.Period.allCases.map(\.rawValue)
+        alerts = Dictionary(uniqueKeysWithValues: periods.flatMap { period in
+            ["warning", "exhausted"].map { level in
+                ("\(period):\(level)", Counter(
+                    label: "memgrid_llm_budget_alerts_total", dimensions: [("period", period), ("level", level)], factory: factory))
+            }
+        })
+        refusals = Dictionary(uniqueKeysWithValues: periods.map { period in
+            (period, Counter(label: "memgrid_llm_budget_refusals_total", dimensions: [("period", period)], factory: factory))
+        })
         self.budgets = budgets
         self.ledger = ledger
         self.onRedisFailure = onRedisFailure
@@ -66,13 +80,13 @@ final class BudgetGuard: Sendable {
     func reserve(tenantID: String, costUSD: Double) async throws -> BudgetLedger.Reservation {
         let statuses = try await statuses(tenantID: tenantID)
         if let status = statuses.first(where: \.isExhausted) {
-            throw Exceeded(period: status.period.rawValue, limitUSD: status.limitUSD, spentUSD: status.spentUSD)
+            throw refuse(Exceeded(period: status.period.rawValue, limitUSD: status.limitUSD, spentUSD: status.spentUSD))
         }
         do {
             return try await ledger.reserve(tenantID: tenantID, statuses: statuses, costUSD: costUSD)
         } catch let full as BudgetLedger.Full {
             let status = statuses[full.index]
-            throw Exceeded(period: status.period.rawValue, limitUSD: status.limitUSD, spentUSD: full.committedUSD)
+            throw refuse(Exceeded(period: status.period.rawValue, limitUSD: status.limitUSD, spentUSD: full.committedUSD))
         } catch {
             logger.warning("budget ledger unavailable", metadata: [
                 "tenant.id": "\(tenantID)", "error": "\(error)", "budget.on_redis_failure": "\(onRedisFailure.rawValue)",
@@ -80,6 +94,11 @@ final class BudgetGuard: Sendable {
             guard onRedisFailure == .open else { throw Unavailable() }
             return .none
         }
+    }
+
+    private func refuse(_ exceeded: Exceeded) -> Exceeded {
+        refusals[exceeded.period]?.increment()
+        return exceeded
     }
 
     /// Ends a reservation with the call's real cost (every attempt's).
@@ -108,7 +127,6 @@ final class BudgetGuard: Sendable {
             return crossed
         }
         for (status, threshold) in crossed { await announce(status, threshold: threshold, tenantID: tenantID) }
-        if let statuses = entries.withLock({ $0[tenantID]?.statuses }) { record(statuses, tenantID: tenantID) }
     }
 
     /// The tenant's cached statuses; a stale or missing entry is read again by one
@@ -140,7 +158,6 @@ final class BudgetGuard: Sendable {
             } ?? []
             entries[tenantID] = Entry(statuses: fresh, fetchedAt: ContinuousClock.now, announced: announced)
         }
-        record(fresh, tenantID: tenantID)
         return fresh
     }
 
@@ -155,19 +172,13 @@ final class BudgetGuard: Sendable {
                     period: status.period.rawValue, periodStart: "\(status.periodStart)", limitUSD: status.limitUSD,
                     spentUSD: status.spentUSD, threshold: threshold))
             try await publisher.publish(try OutgoingMessage.event(event, topology: topology))
+            alerts["\(status.period.rawValue):\(threshold >= 1 ? "exhausted" : "warning")"]?.increment()
             logger.warning("LLM budget threshold crossed", metadata: [
                 "tenant.id": "\(tenantID)", "budget.period": "\(status.period.rawValue)",
                 "budget.threshold": "\(threshold)", "budget.spent_usd": "\(status.spentUSD)", "budget.limit_usd": "\(status.limitUSD)",
             ])
         } catch {
             logger.error("could not announce a budget alert", metadata: ["tenant.id": "\(tenantID)", "error": "\(error)"])
-        }
-    }
-
-    private func record(_ statuses: [BudgetRepository.Status], tenantID: String) {
-        for status in statuses {
-            Gauge(label: "memgrid_llm_budget_used_ratio", dimensions: [("tenant", tenantID), ("period", status.period.rawValue)])
-                .record(status.usedRatio)
         }
     }
 

@@ -65,7 +65,8 @@ public enum LLMWorkerApp {
         let database = PostgresClient(
             configuration: try DatabaseConfiguration(url: process.postgresURL).client, backgroundLogger: logger)
         let redis = RedisClient(configuration: process.redis, logger: logger)
-        let usage = UsageMeter(usage: UsageRepository(client: database), logger: logger)
+        let factory = PrometheusMetricsFactory(registry: registry)
+        let usage = UsageMeter(usage: UsageRepository(client: database), factory: factory, logger: logger)
         var dependencies: [any Service] = [DatabaseService(client: database), RedisService(client: redis), usage]
         var router: ChatRouter?
         if !llm.providers.isEmpty {
@@ -73,7 +74,7 @@ public enum LLMWorkerApp {
             dependencies.append(HTTPClientService(client: http))
             router = ChatRouter(
                 configuration: llm.providers, httpClient: http, admission: RedisRateLimiter(redis: redis, logger: logger), logger: logger,
-                metricsFactory: PrometheusMetricsFactory(registry: registry))
+                metricsFactory: factory)
         }
         logger.info("LLM providers", metadata: [
             "llm.providers": "\(llm.providers.providers.map(\.name).joined(separator: ","))",
@@ -86,7 +87,7 @@ public enum LLMWorkerApp {
             budgets: BudgetGuard(
                 budgets: BudgetRepository(client: database), ledger: BudgetLedger(redis: redis, prefix: topology.prefix),
                 onRedisFailure: llm.budgetOnRedisFailure, publisher: publisher, topology: topology,
-                cacheTTL: llm.budgetCacheTTL, logger: logger),
+                cacheTTL: llm.budgetCacheTTL, factory: factory, logger: logger),
             slots: TenantSlots(limit: llm.tenantConcurrency))
         let responder = ChatResponder(
             router: router, metering: metering, cancellations: CallCancellations(redis: redis, prefix: topology.prefix),

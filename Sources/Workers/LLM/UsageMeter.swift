@@ -13,10 +13,14 @@ final class UsageMeter: Service, Sendable {
     private let interval: Duration
     private let maxBuffered: Int
     private let buffer = Mutex<[UsageRepository.Call]>([])
-    private let dropped = Counter(label: "memgrid_llm_usage_rows_dropped_total")
+    private let dropped: Counter
     private let logger: Logger
 
-    init(usage: UsageRepository, interval: Duration = .milliseconds(200), maxBuffered: Int = 100_000, logger: Logger) {
+    init(
+        usage: UsageRepository, interval: Duration = .milliseconds(200), maxBuffered: Int = 100_000, factory: any MetricsFactory,
+        logger: Logger
+    ) {
+        dropped = Counter(label: "memgrid_llm_usage_rows_dropped_total", factory: factory)
         self.usage = usage
         self.interval = interval
         self.maxBuffered = maxBuffered

@@ -11,8 +11,15 @@ import WorkerRuntime
 struct ConsolidateJobHandler: JobHandler {
     let consolidation: ConsolidationRepository
     let threshold: Double
-    let merged = Counter(label: "memgrid_memories_merged_total")
-    let groups = Counter(label: "memgrid_memory_merge_groups_total")
+    let merged: Counter
+    let groups: Counter
+
+    init(consolidation: ConsolidationRepository, threshold: Double, factory: any MetricsFactory) {
+        self.consolidation = consolidation
+        self.threshold = threshold
+        merged = Counter(label: "memgrid_memories_merged_total", factory: factory)
+        groups = Counter(label: "memgrid_memory_merge_groups_total", factory: factory)
+    }
 
     var type: JobType { JobCatalog.consolidate }
 

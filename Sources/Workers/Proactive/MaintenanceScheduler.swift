@@ -39,13 +39,16 @@ final class MaintenanceScheduler: Service, Sendable {
     private let settled = Mutex<[Kind: Date]>([:])
     /// Per memory type with a TTL (a handful of label values).
     private let expired: [String: Counter]
-    private let runsCounter = Counter(label: "memgrid_maintenance_runs_total")
-    private let jobsPublished = Counter(label: "memgrid_consolidation_jobs_published_total")
+    private let runsCounter: Counter
+    private let jobsPublished: Counter
 
     init(
         runs: MaintenanceRepository, consolidation: ConsolidationRepository, publisher: Publisher, topology: Topology,
-        configuration: ProactiveWorkerApp.Configuration.Maintenance, clock: any WallClock, owner: String, logger: Logger
+        configuration: ProactiveWorkerApp.Configuration.Maintenance, clock: any WallClock, owner: String,
+        factory: any MetricsFactory, logger: Logger
     ) {
+        runsCounter = Counter(label: "memgrid_maintenance_runs_total", factory: factory)
+        jobsPublished = Counter(label: "memgrid_consolidation_jobs_published_total", factory: factory)
         self.runs = runs
         self.consolidation = consolidation
         self.publisher = publisher
@@ -55,7 +58,7 @@ final class MaintenanceScheduler: Service, Sendable {
         self.owner = owner
         self.logger = logger
         expired = Dictionary(uniqueKeysWithValues: configuration.timeToLive.keys.map {
-            ($0, Counter(label: "memgrid_memories_expired_total", dimensions: [("type", $0)]))
+            ($0, Counter(label: "memgrid_memories_expired_total", dimensions: [("type", $0)], factory: factory))
         })
     }
 

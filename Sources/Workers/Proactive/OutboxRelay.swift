@@ -18,9 +18,13 @@ final class OutboxRelay: Service, Sendable {
     private let interval: Duration
     private let batch: Int
     private let logger: Logger
-    private let published = Counter(label: "memgrid_outbox_events_published_total")
+    private let published: Counter
 
-    init(outbox: EventOutbox, publisher: Publisher, topology: Topology, interval: Duration, batch: Int = 500, logger: Logger) {
+    init(
+        outbox: EventOutbox, publisher: Publisher, topology: Topology, interval: Duration, batch: Int = 500, factory: any MetricsFactory,
+        logger: Logger
+    ) {
+        published = Counter(label: "memgrid_outbox_events_published_total", factory: factory)
         self.outbox = outbox
         self.publisher = publisher
         self.topology = topology

@@ -63,18 +63,20 @@ public enum ProactiveWorkerApp {
         let topology = process.declaration.topology
         let publisher = WorkerProcess.makePublisher(configuration: configuration, logger: logger)
         let reminders = ReminderRepository(client: database)
+        let factory = PrometheusMetricsFactory(registry: registry)
         let firer = ReminderFirer(
             reminders: reminders, publisher: publisher, topology: topology, configuration: proactive, clock: clock,
-            owner: instance, logger: logger)
+            owner: instance, factory: factory, logger: logger)
         let summaries = SummaryScheduler(
             refreshes: SummaryRefreshRepository(client: database), publisher: publisher, topology: topology,
             configuration: proactive, clock: clock, logger: logger)
         let consolidation = ConsolidationRepository(client: database)
         let relay = OutboxRelay(
-            outbox: EventOutbox(client: database), publisher: publisher, topology: topology, interval: proactive.pollInterval, logger: logger)
+            outbox: EventOutbox(client: database), publisher: publisher, topology: topology, interval: proactive.pollInterval, factory: factory,
+            logger: logger)
         let maintenance = MaintenanceScheduler(
             runs: MaintenanceRepository(client: database), consolidation: consolidation, publisher: publisher,
-            topology: topology, configuration: proactive.maintenance, clock: clock, owner: instance, logger: logger)
+            topology: topology, configuration: proactive.maintenance, clock: clock, owner: instance, factory: factory, logger: logger)
         return try WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger,
             dependencies: [DatabaseService(client: database), firer, summaries, maintenance, relay], publisher: publisher
@@ -90,8 +92,9 @@ public enum ProactiveWorkerApp {
             jobs.register(MemoryChangedHandler<MemoryDeleted>(refreshes: refreshes, fanout: fanout, configuration: proactive, clock: clock))
             jobs.register(UserErasedHandler(fanout: fanout))
             jobs.register(WebhookDelivery(
-                webhooks: WebhookRepository(client: database), egress: proactive.webhookEgress, timeout: proactive.webhookTimeout, clock: clock))
-            jobs.register(ConsolidateJobHandler(consolidation: consolidation, threshold: proactive.maintenance.threshold))
+                webhooks: WebhookRepository(client: database), egress: proactive.webhookEgress, timeout: proactive.webhookTimeout, clock: clock,
+                factory: factory))
+            jobs.register(ConsolidateJobHandler(consolidation: consolidation, threshold: proactive.maintenance.threshold, factory: factory))
             return jobs
         }
     }

@@ -21,15 +21,20 @@ final class ReminderFirer: Service, Sendable {
     private let clock: any WallClock
     private let owner: String
     private let logger: Logger
-    private let fired = Counter(label: "memgrid_reminders_fired_total")
-    private let firedLate = Counter(label: "memgrid_reminders_fired_late_total")
-    private let failures = Counter(label: "memgrid_reminder_publish_failures_total")
-    private let lag = Timer(label: "memgrid_reminder_fire_lag_seconds")
+    private let fired: Counter
+    private let firedLate: Counter
+    private let failures: Counter
+    private let lag: Timer
 
     init(
         reminders: ReminderRepository, publisher: Publisher, topology: Topology,
-        configuration: ProactiveWorkerApp.Configuration, clock: any WallClock, owner: String, logger: Logger
+        configuration: ProactiveWorkerApp.Configuration, clock: any WallClock, owner: String, factory: any MetricsFactory,
+        logger: Logger
     ) {
+        fired = Counter(label: "memgrid_reminders_fired_total", factory: factory)
+        firedLate = Counter(label: "memgrid_reminders_fired_late_total", factory: factory)
+        failures = Counter(label: "memgrid_reminder_publish_failures_total", factory: factory)
+        lag = Timer(label: "memgrid_reminder_fire_lag_seconds", factory: factory)
         self.reminders = reminders
         self.publisher = publisher
         self.topology = topology

@@ -37,9 +37,10 @@ struct WebhookDelivery: JobHandler {
     static let maxResponseBytes = 64 << 10
     static let userAgent = "memgrid-webhooks/1"
 
-    private let metrics = Instruments()
+    private let metrics: Instruments
 
-    init(webhooks: WebhookRepository, egress: EgressPolicy, timeout: Duration, clock: any WallClock) {
+    init(webhooks: WebhookRepository, egress: EgressPolicy, timeout: Duration, clock: any WallClock, factory: any MetricsFactory) {
+        metrics = Instruments(factory: factory)
         self.webhooks = webhooks
         self.egress = egress
         self.timeout = timeout
@@ -177,10 +178,18 @@ struct WebhookDelivery: JobHandler {
 
     /// Created once per handler: no per-request label values.
     private struct Instruments: Sendable {
-        let delivered = Counter(label: "memgrid_webhook_deliveries_total", dimensions: [("outcome", "delivered")])
-        let retried = Counter(label: "memgrid_webhook_deliveries_total", dimensions: [("outcome", "retried")])
-        let rejected = Counter(label: "memgrid_webhook_deliveries_total", dimensions: [("outcome", "rejected")])
-        let duration = Metrics.Timer(label: "memgrid_webhook_request_duration_seconds")
+        let delivered: Counter
+        let retried: Counter
+        let rejected: Counter
+        let duration: Metrics.Timer
+
+        init(factory: any MetricsFactory) {
+            func outcome(_ name: String) -> Counter {
+                Counter(label: "memgrid_webhook_deliveries_total", dimensions: [("outcome", name)], factory: factory)
+            }
+            (delivered, retried, rejected) = (outcome("delivered"), outcome("retried"), outcome("rejected"))
+            duration = Metrics.Timer(label: "memgrid_webhook_request_duration_seconds", factory: factory)
+        }
     }
 }
 
