@@ -36,11 +36,14 @@ COPY Package.swift ./
 COPY Sources ./Sources
 # Package.swift declares test targets under Tests/: the manifest needs their folders.
 COPY Tests ./Tests
+# Only the image's executables: memgrid-bench and the test helpers are not built.
 RUN --mount=type=cache,target=/src/.build \
-    swift build -c release --static-swift-stdlib \
-    && bin="$(swift build -c release --static-swift-stdlib --show-bin-path)" \
+    set -e; \
+    executables="memgrid memgrid-gateway memgrid-embedding-worker memgrid-llm-worker memgrid-proactive-worker"; \
+    for exe in $executables; do swift build -c release --static-swift-stdlib --product "$exe"; done; \
+    bin="$(swift build -c release --static-swift-stdlib --show-bin-path)" \
     && mkdir -p /staging/bin /staging/libexec \
-    && for exe in memgrid memgrid-gateway memgrid-embedding-worker memgrid-llm-worker memgrid-proactive-worker; do \
+    && for exe in $executables; do \
            install -m 0755 "$bin/$exe" /staging/bin/ \
            && strip --strip-debug "/staging/bin/$exe"; \
        done \

@@ -53,38 +53,38 @@ migrate: stack-up build
 	eval "$$($(STACK) env)" && .build/debug/memgrid migrate
 
 bench-queue: stack-up build-release
-	eval "$$($(STACK) env)" && .build/release/memgrid bench queue --count $(N)
+	eval "$$($(STACK) env)" && .build/release/memgrid-bench queue --count $(N)
 
 bench-embed: stack-up build-release
-	eval "$$($(STACK) env)" && .build/release/memgrid bench embed
+	eval "$$($(STACK) env)" && .build/release/memgrid-bench embed
 
 # sentence-transformers + torch in .venv-ref (large): the baseline bench-embed compares with.
 bench-embed-baseline:
 	scripts/reference/setup.sh
 
 bench-embed-pipeline: stack-up build-release
-	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench embed-pipeline --count $(or $(EMBED_N),100000)
+	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid-bench embed-pipeline --count $(or $(EMBED_N),100000)
 
 bench-gateway: stack-up build-release
-	eval "$$($(STACK) env)" && .build/release/memgrid bench gateway --memories $(or $(GATEWAY_N),100000)
+	eval "$$($(STACK) env)" && .build/release/memgrid-bench gateway --memories $(or $(GATEWAY_N),100000)
 
 bench-llm: stack-up build-release
-	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench llm --count $(or $(LLM_N),10000)
+	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid-bench llm --count $(or $(LLM_N),10000)
 
 bench-proactive: stack-up build-release
-	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench proactive --count $(or $(PROACTIVE_N),100000)
+	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid-bench proactive --count $(or $(PROACTIVE_N),100000)
 
 bench-backfill: stack-up build-release
-	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench backfill --count $(N)
+	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid-bench backfill --count $(N)
 
 bench-index: stack-up build-release
-	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench index --count $(or $(INDEX_N),100000)
+	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid-bench index --count $(or $(INDEX_N),100000)
 
 bench-consolidate: stack-up build-release
-	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid bench consolidate --count $(or $(CONSOLIDATE_N),20000)
+	eval "$$($(STACK) env)" && .build/release/memgrid migrate && .build/release/memgrid-bench consolidate --count $(or $(CONSOLIDATE_N),20000)
 
 bench-memory: stack-up build-release
-	eval "$$($(STACK) env)" && .build/release/memgrid bench memory --dataset $(or $(LOCOMO_DIR),../shared/datasets/locomo-dev)
+	eval "$$($(STACK) env)" && .build/release/memgrid-bench memory --dataset $(or $(LOCOMO_DIR),../shared/datasets/locomo-dev)
 
 # Deployment files (Dockerfile, compose/, k8s/): rendered and schema-checked, no engine needed.
 .PHONY: deploy-check k8s-render k8s-validate compose-config image image-closure image-smoke

@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "memgrid-llm-worker", targets: ["memgrid-llm-worker"]),
         .executable(name: "memgrid-proactive-worker", targets: ["memgrid-proactive-worker"]),
         .executable(name: "memgrid", targets: ["memgrid"]),
+        .executable(name: "memgrid-bench", targets: ["memgrid-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -226,6 +227,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "memgrid",
+            dependencies: [
+                "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Gateway", "Backfill",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // End-to-end benchmarks against the real servers; not in the image.
+        .executableTarget(
+            name: "memgrid-bench",
             dependencies: [
                 "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Workers", "Gateway", "Memory", "LLM", "Backfill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,7 +1,7 @@
 import CRabbitMQ
 package import Foundation
 
-/// The baseline for `memgrid bench queue`: plain librabbitmq, no runtime. One thread
+/// The baseline for `memgrid-bench queue`: plain librabbitmq, no runtime. One thread
 /// publishes persistent messages with confirms (a bounded window in flight), another
 /// consumes with a prefetch window and acks each message.
 package enum RawBrokerLoop {

@@ -5,7 +5,7 @@ import PostgresNIO
 import Storage
 import WorkerRuntime
 
-/// `memgrid bench consolidate`: one user with many memories, consolidated after a few new
+/// `memgrid-bench consolidate`: one user with many memories, consolidated after a few new
 /// ones arrive. A run compares only vectors written since the user's last run; the
 /// baseline is the full pass every run made before (every pair of the user's vectors),
 /// measured on the same rows in the same invocation.

@@ -1,12 +1,12 @@
-import Backfill
 import Foundation
+import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Shows a backfill's progress on stderr: a redrawn bar on a terminal, a plain line every
 /// `interval` otherwise (logs, CI). Rejected inputs are listed (the first 100).
-final class BackfillProgressPrinter: @unchecked Sendable {
+public final class BackfillProgressPrinter: @unchecked Sendable {
     private let interval: Duration
     private let dryRun: Bool
     private let terminal = isatty(STDERR_FILENO) == 1
@@ -15,12 +15,12 @@ final class BackfillProgressPrinter: @unchecked Sendable {
     private var doneAtStart: Int?
     private var rejectionsShown = 0
 
-    init(interval: Duration, dryRun: Bool = false) {
+    public init(interval: Duration, dryRun: Bool = false) {
         self.interval = interval
         self.dryRun = dryRun
     }
 
-    func reject(_ rejection: BackfillRejection) {
+    public func reject(_ rejection: BackfillRejection) {
         rejectionsShown += 1
         if rejectionsShown <= BackfillRunner.maxRejectionSamples {
             write("\(terminal ? "\r\u{1B}[K" : "")line \(rejection.line): \(rejection.error)\n")
@@ -29,7 +29,7 @@ final class BackfillProgressPrinter: @unchecked Sendable {
         }
     }
 
-    func show(_ progress: BackfillRunner.Progress) {
+    public func show(_ progress: BackfillRunner.Progress) {
         if doneAtStart == nil || progress.published == 0 && progress.skipped > 0 { doneAtStart = progress.done }
         let now = ContinuousClock.now
         let due = lastShown.map { now - $0 >= (terminal ? .milliseconds(200) : interval) } ?? true
@@ -46,7 +46,7 @@ final class BackfillProgressPrinter: @unchecked Sendable {
     /// `[#####-----]  52.1%  104192/200000  1234 texts/s  ETA 1m18s  in flight 8  queue 120`
     /// A dry run counts inputs read; a real run counts items embedded.
     static func describe(_ progress: BackfillRunner.Progress, doneAtStart: Int, dryRun: Bool) -> String {
-        let seconds = max(progress.elapsed.seconds, 0.001)
+        let seconds = max(progress.elapsed.timeInterval, 0.001)
         let done = dryRun ? progress.read : progress.done
         let rate = Double(done - doneAtStart) / seconds
         let settled = done + progress.deadLettered + progress.invalid
@@ -70,13 +70,13 @@ final class BackfillProgressPrinter: @unchecked Sendable {
     }
 
     /// The final summary (stdout).
-    static func summaryLine(backfillID: String, _ progress: BackfillRunner.Progress, dryRun: Bool) -> String {
+    public static func summaryLine(backfillID: String, _ progress: BackfillRunner.Progress, dryRun: Bool) -> String {
         if dryRun {
             return "backfill \(backfillID) (dry run): \(progress.read) valid inputs in \(progress.chunks) chunks, "
                 + "\(progress.invalid) rejected; nothing published"
         }
         return "backfill \(backfillID): done \(progress.done), cached \(progress.cached), failed \(progress.invalid), "
-            + "dead-lettered \(progress.deadLettered), elapsed \(duration(progress.elapsed.seconds)) "
+            + "dead-lettered \(progress.deadLettered), elapsed \(duration(progress.elapsed.timeInterval)) "
             + "(\(progress.published) chunks published, \(progress.skipped) skipped as already published)"
     }
 

@@ -6,7 +6,7 @@ import PostgresNIO
 import Storage
 import WorkerRuntime
 
-/// `memgrid bench index`: the cost of a space's HNSW index during a bulk load. The same
+/// `memgrid-bench index`: the cost of a space's HNSW index during a bulk load. The same
 /// vectors go into a space whose index exists (every upsert grows the graph: how the
 /// active space is written) and into a standby space that is indexed once at the end
 /// (how a re-embed fills a new space, docs/reembedding.md). Same upserts, same batches,

@@ -88,7 +88,7 @@ struct BenchLLMCommand: AsyncParsableCommand {
         Self.resetPeakRSS()
         let client = try await ClientProcess.run(
             executable: CommandLine.arguments[0],
-            arguments: ["bench", "llm", "--count", String(count), "--client-run", String(run)],
+            arguments: ["llm", "--count", String(count), "--client-run", String(run)],
             environment: values)
         let elapsed = client.elapsed
         let failures = client.failures
