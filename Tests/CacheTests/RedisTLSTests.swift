@@ -11,6 +11,10 @@ struct RedisTLSTests {
         var configuration = try RedisClient.Configuration(url: "rediss://\(host):\(terminator.port)")
         configuration.tls = .init(caFile: caFile, verifyPeer: verify)
         configuration.poolSize = 2
+        // The tests name why a connection fails; on a loaded machine the handshake through
+        // the terminator can take longer than the 2 s defaults, which would fail as a timeout.
+        configuration.connectTimeout = .seconds(20)
+        configuration.commandTimeout = .seconds(20)
         return RedisClient(configuration: configuration)
     }
 
