@@ -62,11 +62,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Tokenizer, model loader and encoder for local embeddings; remote providers.
+        // BERT's WordPiece tokenizer and where the model's files are. Foundation only: the
+        // gateway counts tokens with it without linking the encoder.
+        .target(name: "Tokenizer", swiftSettings: swiftSettings),
+
+        // Model loader and encoder for local embeddings; remote providers.
         .target(
             name: "Embeddings",
             dependencies: [
-                "CDNNL", "ProviderHTTP", "Contracts",
+                "Tokenizer", "CDNNL", "ProviderHTTP", "Contracts",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -165,7 +169,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Memory", "Backfill", "ProviderHTTP", "LLM",
+                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Tokenizer", "Memory", "Backfill", "ProviderHTTP", "LLM",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -185,7 +189,7 @@ let package = Package(
         .target(
             name: "Workers",
             dependencies: [
-                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Memory", "LLM", "ProviderHTTP",
+                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Tokenizer", "Memory", "LLM", "ProviderHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -212,7 +216,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "memgrid-embedding-worker",
-            dependencies: ["Workers", "WorkerRuntime", "Contracts", "Embeddings", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Workers", "WorkerRuntime", "Contracts", "Embeddings", "Tokenizer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -228,7 +232,7 @@ let package = Package(
         .executableTarget(
             name: "memgrid",
             dependencies: [
-                "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Gateway", "Backfill",
+                "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Tokenizer", "Gateway", "Backfill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -239,7 +243,7 @@ let package = Package(
         .executableTarget(
             name: "memgrid-bench",
             dependencies: [
-                "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Workers", "Gateway", "Memory", "LLM", "Backfill",
+                "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Tokenizer", "Workers", "Gateway", "Memory", "LLM", "Backfill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -287,7 +291,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Messaging", "Contracts", "Storage", "Embeddings",
+                "Messaging", "Contracts", "Storage", "Embeddings", "Tokenizer",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -302,7 +306,7 @@ let package = Package(
         .testTarget(
             name: "EmbeddingsTests",
             dependencies: [
-                "Embeddings", "ProviderHTTP",
+                "Embeddings", "Tokenizer", "ProviderHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -313,7 +317,7 @@ let package = Package(
         .testTarget(
             name: "WorkersTests",
             dependencies: [
-                "Workers", "WorkerRuntime", "Embeddings", "Cache", "Storage", "Messaging", "Contracts", "TestSupport", "LLM", "FakeOpenAI", "Backfill",
+                "Workers", "WorkerRuntime", "Embeddings", "Tokenizer", "Cache", "Storage", "Messaging", "Contracts", "TestSupport", "LLM", "FakeOpenAI", "Backfill",
                 "Gateway",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -328,7 +332,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Workers", "WorkerRuntime", "Embeddings", "Storage", "Messaging", "Contracts", "TestSupport", "LLM", "FakeOpenAI", "Backfill",
+                "Gateway", "Workers", "WorkerRuntime", "Embeddings", "Tokenizer", "Storage", "Messaging", "Contracts", "TestSupport", "LLM", "FakeOpenAI", "Backfill",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+public import Tokenizer
 
 /// Embeds texts in-process with a local BERT sentence encoder (all-MiniLM-L6-v2):
 /// WordPiece tokenization, the encoder forward pass on oneDNN, mean pooling, L2

@@ -1,17 +1,17 @@
 import AsyncHTTPClient
 public import Cache
 import Contracts
-import Embeddings
 public import Foundation
 public import Hummingbird
 public import LLM
 public import Logging
 public import Messaging
 import PostgresNIO
-public import ProviderHTTP
 public import Prometheus
+public import ProviderHTTP
 public import ServiceLifecycle
 import Storage
+import Tokenizer
 import UnixSignals
 public import WorkerRuntime
 
@@ -77,7 +77,7 @@ public enum GatewayApp {
                     }
                     return network
                 }
-            modelDirectory = URL(fileURLWithPath: environment.string("MEMGRID_MODEL_DIR", default: LocalEmbedder.defaultModelPath))
+            modelDirectory = URL(fileURLWithPath: environment.string("MEMGRID_MODEL_DIR", default: ModelDirectory.defaultPath))
             efSearch = try environment.int("MEMGRID_HNSW_EF_SEARCH", default: 100, range: 1...1000)
             dashboardInterval = .milliseconds(
                 try environment.int("MEMGRID_DASHBOARD_SAMPLE_MS", default: 5000, range: 100...3_600_000))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Embeddings
 import Foundation
 import Logging
+import Tokenizer
 
 /// `make bench-embed`: the local model at batch 1 and 32 on a fixed corpus, and
 /// sentence-transformers on the same corpus and thread count in the same invocation
@@ -24,7 +25,7 @@ struct BenchEmbedCommand: AsyncParsableCommand {
     var baselinePython = ".venv-ref/bin/python"
 
     func run() async throws {
-        let directory = modelDir.map(URL.init(fileURLWithPath:)) ?? LocalEmbedder.modelDirectory()
+        let directory = modelDir.map(URL.init(fileURLWithPath:)) ?? ModelDirectory.resolve()
         var logger = Logger(label: "memgrid.bench")
         logger.logLevel = .warning
         let embedder = try LocalEmbedder(modelDirectory: directory, logger: logger)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Embeddings
 import Foundation
 import Logging
+import Tokenizer
 
 /// `memgrid embed`: JSON lines `{"text": …}` in, `{"embedding": […]}` (or `{"tokens": […]}`)
 /// out, in order, with the local model and no servers. For debugging and checking the model.
@@ -22,7 +23,7 @@ struct EmbedCommand: AsyncParsableCommand {
     struct Input: Decodable { var text: String }
 
     func run() async throws {
-        let directory = modelDir.map(URL.init(fileURLWithPath:)) ?? LocalEmbedder.modelDirectory()
+        let directory = modelDir.map(URL.init(fileURLWithPath:)) ?? ModelDirectory.resolve()
         let decoder = JSONDecoder()
         var texts: [String] = []
         var lineNumber = 0

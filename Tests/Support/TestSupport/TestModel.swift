@@ -1,11 +1,12 @@
 public import Embeddings
 public import Foundation
 import Logging
+import Tokenizer
 
 /// all-MiniLM-L6-v2 from the local stack (or `MEMGRID_MODEL_DIR`), loaded once per test
 /// process and shared by every suite that runs an embedding worker.
 public enum TestModel {
-    public static var directory: URL { LocalEmbedder.modelDirectory(relativeTo: TestBroker.repositoryRoot) }
+    public static var directory: URL { ModelDirectory.resolve(relativeTo: TestBroker.repositoryRoot) }
 
     public static let embedder: LocalEmbedder = {
         try! LocalEmbedder(modelDirectory: directory, logger: Logger(label: "test.embedder"))
