@@ -18,6 +18,12 @@ let package = Package(
         .executable(name: "memgrid-proactive-worker", targets: ["memgrid-proactive-worker"]),
         .executable(name: "memgrid", targets: ["memgrid"]),
         .executable(name: "memgrid-bench", targets: ["memgrid-bench"]),
+        // For the micro-benchmarks in Benchmarks/, a package of its own.
+        .library(name: "Contracts", targets: ["Contracts"]),
+        .library(name: "Tokenizer", targets: ["Tokenizer"]),
+        .library(name: "Embeddings", targets: ["Embeddings"]),
+        .library(name: "LLM", targets: ["LLM"]),
+        .library(name: "Cache", targets: ["Cache"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
