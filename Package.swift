@@ -53,7 +53,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
-        // C shims: one per C library, each imported by exactly one Swift module.
+        // C shims: one per C library, each imported by exactly one product module
+        // (memgrid-bench's raw broker baseline also uses librabbitmq, on purpose).
         .target(
             name: "CRabbitMQ",
             linkerSettings: [.linkedLibrary("rabbitmq")]
@@ -141,10 +142,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What every worker process shares: the job and RPC loops, dead-letter policy,
+        // process wiring, operations server, logging and tracing.
         .target(
             name: "WorkerRuntime",
             dependencies: [
-                "Messaging", "Contracts", "Cache", "ProviderHTTP",
+                "Messaging", "Contracts", "Cache", "Storage", "ProviderHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -192,10 +196,38 @@ let package = Package(
             resources: [.embedInCode("Resources/openapi.yaml"), .embedInCode("Resources/dashboard.html")],
             swiftSettings: swiftSettings
         ),
+        // One module per worker executable, each with only what it uses.
         .target(
-            name: "Workers",
+            name: "EmbeddingWorker",
             dependencies: [
-                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Tokenizer", "Memory", "LLM", "ProviderHTTP",
+                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Tokenizer",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LLMWorker",
+            dependencies: [
+                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Memory", "LLM",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ProactiveWorker",
+            dependencies: [
+                "WorkerRuntime", "Messaging", "Storage", "Contracts", "ProviderHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -222,17 +254,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "memgrid-embedding-worker",
-            dependencies: ["Workers", "WorkerRuntime", "Contracts", "Embeddings", "Tokenizer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["EmbeddingWorker", "WorkerRuntime", "Contracts", "Embeddings", "Tokenizer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "memgrid-llm-worker",
-            dependencies: ["Workers", "WorkerRuntime", "Contracts", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LLMWorker", "WorkerRuntime", "Contracts", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "memgrid-proactive-worker",
-            dependencies: ["Workers", "WorkerRuntime", "Contracts", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ProactiveWorker", "WorkerRuntime", "Contracts", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -249,7 +281,8 @@ let package = Package(
         .executableTarget(
             name: "memgrid-bench",
             dependencies: [
-                "Contracts", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Tokenizer", "Workers", "Gateway", "Memory", "LLM", "Backfill",
+                "Contracts", "CRabbitMQ", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Tokenizer", "EmbeddingWorker", "LLMWorker",
+                "ProactiveWorker", "Gateway", "Memory", "LLM", "Backfill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -323,7 +356,8 @@ let package = Package(
         .testTarget(
             name: "WorkersTests",
             dependencies: [
-                "Workers", "WorkerRuntime", "Embeddings", "Tokenizer", "Cache", "Storage", "Messaging", "Contracts", "TestSupport", "LLM", "FakeOpenAI", "Backfill",
+                "EmbeddingWorker", "LLMWorker", "ProactiveWorker", "WorkerRuntime", "Embeddings", "Tokenizer", "Cache", "Storage", "Messaging", "Contracts",
+                "TestSupport", "LLM", "FakeOpenAI", "Backfill",
                 "Gateway",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -338,7 +372,8 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Workers", "WorkerRuntime", "Embeddings", "Tokenizer", "Storage", "Messaging", "Contracts", "TestSupport", "LLM", "FakeOpenAI", "Backfill",
+                "Gateway", "EmbeddingWorker", "LLMWorker", "ProactiveWorker", "WorkerRuntime", "Embeddings", "Tokenizer", "Storage", "Messaging",
+                "Contracts", "TestSupport", "LLM", "FakeOpenAI", "Backfill",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

@@ -1,14 +1,14 @@
-import CRabbitMQ
-import Foundation
+package import CRabbitMQ
+package import Foundation
 
 /// One librabbitmq connection with one channel. Not thread-safe, like the C library:
 /// each instance is created, used and destroyed on a single thread it owns.
-final class AMQPConnection {
+package final class AMQPConnection {
     let state: amqp_connection_state_t
     let channel: amqp_channel_t = 1
     private var isOpen = false
 
-    init(_ configuration: BrokerConfiguration) throws(BrokerError) {
+    package init(_ configuration: BrokerConfiguration) throws(BrokerError) {
         guard let state = amqp_new_connection() else {
             throw BrokerError(.connectionFailed, "amqp_new_connection failed")
         }
@@ -68,7 +68,7 @@ final class AMQPConnection {
     }
 
     /// Closes politely; errors are irrelevant because the connection is going away.
-    func close() {
+    package func close() {
         guard isOpen else { return }
         isOpen = false
         _ = amqp_channel_close(state, channel, Int32(AMQP_REPLY_SUCCESS))
@@ -127,17 +127,17 @@ final class AMQPConnection {
         try check(amqp_get_rpc_reply(state), "exchange.delete \(name)")
     }
 
-    func enableConfirms() throws(BrokerError) {
+    package func enableConfirms() throws(BrokerError) {
         amqp_confirm_select(state, channel)
         try check(amqp_get_rpc_reply(state), "confirm.select")
     }
 
-    func setPrefetch(_ count: Int) throws(BrokerError) {
+    package func setPrefetch(_ count: Int) throws(BrokerError) {
         amqp_basic_qos(state, channel, 0, UInt16(clamping: count), 0)
         try check(amqp_get_rpc_reply(state), "basic.qos")
     }
 
-    func consume(_ queue: String) throws(BrokerError) -> String {
+    package func consume(_ queue: String) throws(BrokerError) -> String {
         let arena = CArena()
         let ok = amqp_basic_consume(state, channel, arena.bytes(queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table)
         try check(amqp_get_rpc_reply(state), "basic.consume \(queue)")
@@ -164,7 +164,7 @@ final class AMQPConnection {
 
     // MARK: - Asynchronous methods (no reply)
 
-    func publish(_ message: OutgoingMessage) throws(BrokerError) {
+    package func publish(_ message: OutgoingMessage) throws(BrokerError) {
         let arena = CArena()
         var properties = message.properties.raw(in: arena)
         let status = message.body.withUnsafeBytes { body in
@@ -184,7 +184,7 @@ final class AMQPConnection {
             state, channel, arena.bytes(exchange), arena.bytes(routingKey), mandatory ? 1 : 0, 0, &properties, body)
     }
 
-    func ack(_ tag: UInt64, multiple: Bool = false) throws(BrokerError) {
+    package func ack(_ tag: UInt64, multiple: Bool = false) throws(BrokerError) {
         try check(amqp_basic_ack(state, channel, tag, multiple ? 1 : 0), "basic.ack")
     }
 
@@ -204,7 +204,7 @@ final class AMQPConnection {
 
     /// The next frame if one is available now. Also services heartbeats: the 1 µs timeout
     /// (not zero) lets librabbitmq notice a missed server heartbeat.
-    func nextFrame() throws(BrokerError) -> amqp_frame_t? {
+    package func nextFrame() throws(BrokerError) -> amqp_frame_t? {
         var frame = amqp_frame_t()
         var timeout = timeval(tv_sec: 0, tv_usec: 1)
         let status = amqp_simple_wait_frame_noblock(state, &frame, &timeout)
@@ -214,7 +214,7 @@ final class AMQPConnection {
     }
 
     /// Reads the content header and body that follow a deliver/return/get-ok method.
-    func readContent() throws(BrokerError) -> (MessageProperties, Data) {
+    package func readContent() throws(BrokerError) -> (MessageProperties, Data) {
         var message = amqp_message_t()
         let reply = amqp_read_message(state, channel, &message, 0)
         try check(reply, "read message", code: .connectionLost)
@@ -223,11 +223,11 @@ final class AMQPConnection {
     }
 
     /// Waits for the socket or the wake fd. See `memgrid_amqp_wait`.
-    func wait(wakeFD: Int32, timeoutMilliseconds: Int32) -> Int32 {
+    package func wait(wakeFD: Int32, timeoutMilliseconds: Int32) -> Int32 {
         memgrid_amqp_wait(state, wakeFD, timeoutMilliseconds)
     }
 
-    func releaseBuffers() {
+    package func releaseBuffers() {
         amqp_maybe_release_buffers(state)
     }
 

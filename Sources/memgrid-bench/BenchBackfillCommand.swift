@@ -8,7 +8,6 @@ import Messaging
 import PostgresNIO
 import Storage
 import WorkerRuntime
-import Workers
 
 /// `make bench-backfill`: N unique short texts from a JSONL file through `BackfillRunner`
 /// (as `memgrid backfill` runs it) with two in-process embedding workers, against the raw

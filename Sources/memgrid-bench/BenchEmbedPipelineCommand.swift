@@ -8,7 +8,7 @@ import Prometheus
 import ServiceLifecycle
 import Storage
 import WorkerRuntime
-import Workers
+import EmbeddingWorker
 
 /// `make bench-embed-pipeline`: texts through the queue, the cache and pgvector with the
 /// embedding worker, as messages (no HNSW index) and as documents (indexed), each against

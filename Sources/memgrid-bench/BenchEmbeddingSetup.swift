@@ -2,7 +2,7 @@ import Contracts
 import Foundation
 import Logging
 import WorkerRuntime
-import Workers
+import EmbeddingWorker
 
 /// What the embedding benchmarks share: a run id, a fresh topology prefix (`bench-<run>`),
 /// side ports on 0, and the embedding worker's configuration read from the environment.

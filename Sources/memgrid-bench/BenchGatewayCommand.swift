@@ -11,7 +11,7 @@ import ServiceLifecycle
 import Storage
 import Tracing
 import WorkerRuntime
-import Workers
+import EmbeddingWorker
 
 /// `make bench-gateway`: wrk on loopback against an in-process gateway (with an
 /// embedding worker behind it): `/v1/embeddings` with a cached input, `/v1/retrieve`

@@ -11,7 +11,7 @@ import Prometheus
 import ServiceLifecycle
 import Synchronization
 import WorkerRuntime
-import Workers
+import LLMWorker
 
 /// `make bench-llm`: chat calls through one in-process LLM worker replica (RPC queue →
 /// budget check → Redis rate limiter → provider → metering → reply) against a fake

@@ -8,7 +8,7 @@ import ServiceLifecycle
 import Storage
 import Synchronization
 import WorkerRuntime
-import Workers
+import ProactiveWorker
 
 /// `make bench-proactive`: N reminders due at once, fired by three proactive-worker
 /// replicas (in this process, each with its own database pool, broker connections and

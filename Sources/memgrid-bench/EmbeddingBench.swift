@@ -4,7 +4,7 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 import WorkerRuntime
-import Workers
+import EmbeddingWorker
 
 /// What the embedding benchmarks share: in-process embedding workers on a throwaway
 /// topology, and the raw encoder baseline they are compared with.

@@ -8,7 +8,8 @@ import Prometheus
 import ServiceLifecycle
 import Storage
 import WorkerRuntime
-import Workers
+import EmbeddingWorker
+import LLMWorker
 
 /// The gateway, an embedding worker and an offline LLM worker (no provider: memorize
 /// runs the rule-based extractor) in this process, on the local stack's broker and

@@ -2,7 +2,7 @@ import ArgumentParser
 import Contracts
 import Embeddings
 import WorkerRuntime
-import Workers
+import EmbeddingWorker
 
 @main
 struct EmbeddingWorkerCommand: AsyncParsableCommand {

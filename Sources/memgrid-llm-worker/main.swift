@@ -1,7 +1,7 @@
 import ArgumentParser
 import Contracts
 import WorkerRuntime
-import Workers
+import LLMWorker
 
 @main
 struct LLMWorkerCommand: AsyncParsableCommand {

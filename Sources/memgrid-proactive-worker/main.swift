@@ -1,7 +1,7 @@
 import ArgumentParser
 import Contracts
 import WorkerRuntime
-import Workers
+import ProactiveWorker
 
 @main
 struct ProactiveWorkerCommand: AsyncParsableCommand {

@@ -1,3 +1,4 @@
+import WorkerRuntime
 import Contracts
 import Foundation
 import Messaging

@@ -1,3 +1,4 @@
+import WorkerRuntime
 import ArgumentParser
 import Contracts
 import Messaging

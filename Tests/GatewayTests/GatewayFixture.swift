@@ -12,7 +12,9 @@ import ServiceLifecycle
 import Storage
 import TestSupport
 import WorkerRuntime
-import Workers
+import EmbeddingWorker
+import LLMWorker
+import ProactiveWorker
 
 /// A gateway on a scratch database and topology, optionally with the embedding and LLM
 /// workers in-process, all on the local stack's real servers.

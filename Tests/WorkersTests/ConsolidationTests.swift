@@ -11,7 +11,7 @@ import Synchronization
 import TestSupport
 import Testing
 import WorkerRuntime
-@testable import Workers
+@testable import ProactiveWorker
 
 /// A scratch database with tenant `t1` and an active 4-dimensional embedding space, and
 /// helpers to plant memories whose vectors (and so similarities) are exact.

@@ -10,7 +10,6 @@ import Synchronization
 import Testing
 import TestSupport
 import WorkerRuntime
-import Workers
 
 /// A handler with a real, idempotent effect, like every memgrid handler: a row per job
 /// id, written with `ON CONFLICT DO NOTHING`. While `broken`, it fails permanently, so

@@ -11,7 +11,7 @@ import Storage
 import Testing
 import TestSupport
 import WorkerRuntime
-import Workers
+import EmbeddingWorker
 
 /// One embedding worker process, in-process, on a scratch database and a fresh topology.
 final class EmbeddingWorkerFixture: Sendable {

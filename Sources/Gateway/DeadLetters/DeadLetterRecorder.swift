@@ -1,3 +1,4 @@
+import WorkerRuntime
 import Contracts
 import Crypto
 import Foundation

@@ -1,5 +1,5 @@
 import Contracts
-public import Messaging
+public import WorkerRuntime
 
 /// What a dead-letter operation (`DeadLetterArchive`) found and did, in the admin API's
 /// and `memgrid dlq --json`'s shape.

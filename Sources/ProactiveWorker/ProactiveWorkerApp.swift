@@ -1,5 +1,5 @@
 import Contracts
-public import Foundation
+import Foundation
 public import Logging
 import Messaging
 import PostgresNIO

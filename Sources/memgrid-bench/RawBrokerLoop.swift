@@ -1,12 +1,13 @@
 import CRabbitMQ
-package import Foundation
+import Foundation
+import Messaging
 
 /// The baseline for `memgrid-bench queue`: plain librabbitmq, no runtime. One thread
 /// publishes persistent messages with confirms (a bounded window in flight), another
 /// consumes with a prefetch window and acks each message.
-package enum RawBrokerLoop {
+enum RawBrokerLoop {
     /// Publishes `bodies` to `queue` and consumes them all; returns the elapsed time.
-    package static func run(
+    static func run(
         configuration: BrokerConfiguration, queue: String, bodies: [Data], prefetch: Int, confirmWindow: Int = 1000
     ) async throws -> Duration {
         let start = ContinuousClock.now

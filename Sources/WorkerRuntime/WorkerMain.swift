@@ -5,7 +5,6 @@ import Messaging
 import PostgresNIO
 import ServiceLifecycle
 import Storage
-public import WorkerRuntime
 
 /// The shared `main` of the queue worker executables: configuration from the
 /// environment, a schema check, then the worker's service group until SIGTERM/SIGINT.

@@ -1,3 +1,4 @@
+public import Messaging
 public import Contracts
 public import Foundation
 

@@ -1,13 +1,17 @@
-import AsyncHTTPClient
+package import AsyncHTTPClient
 import ServiceLifecycle
 
 /// Owns an outbound `HTTPClient` (LLM providers, tenants' webhooks) in a `ServiceGroup`:
 /// waits for graceful shutdown, then shuts the client down. Listed as a dependency, it
 /// stops after the consumers that use it have drained.
-struct HTTPClientService: Service {
+package struct HTTPClientService: Service {
     let client: HTTPClient
 
-    func run() async throws {
+    package init(client: HTTPClient) {
+        self.client = client
+    }
+
+    package func run() async throws {
         try? await gracefulShutdown()
         try await client.shutdown()
     }

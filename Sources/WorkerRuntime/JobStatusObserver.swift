@@ -1,7 +1,6 @@
 public import Contracts
 public import Logging
 public import Storage
-public import WorkerRuntime
 
 /// Keeps the `jobs` rows of gateway-submitted jobs current. A failed update is logged
 /// and ignored: the job's outcome stands, only its status page lags.

@@ -1,15 +1,17 @@
+import Embeddings
+
 extension LocalEmbedder {
     /// Throughput of one batch size over a corpus.
-    public struct BenchmarkResult: Sendable, CustomStringConvertible {
-        public var batchSize: Int
-        public var sentences: Int
-        public var tokens: Int
+    struct BenchmarkResult: Sendable, CustomStringConvertible {
+        var batchSize: Int
+        var sentences: Int
+        var tokens: Int
         /// Best of the repeats.
-        public var seconds: Double
-        public var sentencesPerSecond: Double { Double(sentences) / seconds }
-        public var tokensPerSecond: Double { Double(tokens) / seconds }
+        var seconds: Double
+        var sentencesPerSecond: Double { Double(sentences) / seconds }
+        var tokensPerSecond: Double { Double(tokens) / seconds }
 
-        public var description: String {
+        var description: String {
             let rate = (sentencesPerSecond * 10).rounded() / 10
             let tokenRate = tokensPerSecond.rounded()
             return "batch \(batchSize): \(rate) sentences/s, \(tokenRate) tokens/s (\(sentences) sentences, best of runs)"
@@ -19,7 +21,7 @@ extension LocalEmbedder {
     /// Embeds `sentences` in consecutive `embed` calls of `batchSize` texts, one call at
     /// a time, `repeats` times, and reports the fastest run. Callers print the results;
     /// nothing here asserts on time. Run after ``warmUp()``.
-    public func benchmark(_ sentences: [String], batchSize: Int, repeats: Int = 3) async throws -> BenchmarkResult {
+    func benchmark(_ sentences: [String], batchSize: Int, repeats: Int = 3) async throws -> BenchmarkResult {
         precondition(batchSize > 0 && repeats > 0)
         let tokens = sentences.reduce(0) { $0 + tokenCount($1) }
         var best = Double.infinity
@@ -42,10 +44,10 @@ extension LocalEmbedder {
     /// A fixed corpus of short English sentences (8–24 words) for throughput benchmarks.
     /// Deterministic (SplitMix64 from `seed`) and mirrored word for word by
     /// `scripts/bench/baseline_embed.py`; both print `checksum` so a drift shows.
-    public struct BenchmarkCorpus: Sendable {
-        public let sentences: [String]
+    struct BenchmarkCorpus: Sendable {
+        let sentences: [String]
 
-        public init(count: Int = 2000, seed: UInt64 = 42) {
+        init(count: Int = 2000, seed: UInt64 = 42) {
             var generator = SplitMix64(seed: seed)
             func next() -> UInt64 { generator.next() }
             let words = Self.words
@@ -68,7 +70,7 @@ extension LocalEmbedder {
         }
 
         /// FNV-1a 64 of the sentences joined by newlines, as 16 hex digits.
-        public var checksum: String {
+        var checksum: String {
             var hash = FNV1a64()
             hash.update(Array(sentences.joined(separator: "\n").utf8))
             return hash.hexDigest
@@ -107,12 +109,12 @@ extension LocalEmbedder {
 
 /// A small seeded generator (SplitMix64), so benchmark data is the same every run (and
 /// the same as `scripts/bench/baseline_embed.py`'s).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
