@@ -110,7 +110,7 @@ public enum EmbeddingWorkerApp {
         let parts = try WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger,
             dependencies: [DatabaseService(client: database), RedisService(client: redis)] + batchers,
-            rpc: { request, _ in await EmbedQueryResponder(batchers: batchers).answer(request) },
+            rpc: EmbedQueryResponder(batchers: batchers),
             observer: JobStatusObserver(repository: jobs, logger: logger), redis: redis
         ) { publisher in
             var router = JobRouter()

@@ -133,7 +133,7 @@ public enum GatewayApp {
         let cache = EmbeddingCache(
             client: redis, ttl: nil, sharedAcrossTenants: configuration.embeddingCacheShared, metrics: factory, logger: logger)
         let embedder = QueryEmbedder(
-            cache: cache, rpc: EmbedQueryClient(rpc: rpc, topology: topology),
+            cache: cache, rpc: rpc, topology: topology,
             timeout: configuration.rpcTimeout, tokenizer: tokenizer)
 
         let deadLetters = DeadLetterRepository(client: postgres)

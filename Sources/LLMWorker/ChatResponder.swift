@@ -3,7 +3,6 @@ import Contracts
 import Foundation
 import LLM
 import Logging
-import Messaging
 import Synchronization
 import WorkerRuntime
 
@@ -11,7 +10,7 @@ import WorkerRuntime
 /// the provider chain through `ChatRouter`, chunks relayed as they stream, the whole
 /// completion as the final reply; every failure as an `RPCFailure` the gateway maps
 /// to an HTTP error.
-struct ChatResponder: Sendable {
+struct ChatResponder: RPCHandler {
     /// nil when no provider is configured: every call answers `no_llm_provider`.
     let router: ChatRouter?
     let metering: LLMMetering
@@ -33,39 +32,33 @@ struct ChatResponder: Sendable {
         self.logger = logger
     }
 
-    func answer(_ request: Delivery, replies: RPCServer.Replies) async -> RPCServer.Reply {
+    func answer(_ call: ChatCall, context: RPCContext<ChatCall>) async throws(RPCFailure) -> ChatCompletion {
         let received = ContinuousClock.now
-        let call: ChatCall
-        do {
-            call = try Self.decoder.decode(ChatCall.self, from: request.body)
-        } catch {
-            return Self.failure("invalid", "the body is not a chat.v1 request: \(error)")
-        }
         guard let router else {
-            return Self.failure(
-                ChatFailureCode.noProvider,
-                "no LLM provider is configured (set MEMGRID_LLM_PROVIDERS_FILE or MEMGRID_LLM_PROVIDERS; see docs/llm.md)")
+            throw RPCFailure(
+                code: ChatFailureCode.noProvider,
+                message: "no LLM provider is configured (set MEMGRID_LLM_PROVIDERS_FILE or MEMGRID_LLM_PROVIDERS; see docs/llm.md)")
         }
         let metered: LLMMetering.Call
         do {
             metered = try await metering.begin(
-                call.request, router: router, tenantID: call.tenantID, jobID: request.properties.correlationID, purpose: "chat",
+                call.request, router: router, tenantID: call.tenantID, jobID: context.correlationID, purpose: "chat",
                 memoryTokens: call.memoryTokens ?? 0)
         } catch let exceeded as BudgetGuard.Exceeded {
-            return Self.failure(ChatFailureCode.budgetExceeded, exceeded.description)
+            throw RPCFailure(code: ChatFailureCode.budgetExceeded, message: exceeded.description)
         } catch let busy as TenantSlots.Busy {
-            return Self.failure(ChatFailureCode.tenantBusy, busy.description)
+            throw RPCFailure(code: ChatFailureCode.tenantBusy, message: busy.description)
         } catch let error as LLMError {
-            return Self.failure(Self.code(for: error), error.tenantMessage)
+            throw RPCFailure(code: Self.code(for: error), message: error.tenantMessage)
         } catch {
-            return Self.failure("unavailable", "could not check the tenant's budget; try again")
+            throw RPCFailure(code: "unavailable", message: "could not check the tenant's budget; try again")
         }
         let peak = inFlight.enter()
         defer { inFlight.leave() }
         do {
             let routed: RoutedCompletion
             if metered.request.stream == true {
-                let (cancellations, callID, interval) = (cancellations, request.properties.messageID, cancellationCheck)
+                let (cancellations, callID, interval) = (cancellations, context.messageID, cancellationCheck)
                 let lastCheck = Mutex(ContinuousClock.now)
                 // Usage is always asked of the provider, for metering; the client gets it only if it asked.
                 let relaysUsage = call.request.streamOptions?.includeUsage == true
@@ -78,33 +71,28 @@ struct ChatResponder: Sendable {
                         throw ClientGone()
                     }
                     guard !chunk.choices.isEmpty || relaysUsage else { return }
-                    try await replies.send(.init(type: ChatCall.chunkType, body: try Self.encoder.encode(chunk)))
+                    try await context.send(chunk)
                 }
             } else {
                 routed = try await router.complete(metered.request, meter: metered.meter)
             }
             await metering.end(metered)
-            let reply = RPCServer.Reply(type: ChatCall.completionType, body: try Self.encoder.encode(routed.completion))
             observer?.callFinished(overhead: ContinuousClock.now - received - routed.providerTime, inFlight: peak)
-            return reply
+            return routed.completion
         } catch is ClientGone {
             await metering.end(metered)
             logger.info("chat stream stopped: its client went away", metadata: ["tenant.id": "\(call.tenantID)"])
-            return Self.failure("cancelled", "the client went away")
+            throw RPCFailure(code: "cancelled", message: "the client went away")
         } catch let error as LLMError {
             await metering.end(metered)
             logger.info("chat call failed", metadata: ["error": "\(error)", "tenant.id": "\(call.tenantID)"])
-            return Self.failure(Self.code(for: error), error.tenantMessage)
+            throw RPCFailure(code: Self.code(for: error), message: error.tenantMessage)
         } catch {
             await metering.end(metered)
             logger.error("chat call failed", metadata: ["error": "\(error)", "tenant.id": "\(call.tenantID)"])
-            return Self.failure("internal", "the chat call failed inside memgrid")
+            throw RPCFailure(code: "internal", message: "the chat call failed inside memgrid")
         }
     }
-
-    // Shared by every call: decoding and encoding hold no state between calls.
-    private static let decoder = WireJSON.decoder()
-    private static let encoder = JSONEncoder()
 
     static func code(for error: LLMError) -> String {
         switch error.code {
@@ -115,11 +103,6 @@ struct ChatResponder: Sendable {
         case .noProvider: ChatFailureCode.noProvider
         default: ChatFailureCode.unavailable
         }
-    }
-
-    static func failure(_ code: String, _ message: String) -> RPCServer.Reply {
-        let body = (try? WireJSON.encoder().encode(RPCFailure(code: code, message: message))) ?? Data()
-        return RPCServer.Reply(type: RPCFailure.type, body: body)
     }
 }
 

@@ -16,7 +16,9 @@ import WorkerRuntime
 /// items of the first delivery; restating them reinforces nothing (one source, one count).
 struct KnownMemories: Sendable {
     let recall: RecallRepository
-    let embedder: EmbedQueryClient
+    /// Asks the embedding workers for vectors (`embed_query.v1`).
+    let rpc: RPCClient
+    let topology: Topology
     let timeout: Duration
     var limit = 20
     /// Messages embedded for the query.
@@ -28,8 +30,10 @@ struct KnownMemories: Sendable {
         var vector: [Float]?
         var space = ""
         do {
-            let answer = try await embedder.embed(Array(said.suffix(maxMessages)), space: nil, tenantID: job.tenantID, timeout: timeout)
-            vector = Self.mean(answer.vectors)
+            let query = EmbedQuery(texts: Array(said.suffix(maxMessages)), tenantID: job.tenantID)
+            let answer = try await rpc.call(query, topology: topology, timeout: timeout).decoded()
+            guard let vectors = answer.vectors(answering: query) else { throw RPCCallError.malformed("vectors do not match the texts") }
+            vector = Self.mean(vectors)
             space = answer.space
         } catch {
             logger.info("no conversation vector; known memories chosen by words", metadata: ["error": "\(error)"])

@@ -103,12 +103,12 @@ public enum LLMWorkerApp {
                 router: router, model: llm.extractionModel, structuredOutput: llm.structuredOutput, metering: metering,
                 answers: JobExtractionRepository(client: database),
                 known: KnownMemories(
-                    recall: RecallRepository(client: database), embedder: EmbedQueryClient(rpc: rpc, topology: topology),
+                    recall: RecallRepository(client: database), rpc: rpc, topology: topology,
                     timeout: llm.knownMemoriesTimeout)))
         }
         return try WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger, dependencies: dependencies,
-            rpc: { request, replies in await responder.answer(request, replies: replies) },
+            rpc: responder,
             observer: JobStatusObserver(repository: JobRepository(client: database), logger: logger),
             publisher: publisher, redis: redis
         ) { publisher in

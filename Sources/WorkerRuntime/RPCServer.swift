@@ -1,45 +1,54 @@
-import Contracts
+public import Contracts
 public import CoreMetrics
-public import Foundation
+import Foundation
 public import Logging
 public import Messaging
 public import ServiceLifecycle
 import Tracing
 
-/// Answers RPC requests from one queue: each request's reply goes to its `reply_to`
-/// queue with its `correlation_id`, then the request is acked. Requests are never
-/// retried or dead-lettered: a failure is answered as an `RPCFailure`, and an expired
-/// request is dropped by the broker before it reaches a worker.
+/// Answers one call type declared in Contracts: the request arrives decoded, the reply
+/// goes back encoded; a thrown `RPCFailure` is the caller's answer instead.
+public protocol RPCHandler: Sendable {
+    associatedtype Request: RPCRequest
+    func answer(_ request: Request, context: RPCContext<Request>) async throws(RPCFailure) -> Request.Reply
+}
+
+/// What a handler knows of one call besides the request, and how it streams.
+public struct RPCContext<Request: RPCRequest>: Sendable {
+    /// The caller's id for the call (the gateway's request id), if it gave one.
+    public let messageID: String?
+    /// Unique per call.
+    public let correlationID: String?
+    let sendChunk: @Sendable (Data) async throws -> Void
+
+    /// Sends one chunk of a streamed answer to the caller, in order. Throws when the
+    /// broker did not take it; the caller may be gone, so a handler should stop producing.
+    public func send(_ chunk: Request.Chunk) async throws {
+        try await sendChunk(try RPCServer.encoder.encode(chunk))
+    }
+}
+
+/// Answers RPC requests from one queue with an `RPCHandler`: each reply goes to the
+/// request's `reply_to` queue with its `correlation_id`, then the request is acked.
+/// Requests are never retried or dead-lettered: a failure is answered as an `RPCFailure`,
+/// and an expired request is dropped by the broker before it reaches a worker.
 public final class RPCServer: Service, Sendable {
-    /// The reply to one request: its AMQP `type` and JSON body.
-    public struct Reply: Sendable {
-        public var type: String
-        public var body: Data
-
-        public init(type: String, body: Data) {
-            self.type = type
-            self.body = body
-        }
+    /// One reply on the wire: its AMQP `type` and JSON body.
+    struct Reply: Sendable {
+        var type: String
+        var body: Data
     }
 
-    /// Answers one request: sends any intermediate replies (a streamed answer's chunks)
-    /// through `replies`, and returns the final one.
-    public typealias Handler = @Sendable (_ request: Delivery, _ replies: Replies) async -> Reply
+    /// Answers one delivery: sends any chunks through the closure, returns the final reply.
+    typealias Answer = @Sendable (_ request: Delivery, _ send: @escaping @Sendable (Reply) async throws -> Void) async -> Reply
 
-    /// Sends intermediate replies to one request's caller, in order.
-    public struct Replies: Sendable {
-        let deliver: @Sendable (Reply) async throws -> Void
-
-        /// Throws when the broker did not take the reply; the caller may be gone, so a
-        /// handler should stop producing.
-        public func send(_ reply: Reply) async throws {
-            try await deliver(reply)
-        }
-    }
+    // Shared by every call: encoding and decoding hold no state between calls.
+    static let encoder = WireJSON.encoder()
+    private static let decoder = WireJSON.decoder()
 
     private let consumer: Consumer
     private let publisher: Publisher
-    private let handler: Handler
+    private let handler: Answer
     private let logger: Logger
     private let loop: DeliveryLoop
 
@@ -50,11 +59,11 @@ public final class RPCServer: Service, Sendable {
     ///     labelled with the queue.
     public init(
         consumer: Consumer, publisher: Publisher, drainTimeout: Duration = .seconds(5), factory: any MetricsFactory,
-        logger: Logger, handler: @escaping Handler
+        logger: Logger, handler: some RPCHandler
     ) {
         self.consumer = consumer
         self.publisher = publisher
-        self.handler = handler
+        self.handler = { request, send in await Self.answer(request, with: handler, send: send) }
         var logger = logger
         logger[metadataKey: "rpc.queue"] = "\(consumer.queue)"
         self.logger = logger
@@ -89,7 +98,7 @@ public final class RPCServer: Service, Sendable {
         ) { span in
             span?.attributes["rpc.system"] = "memgrid-amqp"
             span?.attributes["rpc.method"] = type
-            return await handler(delivery, Replies(deliver: send))
+            return await handler(delivery, send)
         }
         do {
             try await send(reply)
@@ -97,5 +106,34 @@ public final class RPCServer: Service, Sendable {
             logger.warning("could not send an RPC reply", metadata: ["error": "\(error)"])
         }
         consumer.ack(delivery)
+    }
+
+    /// Decodes the request, runs the handler, encodes its reply or failure.
+    private static func answer<Handler: RPCHandler>(
+        _ delivery: Delivery, with handler: Handler, send: @escaping @Sendable (Reply) async throws -> Void
+    ) async -> Reply {
+        typealias Request = Handler.Request
+        do throws(RPCFailure) {
+            guard delivery.properties.type == Request.type else {
+                throw RPCFailure(code: "invalid", message: "expected type \(Request.type)")
+            }
+            let request: Request
+            do {
+                request = try decoder.decode(Request.self, from: delivery.body)
+            } catch {
+                throw RPCFailure(code: "invalid", message: "the body is not a \(Request.type) request: \(error)")
+            }
+            let context = RPCContext<Request>(
+                messageID: delivery.properties.messageID, correlationID: delivery.properties.correlationID,
+                sendChunk: { body in try await send(Reply(type: Request.Chunk.type, body: body)) })
+            let reply = try await handler.answer(request, context: context)
+            do {
+                return Reply(type: Request.Reply.type, body: try encoder.encode(reply))
+            } catch {
+                throw RPCFailure(code: "internal", message: "the reply could not be encoded")
+            }
+        } catch {
+            return Reply(type: RPCFailure.type, body: (try? encoder.encode(error)) ?? Data())
+        }
     }
 }

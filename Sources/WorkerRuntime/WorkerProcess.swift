@@ -34,7 +34,7 @@ public enum WorkerProcess {
         registry: PrometheusCollectorRegistry,
         logger: Logger,
         dependencies: [any Service] = [],
-        rpc: RPCServer.Handler? = nil,
+        rpc: (any RPCHandler)? = nil,
         observer: (any JobObserver)? = nil,
         publisher: Publisher? = nil,
         redis: RedisClient? = nil,

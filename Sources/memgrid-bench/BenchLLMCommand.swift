@@ -117,24 +117,27 @@ struct BenchLLMCommand: AsyncParsableCommand {
             publisher: publisher, logger: logger)
         let replies = Task { await rpc.run() }
         while !rpc.status.isConnected { try await Task.sleep(for: .milliseconds(20)) }
-        let body = try WireJSON.encoder().encode(ChatCall(
+        let call = ChatCall(
             tenantID: "bench-\(run)",
-            request: ChatRequest(model: "bench-model", messages: [ChatMessage(role: "user", content: "Say hello in five words.")])))
-        let message = OutgoingMessage(
-            exchange: "", routingKey: topology.rpcQueue(.llm), body: body, properties: MessageProperties(type: ChatCall.type))
+            request: ChatRequest(model: "bench-model", messages: [ChatMessage(role: "user", content: "Say hello in five words.")]))
 
         let start = ContinuousClock.now
-        let failures = try await withThrowingTaskGroup(of: Bool.self) { group in
+        let failures = try await withThrowingTaskGroup(of: String?.self) { group in
             for _ in 0..<count {
                 group.addTask {
-                    let reply = try await rpc.call(message, timeout: .seconds(300))
-                    return reply.properties.type == ChatCall.completionType
+                    do {
+                        _ = try await rpc.call(call, topology: topology, timeout: .seconds(300))
+                        return nil
+                    } catch {
+                        return "\(error)"
+                    }
                 }
             }
-            return try await group.reduce(0) { $0 + ($1 ? 0 : 1) }
+            return try await group.reduce(into: [String]()) { failures, failure in failure.map { failures.append($0) } }
         }
+        if let first = failures.first { FileHandle.standardError.write(Data("first failure: \(first)\n".utf8)) }
         let elapsed = ContinuousClock.now - start
-        print("client: \(failures) \(elapsed.seconds) \(Self.peakRSSMegabytes())")
+        print("client: \(failures.count) \(elapsed.seconds) \(Self.peakRSSMegabytes())")
         await rpc.close()
         await replies.value
         await publisher.close()

@@ -19,15 +19,8 @@ struct RPCStreamTests {
         let publisher = Publisher(configuration: TestBroker.configuration, logger: logger)
         publisher.start()
         let server = RPCServer(
-            consumer: Consumer(configuration: TestBroker.configuration, queue: topology.rpcQueue(JobQueue("probe")), prefetch: 8, logger: logger),
-            publisher: publisher, factory: NOOPMetricsHandler.instance, logger: logger
-        ) { request, replies in
-            let count = Int(String(decoding: request.body, as: UTF8.self)) ?? 0
-            for index in 0..<count {
-                try? await replies.send(.init(type: "chunk", body: Data("\(index)".utf8)))
-            }
-            return .init(type: "done", body: Data("\(count)".utf8))
-        }
+            consumer: Consumer(configuration: TestBroker.configuration, queue: topology.rpcQueue(CountCall.queue), prefetch: 8, logger: logger),
+            publisher: publisher, factory: NOOPMetricsHandler.instance, logger: logger, handler: Counting())
         let replyQueue = topology.replyQueue(instance: UUID().uuidString)
         let client = RPCClient(configuration: TestBroker.configuration, replyQueue: replyQueue, publisher: publisher, logger: logger)
         let serverTask = Task { try await server.run() }
@@ -38,21 +31,35 @@ struct RPCStreamTests {
         }
         #expect(await TestBroker.eventually { client.status.isConnected })
 
-        let request = OutgoingMessage(exchange: "", routingKey: topology.rpcQueue(JobQueue("probe")), body: Data("5".utf8))
         var received: [String] = []
-        for try await reply in try await client.stream(request, timeout: .seconds(10), isFinal: { $0.properties.type == "done" }) {
-            received.append("\(reply.properties.type ?? "?"):\(String(decoding: reply.body, as: UTF8.self))")
+        for try await event in try await client.stream(CountCall(count: 5), topology: topology, timeout: .seconds(10)) {
+            switch event {
+            case .chunk(let tick): received.append("tick:\(try tick.decoded().index)")
+            case .reply(let done): received.append("done:\(try done.decoded().count)")
+            }
         }
-        #expect(received == ["chunk:0", "chunk:1", "chunk:2", "chunk:3", "chunk:4", "done:5"])
+        #expect(received == ["tick:0", "tick:1", "tick:2", "tick:3", "tick:4", "done:5"])
 
         // A one-reply call on the same client still works alongside.
-        let single = try await client.call(
-            OutgoingMessage(exchange: "", routingKey: topology.rpcQueue(JobQueue("probe")), body: Data("0".utf8)), timeout: .seconds(10))
-        #expect(single.properties.type == "done")
+        #expect(try await client.call(CountCall(count: 0), topology: topology, timeout: .seconds(10)).decoded().count == 0)
+
+        // A failure is the caller's error, typed; so is a request the handler cannot decode.
+        await #expect(throws: RPCCallError.self) { try await client.call(CountCall(count: -1), topology: topology, timeout: .seconds(10)) }
+        do {
+            _ = try await client.call(CountCall(count: -1), topology: topology, timeout: .seconds(10))
+        } catch {
+            guard case .failed(let failure) = error else { throw error }
+            #expect(failure == RPCFailure(code: "invalid", message: "count must not be negative"))
+        }
+        let wrongType = OutgoingMessage(
+            exchange: "", routingKey: topology.rpcQueue(CountCall.queue), body: Data("{}".utf8), properties: MessageProperties(type: "other.v1"))
+        let refused = try await client.call(wrongType, timeout: .seconds(10))
+        #expect(refused.properties.type == RPCFailure.type)
+        #expect(try WireJSON.decoder().decode(RPCFailure.self, from: refused.body).code == "invalid")
 
         await client.close()
         await publisher.close()
-        await TestBroker.tearDown(declaration, extraQueues: [topology.rpcQueue(JobQueue("probe"))])
+        await TestBroker.tearDown(declaration, extraQueues: [topology.rpcQueue(CountCall.queue)])
     }
 
     @Test func aStreamThatNeverEndsTimesOut() async throws {
@@ -68,12 +75,43 @@ struct RPCStreamTests {
         defer { clientTask.cancel() }
         #expect(await TestBroker.eventually { client.status.isConnected })
         // Nobody consumes the RPC queue: no reply ever comes.
-        let request = OutgoingMessage(exchange: "", routingKey: topology.rpcQueue(JobQueue("probe")), body: Data("1".utf8))
-        await #expect(throws: BrokerError.self) {
-            for try await _ in try await client.stream(request, timeout: .milliseconds(300), isFinal: { _ in true }) {}
+        do {
+            for try await _ in try await client.stream(CountCall(count: 1), topology: topology, timeout: .milliseconds(300)) {}
+            Issue.record("the stream ended without a reply")
+        } catch {
+            guard case .timeout = error else { throw error }
         }
         await client.close()
         await publisher.close()
-        await TestBroker.tearDown(declaration, extraQueues: [topology.rpcQueue(JobQueue("probe"))])
+        await TestBroker.tearDown(declaration, extraQueues: [topology.rpcQueue(CountCall.queue)])
+    }
+}
+
+/// A call answered by `count` ticks, then the count.
+struct CountCall: RPCRequest, Equatable {
+    typealias Reply = Done
+    typealias Chunk = Tick
+    static let type = "count.v1"
+    static let queue = JobQueue("probe")
+    var count: Int
+
+    struct Tick: RPCMessage {
+        static let type = "tick.v1"
+        var index: Int
+    }
+
+    struct Done: RPCMessage {
+        static let type = "done.v1"
+        var count: Int
+    }
+}
+
+struct Counting: RPCHandler {
+    func answer(_ request: CountCall, context: RPCContext<CountCall>) async throws(RPCFailure) -> CountCall.Done {
+        guard request.count >= 0 else { throw RPCFailure(code: "invalid", message: "count must not be negative") }
+        for index in 0..<request.count {
+            try? await context.send(CountCall.Tick(index: index))
+        }
+        return CountCall.Done(count: request.count)
     }
 }

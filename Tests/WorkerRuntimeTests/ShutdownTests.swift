@@ -65,7 +65,7 @@ struct ShutdownTests {
         let topology = declaration.topology
         let logger = Logger(label: "test.shutdown")
         try await TestBroker.admin.declare(declaration)
-        let (requests, replies) = (topology.rpcQueue(JobQueue("probe")), "\(topology.prefix).test.replies")
+        let (requests, replies) = (topology.rpcQueue(CountCall.queue), "\(topology.prefix).test.replies")
         try await TestBroker.admin.declareQueue(replies)
         let publisher = Publisher(configuration: TestBroker.configuration, logger: logger)
         publisher.start()
@@ -74,16 +74,12 @@ struct ShutdownTests {
         let started = Mutex(0)
         let server = RPCServer(
             consumer: Consumer(configuration: TestBroker.configuration, queue: requests, prefetch: 2, logger: logger),
-            publisher: publisher, factory: PrometheusMetricsFactory(registry: registry), logger: logger
-        ) { request, _ in
-            started.withLock { $0 += 1 }
-            await gate.wait()
-            return .init(type: "done", body: request.body)
-        }
+            publisher: publisher, factory: PrometheusMetricsFactory(registry: registry), logger: logger,
+            handler: Gated(gate: gate) { started.withLock { $0 += 1 } })
         for n in 0..<6 {
             try await publisher.publish(OutgoingMessage(
-                exchange: "", routingKey: requests, body: Data("\(n)".utf8),
-                properties: MessageProperties(correlationID: "c\(n)", replyTo: replies, type: "probe")))
+                exchange: "", routingKey: requests, body: try WireJSON.encoder().encode(CountCall(count: n)),
+                properties: MessageProperties(correlationID: "c\(n)", replyTo: replies, type: CountCall.type)))
         }
         let group = ServiceGroup(services: [server], logger: logger)
         let running = Task { try await group.run() }
@@ -101,5 +97,17 @@ struct ShutdownTests {
         #expect(try await TestBroker.admin.queueDepth(requests).messages == 4)
         await publisher.close()
         await TestBroker.tearDown(declaration, extraQueues: [requests, replies])
+    }
+}
+
+/// Answers once the gate opens, counting the calls it started.
+private struct Gated: RPCHandler {
+    let gate: Gate
+    let onStart: @Sendable () -> Void
+
+    func answer(_ request: CountCall, context: RPCContext<CountCall>) async throws(RPCFailure) -> CountCall.Done {
+        onStart()
+        await gate.wait()
+        return CountCall.Done(count: request.count)
     }
 }

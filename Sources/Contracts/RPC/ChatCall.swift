@@ -4,10 +4,11 @@
 /// provider streams, including a usage-only chunk when the request asked for one
 /// (`stream_options.include_usage`); every call ends with exactly one terminal reply: `chat_completion.v1`
 /// (a `ChatCompletion`, the whole answer) or `rpc_failure.v1`.
-public struct ChatCall: Codable, Hashable, Sendable {
+public struct ChatCall: RPCRequest, Hashable {
+    public typealias Reply = ChatCompletion
+    public typealias Chunk = ChatChunk
     public static let type = "chat.v1"
-    public static let chunkType = "chat_chunk.v1"
-    public static let completionType = "chat_completion.v1"
+    public static let queue = JobQueue.llm
 
     /// The tenant billed for the call.
     public var tenantID: String
@@ -42,4 +43,12 @@ public enum ChatFailureCode {
     public static let tenantBusy = "tenant_concurrency_exceeded"
     /// Every provider in the chain failed after retries.
     public static let unavailable = "provider_unavailable"
+}
+
+extension ChatChunk: RPCMessage {
+    public static let type = "chat_chunk.v1"
+}
+
+extension ChatCompletion: RPCMessage {
+    public static let type = "chat_completion.v1"
 }

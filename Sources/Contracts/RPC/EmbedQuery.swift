@@ -3,8 +3,10 @@ import Foundation
 /// `embed_query.v1`: texts to embed right now, for a caller waiting on the answer
 /// (the gateway's `/v1/embeddings` and `/v1/retrieve`). Sent to the embed queue's RPC
 /// queue with `reply_to` and `correlation_id`; nothing is stored.
-public struct EmbedQuery: Codable, Hashable, Sendable {
+public struct EmbedQuery: RPCRequest, Hashable {
+    public typealias Reply = EmbedQueryResult
     public static let type = "embed_query.v1"
+    public static let queue = JobQueue.embed
 
     public var texts: [String]
     /// The space the vectors must come from (the one searches use), so a query during a
@@ -27,7 +29,7 @@ public struct EmbedQuery: Codable, Hashable, Sendable {
 }
 
 /// The answer to an `EmbedQuery`: one vector per text, in order.
-public struct EmbedQueryResult: Codable, Hashable, Sendable {
+public struct EmbedQueryResult: RPCMessage, Hashable {
     public static let type = "embed_query_result.v1"
 
     public var space: String
@@ -42,6 +44,13 @@ public struct EmbedQueryResult: Codable, Hashable, Sendable {
         self.dimensions = vectors.first?.count ?? 0
         self.vectors = vectors.map(Self.encode)
         self.tokens = tokens
+    }
+
+    /// The vectors, checked against the query they answer: one per text, token counts
+    /// likewise; nil if not so, or if one is not `dimensions` float32 values.
+    public func vectors(answering query: EmbedQuery) -> [[Float]]? {
+        guard vectors.count == query.texts.count, tokens.count == query.texts.count else { return nil }
+        return decodedVectors()
     }
 
     /// The vectors, or nil if one is not `dimensions` float32 values.
@@ -69,7 +78,7 @@ public struct EmbedQueryResult: Codable, Hashable, Sendable {
 }
 
 /// The answer to an RPC request that failed: why, in the caller's terms.
-public struct RPCFailure: Codable, Hashable, Sendable, Error {
+public struct RPCFailure: RPCMessage, Hashable, Error {
     public static let type = "rpc_failure.v1"
 
     /// `invalid` (the request was malformed), `unavailable` (try again), `internal`.

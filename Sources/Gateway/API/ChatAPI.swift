@@ -47,53 +47,56 @@ struct ChatAPI: Sendable {
             guard let turn = memoryTurn, turn.options.memorize else { return }
             await memory.memorize(turn, answer: answer, tenantID: tenantID, requestKey: requestKey, logger: logger)
         }
-        let message = OutgoingMessage(
-            exchange: "", routingKey: topology.rpcQueue(.llm),
-            body: try WireJSON.encoder().encode(ChatCall(tenantID: tenantID, request: body, memoryTokens: turn?.memoryTokens)),
-            properties: MessageProperties(messageID: context.id, timestamp: Date(), type: ChatCall.type))
+        let call = ChatCall(tenantID: tenantID, request: body, memoryTokens: turn?.memoryTokens)
         guard body.stream == true else {
-            let reply = try await Self.mapBrokerErrors { try await rpc.call(message, timeout: timeout) }
-            try Self.throwIfFailure(reply)
-            await memorize(try? JSONDecoder().decode(ChatCompletion.self, from: reply.body))
+            let reply = try await Self.mapCallErrors { () async throws(RPCCallError) in
+                try await rpc.call(call, topology: topology, messageID: context.id, timeout: timeout)
+            }
+            await memorize(try? reply.decoded())
             headers[.contentType] = "application/json"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
         }
-        let replies = try await Self.mapBrokerErrors {
-            try await rpc.stream(message, timeout: timeout) { $0.properties.type != ChatCall.chunkType }
+        let replies = try await Self.mapCallErrors { () async throws(RPCCallError) in
+            try await rpc.stream(call, topology: topology, messageID: context.id, timeout: timeout)
         }
         // The first reply decides the status: a call refused before any output (budget,
         // no provider, provider down) is an HTTP error, as OpenAI's own are.
         let cursor = ReplyCursor(replies.makeAsyncIterator())
-        guard let first = try await Self.mapBrokerErrors({ try await cursor.next() }) else { throw APIError.internalError() }
-        try Self.throwIfFailure(first)
+        guard let first = try await Self.mapCallErrors({ () async throws(RPCCallError) in try await cursor.next() }) else {
+            throw APIError.internalError()
+        }
         let (cancellations, callID) = (cancellations, context.id)
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
-                var reply: Delivery? = first
+                var event: RPCStreamEvent<ChatCall>? = first
                 // A write that fails means the client has gone: tell the worker to stop paying for the rest.
                 var delivered = false
                 defer {
                     if !delivered { Task { try? await cancellations.cancel(callID) } }
                 }
-                while let current = reply {
-                    switch current.properties.type {
-                    case ChatCall.chunkType:
+                while let current = event {
+                    switch current {
+                    case .chunk(let chunk):
                         // The provider's chunks as they came (usage included when the client asked for it).
-                        try await writer.write(Self.event(current.body))
-                    case ChatCall.completionType:
+                        try await writer.write(Self.event(chunk.body))
+                    case .reply(let completion):
                         try await writer.write(Self.event(Data("[DONE]".utf8)))
-                        await memorize(try? JSONDecoder().decode(ChatCompletion.self, from: current.body))
-                    default:
-                        // Failed mid-stream: OpenAI's way of saying so inside an SSE stream.
-                        let failure = try? WireJSON.decoder().decode(RPCFailure.self, from: current.body)
-                        let error = Self.apiError(for: failure)
-                        let payload = ["error": ["message": error.message, "type": error.type, "code": error.code]]
-                        try await writer.write(Self.event(try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys])))
+                        await memorize(try? completion.decoded())
                     }
-                    reply = try? await cursor.next()
+                    do throws(RPCCallError) {
+                        event = try await cursor.next()
+                    } catch {
+                        event = nil
+                        // Failed mid-stream: OpenAI's way of saying so inside an SSE stream.
+                        switch error {
+                        case .failed(let failure): try await writer.write(Self.failureEvent(failure))
+                        case .malformed: try await writer.write(Self.failureEvent(nil))
+                        case .timeout, .unreachable: break
+                        }
+                    }
                 }
                 delivered = true
                 try await writer.finish(nil)
@@ -138,6 +141,12 @@ struct ChatAPI: Sendable {
         }
     }
 
+    private static func failureEvent(_ failure: RPCFailure?) throws -> ByteBuffer {
+        let error = apiError(for: failure)
+        let payload = ["error": ["message": error.message, "type": error.type, "code": error.code]]
+        return event(try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]))
+    }
+
     private static func event(_ data: Data) -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.writeString("data: ")
@@ -146,19 +155,18 @@ struct ChatAPI: Sendable {
         return buffer
     }
 
-    private static func mapBrokerErrors<T>(_ body: () async throws -> T) async throws -> T {
+    private static func mapCallErrors<T>(_ body: () async throws(RPCCallError) -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as BrokerError where error.code == .replyTimeout {
+        } catch .timeout {
             throw APIError.timeout("no LLM worker finished the call in time", code: "llm_timeout")
-        } catch let error as BrokerError {
+        } catch .unreachable(let error) {
             throw APIError.unavailable("the LLM service is unreachable (\(error.code))", code: "broker_unavailable")
+        } catch .failed(let failure) {
+            throw apiError(for: failure)
+        } catch .malformed {
+            throw apiError(for: nil)
         }
-    }
-
-    private static func throwIfFailure(_ reply: Delivery) throws {
-        guard reply.properties.type == RPCFailure.type else { return }
-        throw apiError(for: try? WireJSON.decoder().decode(RPCFailure.self, from: reply.body))
     }
 
     /// The HTTP error for a worker's failure code (docs/api.md lists them).
@@ -191,13 +199,13 @@ struct ChatAPI: Sendable {
 /// the status) to the response writer. Only one task uses it at a time, in turn, which
 /// is what makes the unchecked conformance sound.
 private final class ReplyCursor: @unchecked Sendable {
-    private var iterator: AsyncThrowingStream<Delivery, any Error>.Iterator
+    private var iterator: RPCReplies<ChatCall>.Iterator
 
-    init(_ iterator: AsyncThrowingStream<Delivery, any Error>.Iterator) {
+    init(_ iterator: RPCReplies<ChatCall>.Iterator) {
         self.iterator = iterator
     }
 
-    func next() async throws -> Delivery? {
+    func next() async throws(RPCCallError) -> RPCStreamEvent<ChatCall>? {
         try await iterator.next()
     }
 }

@@ -15,7 +15,8 @@ struct QueryEmbedder: Sendable {
     }
 
     let cache: EmbeddingCache
-    let rpc: EmbedQueryClient
+    let rpc: RPCClient
+    let topology: Topology
     let timeout: Duration
     /// Counts tokens for usage when the vocabulary is at hand; else the workers' counts
     /// (cache hits then count 0).
@@ -36,20 +37,26 @@ struct QueryEmbedder: Sendable {
     }
 
     private func ask(_ texts: [String], space: ActiveSpace.Space, tenantID: String) async throws -> Result {
+        let query = EmbedQuery(texts: texts, space: space.id, tenantID: tenantID)
+        let result: EmbedQueryResult
         do {
-            let answer = try await rpc.embed(texts, space: space.id, tenantID: tenantID, timeout: timeout)
-            return Result(vectors: answer.vectors, tokens: answer.tokens)
+            result = try await rpc.call(query, topology: topology, timeout: timeout).decoded()
         } catch .timeout {
             throw APIError.timeout("no embedding worker answered within \(timeout)", code: "embedding_timeout")
         } catch .unreachable {
             throw APIError.unavailable("the embedding service is unreachable", code: "broker_unavailable")
-        } catch .failed(let message) {
-            throw APIError.unavailable(message, code: "embedding_failed")
+        } catch .failed(let failure) {
+            throw APIError.unavailable(failure.message, code: "embedding_failed")
         } catch .malformed {
             throw APIError.unavailable("malformed answer from the embedding worker", code: "embedding_failed")
-        } catch .spaceMismatch(let answered) {
-            throw APIError.unavailable(
-                "the embedding workers serve space \(answered), searches use \(space.id)", code: "embedding_space_mismatch")
         }
+        guard result.space == space.id else {
+            throw APIError.unavailable(
+                "the embedding workers serve space \(result.space), searches use \(space.id)", code: "embedding_space_mismatch")
+        }
+        guard let vectors = result.vectors(answering: query) else {
+            throw APIError.unavailable("malformed answer from the embedding worker", code: "embedding_failed")
+        }
+        return Result(vectors: vectors, tokens: result.tokens)
     }
 }

@@ -1,4 +1,4 @@
-public import Messaging
+import Messaging
 public import Contracts
 public import Foundation
 
