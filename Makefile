@@ -11,7 +11,7 @@ FAULT_TESTS := BrokerFaultTests|RateLimiterSharingTests|ChatClientTests|ChatRout
 # Schemathesis against the whole system (scripts/schemathesis.sh): a few thousand requests, last and alone.
 API_CONFORMANCE := OpenAPIConformanceTests
 
-.PHONY: help build build-release run test migrate chaos bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive bench-backfill bench-index bench-memory bench-consolidate
+.PHONY: help build build-release run test migrate chaos bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive bench-backfill bench-index bench-memory bench-consolidate bench-micro
 help:
 	@echo "make run          stack up, migrate, build, run gateway + 3 workers in the foreground"
 	@echo "make test         stack up, build, run every test against the real servers"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench-index  INDEX_N=100000 vectors: upserts into an HNSW-indexed space vs a standby space indexed once"
 	@echo "make bench-consolidate  consolidation of one user with CONSOLIDATE_N=20000 memories after 100 new ones vs a full pass"
 	@echo "make bench-memory  LoCoMo evidence recall@10 of memorize + retrieve (rule-based extractor) vs. embedding every turn"
+	@echo "make bench-micro  in-process micro-benchmarks (Benchmarks/): tokenizer, encoder, SSE parser, WireJSON, Redis argv"
 	@echo "make migrate      apply database migrations"
 	@echo "stack: stack-up stack-down stack-status stack-reset stack-env"
 
@@ -85,6 +86,11 @@ bench-consolidate: stack-up build-release
 
 bench-memory: stack-up build-release
 	eval "$$($(STACK) env)" && .build/release/memgrid-bench memory --dataset $(or $(LOCOMO_DIR),../shared/datasets/locomo-dev)
+
+# No servers: only the model, from the installer stack-up runs first (servers would add noise).
+bench-micro:
+	@$(STACK) install
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
 
 # Deployment files (Dockerfile, compose/, k8s/): rendered and schema-checked, no engine needed.
 .PHONY: deploy-check k8s-render k8s-validate compose-config image image-closure image-smoke

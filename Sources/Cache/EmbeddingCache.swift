@@ -87,7 +87,7 @@ public final class EmbeddingCache: Sendable {
         }
     }
 
-    static func encode(_ vector: [Float]) -> [UInt8] {
+    public static func encode(_ vector: [Float]) -> [UInt8] {
         var bytes = [UInt8]()
         bytes.reserveCapacity(vector.count * 4)
         for value in vector {
@@ -96,7 +96,7 @@ public final class EmbeddingCache: Sendable {
         return bytes
     }
 
-    static func decode(_ bytes: [UInt8], dimensions: Int) -> [Float]? {
+    public static func decode(_ bytes: [UInt8], dimensions: Int) -> [Float]? {
         guard bytes.count == dimensions * 4 else { return nil }
         return (0..<dimensions).map { index in
             let offset = index * 4

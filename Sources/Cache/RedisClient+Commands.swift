@@ -94,7 +94,7 @@ extension RedisClient {
         return sha1
     }
 
-    private static func setCommand(_ key: RedisArgument, _ value: RedisArgument, ttl: Duration?) throws -> [RedisArgument] {
+    public static func setCommand(_ key: RedisArgument, _ value: RedisArgument, ttl: Duration?) throws -> [RedisArgument] {
         guard let ttl else { return ["SET", key, value] }
         guard ttl > .zero else {
             throw Error(code: .invalidArgument, message: "a TTL must be positive")

@@ -1,8 +1,8 @@
 /// Splits a `text/event-stream` body into events as its bytes arrive, whatever the
 /// buffer boundaries: lines end in LF, CRLF or CR; `data:` lines accumulate (joined
 /// with LF) until a blank line dispatches the event; `:` lines are comments (keep-alives).
-struct SSEParser {
-    struct Event: Hashable {
+public struct SSEParser {
+    public struct Event: Hashable {
         /// The `event:` field; nil for the default `message`.
         var type: String?
         var data: String
@@ -16,12 +16,12 @@ struct SSEParser {
     private var data: [UInt8] = []
     private var hasData = false
 
-    init(maxEventBytes: Int = 16 * 1024 * 1024) {
+    public init(maxEventBytes: Int = 16 * 1024 * 1024) {
         self.maxEventBytes = maxEventBytes
     }
 
     /// The events these bytes complete.
-    mutating func feed(_ bytes: some Sequence<UInt8>) throws -> [Event] {
+    public mutating func feed(_ bytes: some Sequence<UInt8>) throws -> [Event] {
         var events: [Event] = []
         for byte in bytes {
             if byte == .lf, afterCR {   // the LF of a CRLF split from its CR or not
