@@ -54,3 +54,10 @@ struct SSEParserTests {
         #expect(error?.code == .invalidResponse)
     }
 }
+
+extension SSEParser {
+    /// The tests' bytes come as strings and slices.
+    mutating func feed(_ bytes: some Sequence<UInt8>) throws -> [Event] {
+        try Array(bytes).withUnsafeBytes { try feed($0) }
+    }
+}

@@ -85,7 +85,7 @@ public struct ChatClient: Sendable, CustomStringConvertible {
                     let buffer = try await next(&bytes)
                     idle.progressed()
                     // At the end, a blank line completes an event the provider left open.
-                    let events = try buffer.map { try parser.feed($0.readableBytesView) } ?? parser.feed("\n\n".utf8)
+                    let events = try buffer.map { buffer in try buffer.withUnsafeReadableBytes { try parser.feed($0) } } ?? parser.finish()
                     for event in events {
                         guard let chunk = try chunk(in: event) else { return try assembled(assembler, sawDone: true) }
                         try await onChunk(chunk)

@@ -1,8 +1,8 @@
 /// Splits a `text/event-stream` body into events as its bytes arrive, whatever the
 /// buffer boundaries: lines end in LF, CRLF or CR; `data:` lines accumulate (joined
 /// with LF) until a blank line dispatches the event; `:` lines are comments (keep-alives).
-public struct SSEParser {
-    public struct Event: Hashable {
+public struct SSEParser: Sendable {
+    public struct Event: Hashable, Sendable {
         /// The `event:` field; nil for the default `message`.
         var type: String?
         var data: String
@@ -20,8 +20,9 @@ public struct SSEParser {
         self.maxEventBytes = maxEventBytes
     }
 
-    /// The events these bytes complete.
-    public mutating func feed(_ bytes: some Sequence<UInt8>) throws -> [Event] {
+    /// The events these bytes complete. Not generic, so a caller in another module runs
+    /// the same specialized loop as `ChatClient` does.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws -> [Event] {
         var events: [Event] = []
         for byte in bytes {
             if byte == .lf, afterCR {   // the LF of a CRLF split from its CR or not
@@ -39,6 +40,12 @@ public struct SSEParser {
             }
         }
         return events
+    }
+
+    /// At the end of the body: the event the provider left open, if any (a blank line completes it).
+    public mutating func finish() throws -> [Event] {
+        let end = [UInt8.lf, .lf]
+        return try end.withUnsafeBytes { try feed($0) }
     }
 
     private mutating func endLine() -> Event? {
