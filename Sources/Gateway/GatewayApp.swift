@@ -123,7 +123,7 @@ public enum GatewayApp {
         let readiness = Readiness()
         readiness.add("broker") { publisher.status.isConnected }
         readiness.add("broker_replies") { rpc.status.isConnected }
-        readiness.add("postgres") { (try? await postgres.query("SELECT 1", logger: logger)) != nil }
+        readiness.add("postgres") { await postgres.isReachable(logger: logger) }
         readiness.add("redis") { (try? await redis.ping()) != nil }
 
         let jobs = JobRepository(client: postgres)

@@ -50,42 +50,33 @@ struct MemorizeJobHandler: JobHandler {
                 categories: memory.categories, happenedAt: memory.happenedAt, messageIDs: sources.map { messages[$0].messageID },
                 validFrom: sources.map { messages[$0].sentAt }.max() ?? conversationTime, slot: slot, supersedes: supersedes))
         }
-        let memories = MemoryRepository(client: database)
         let logger = context.logger
-        let (stored, embedJobs) = try await StorageFailure.classifying { try await Telemetry.withDatabaseSpan(
+        let conversation = MemorizeWrite.Conversation(
+            tenantID: job.tenantID, userID: payload.userID, agentID: payload.agentID, resourceID: payload.resourceID, jobID: job.id,
+            messages: messages, items: items, restated: restated)
+        let (written, embedJobs) = try await StorageFailure.classifying { try await Telemetry.withDatabaseSpan(
             "postgresql", operation: "INSERT", collection: "memory_items"
-        ) { try await database.withTransaction(logger: logger) { connection in
-            let storedMessages = try await MessageRepository.record(
-                messages, tenantID: job.tenantID, userID: payload.userID, agentID: payload.agentID,
-                resourceID: payload.resourceID, jobID: job.id, on: connection, logger: logger)
-            let recorded = try await memories.record(
-                items, tenantID: job.tenantID, userID: payload.userID, agentID: payload.agentID,
-                resourceID: payload.resourceID, source: job.id, origin: .job(job.id), on: connection, logger: logger)
-            let reinforced = try await memories.reinforce(
-                ids: restated, tenantID: job.tenantID, userID: payload.userID, source: job.id, origin: .job(job.id),
-                on: connection, logger: logger)
-            let stored = recorded.items
+        ) { try await MemorizeWrite(client: database).store(conversation, logger: logger) { written in
+            let stored = written.items.items
             let created = stored.filter { $0.sourceJobID == job.id }
             // Only the job that first stored a message embeds it; blank ones are kept but have no vector.
             let texts = Dictionary(messages.map { ($0.messageID, $0.embeddedText) }, uniquingKeysWith: { first, _ in first })
-            let newMessages = storedMessages.filter { $0.jobID == job.id }.compactMap { message in
+            let newMessages = written.messages.filter { $0.jobID == job.id }.compactMap { message in
                 texts[message.messageID].flatMap { text in
                     text.allSatisfy(\.isWhitespace) ? nil : EmbedJob.Item(target: .init(kind: .message, id: message.id), text: text)
                 }
             }
             let embedJobs = Self.embedJobs(
                 for: newMessages + created.map { EmbedJob.Item(target: .init(kind: .memoryItem, id: $0.id), text: $0.text) }, parent: job)
-            try await JobRepository.insertChildren(
-                ids: embedJobs.map(\.id), tenantID: job.tenantID, type: JobCatalog.embed.description, userID: payload.userID,
-                parentID: job.id, on: connection, logger: logger)
             let result = MemorizeResult(
-                created: created.map(\.id), reinforced: stored.filter { $0.sourceJobID != job.id }.map(\.id) + reinforced,
-                superseded: recorded.superseded.map(\.id), embedJobID: embedJobs.first?.id, extractor: extractor)
-            try await JobRepository.recordResult(
-                id: job.id, resultJSON: String(decoding: try WireJSON.encoder().encode(result), as: UTF8.self),
-                on: connection, logger: logger)
-            return (stored, embedJobs)
+                created: created.map(\.id), reinforced: stored.filter { $0.sourceJobID != job.id }.map(\.id) + written.reinforced,
+                superseded: written.items.superseded.map(\.id), embedJobID: embedJobs.first?.id, extractor: extractor)
+            let plan = MemorizeWrite.Plan(
+                childJobIDs: embedJobs.map(\.id), childType: JobCatalog.embed.description,
+                resultJSON: String(decoding: try WireJSON.encoder().encode(result), as: UTF8.self))
+            return (plan, embedJobs)
         } } }
+        let stored = written.items.items
         let events = stored.filter { $0.sourceJobID == job.id }.map { item in
             EventEnvelope(
                 id: "\(item.id):\(EventCatalog.memoryCreated.name)", tenantID: job.tenantID, correlationID: job.id, trace: TraceContext.current ?? job.trace,

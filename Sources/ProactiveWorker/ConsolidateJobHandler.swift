@@ -13,9 +13,12 @@ struct ConsolidateJobHandler: JobHandler {
     let threshold: Double
     let merged: Counter
     let groups: Counter
+    /// Consolidation compares vectors of the space searches use.
+    let spaces: EmbeddingSpaceRepository
 
     init(consolidation: ConsolidationRepository, threshold: Double, factory: any MetricsFactory) {
         self.consolidation = consolidation
+        spaces = EmbeddingSpaceRepository(client: consolidation.client)
         self.threshold = threshold
         merged = Counter(label: "memgrid_memories_merged_total", factory: factory)
         groups = Counter(label: "memgrid_memory_merge_groups_total", factory: factory)
@@ -25,7 +28,7 @@ struct ConsolidateJobHandler: JobHandler {
 
     func handle(_ job: JobEnvelope<ConsolidateJob>, context: JobContext) async throws {
         let outcome = try await StorageFailure.classifying { () -> ConsolidationRepository.Outcome in
-            guard let space = try await consolidation.activeSpace(logger: context.logger) else {
+            guard let space = try await spaces.active(logger: context.logger)?.id else {
                 return ConsolidationRepository.Outcome()
             }
             return try await consolidation.consolidate(

@@ -120,18 +120,12 @@ final class MaintenanceScheduler: Service, Sendable {
     }
 
     private func consolidate(slot: Date, now: Date) async throws -> Int? {
-        try await runs.claim(task: Kind.consolidate.rawValue, slot: slot, owner: owner, now: now, logger: logger) { claim, connection in
+        try await runs.claim(task: Kind.consolidate.rawValue, slot: slot, owner: owner, now: now, logger: logger) { claim in
             let since = claim.previousSlot ?? slot.addingTimeInterval(-configuration.interval.timeInterval)
-            let rows = try await connection.query("""
-                SELECT DISTINCT tenant_id, user_id FROM memory_items
-                WHERE created_at >= \(since) AND created_at < \(slot)
-                ORDER BY tenant_id, user_id
-                """, logger: logger)
-            var jobs: [JobEnvelope<ConsolidateJob>] = []
-            for try await (tenant, user) in rows.decode((String, String).self) {
-                jobs.append(JobEnvelope(
+            let jobs = try await consolidation.usersWithNewItems(from: since, to: slot, logger: logger).map { tenant, user in
+                JobEnvelope(
                     id: Self.jobID(slot: slot, tenantID: tenant, userID: user), tenantID: tenant, createdAt: slot,
-                    payload: ConsolidateJob(userID: user)))
+                    payload: ConsolidateJob(userID: user))
             }
             for start in stride(from: 0, to: jobs.count, by: Self.publishBatch) {
                 let batch = jobs[start..<min(start + Self.publishBatch, jobs.count)]
@@ -143,7 +137,7 @@ final class MaintenanceScheduler: Service, Sendable {
     }
 
     private func expire(slot: Date, now: Date) async throws -> Int? {
-        try await runs.claim(task: Kind.expire.rawValue, slot: slot, owner: owner, now: now, logger: logger) { _, _ in
+        try await runs.claim(task: Kind.expire.rawValue, slot: slot, owner: owner, now: now, logger: logger) { _ in
             var total = 0
             for (type, ttl) in configuration.timeToLive.sorted(by: { $0.key < $1.key }) {
                 // Measured from the slot, so every replica would cut at the same instant.

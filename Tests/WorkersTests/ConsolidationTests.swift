@@ -118,7 +118,7 @@ struct ConsolidationTests {
                 """, client: client)
 
             let repository = ConsolidationRepository(client: client)
-            #expect(try await repository.activeSpace(logger: fixture.logger) == ConsolidationFixture.space)
+            #expect(try await EmbeddingSpaceRepository(client: client).active(logger: fixture.logger)?.id == ConsolidationFixture.space)
             let first = try await repository.consolidate(
                 tenantID: "t1", userID: "u1", spaceID: ConsolidationFixture.space, threshold: 0.95, logger: fixture.logger)
             #expect(first == .init(groups: 1, merged: 2, examined: 7))  // the first run: every vector is new
@@ -375,19 +375,19 @@ struct ConsolidationTests {
             let slot = Date(timeIntervalSince1970: 1_773_478_800)
             struct Crash: Error {}
             let error = await #expect(throws: PostgresTransactionError.self) {
-                try await runs.claim(task: "probe", slot: slot, owner: "a", now: slot, logger: fixture.logger) { _, _ in throw Crash() }
+                try await runs.claim(task: "probe", slot: slot, owner: "a", now: slot, logger: fixture.logger) { _ in throw Crash() }
             }
             #expect(error?.closureError is Crash)
-            let taken = try await runs.claim(task: "probe", slot: slot, owner: "b", now: slot, logger: fixture.logger) { claim, _ in
+            let taken = try await runs.claim(task: "probe", slot: slot, owner: "b", now: slot, logger: fixture.logger) { claim in
                 #expect(claim.previousSlot == nil)
                 return 7
             }
             #expect(taken == 7)
-            let again = try await runs.claim(task: "probe", slot: slot, owner: "c", now: slot, logger: fixture.logger) { _, _ in 1 }
+            let again = try await runs.claim(task: "probe", slot: slot, owner: "c", now: slot, logger: fixture.logger) { _ in 1 }
             #expect(again == nil)
             let later = try await runs.claim(
                 task: "probe", slot: slot.addingTimeInterval(60), owner: "c", now: slot, logger: fixture.logger
-            ) { claim, _ in
+            ) { claim in
                 #expect(claim.previousSlot == slot)
                 return 0
             }

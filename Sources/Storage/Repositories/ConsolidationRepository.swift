@@ -33,9 +33,17 @@ public struct ConsolidationRepository: Sendable {
         self.client = client
     }
 
-    /// The space searches use; nil until an embedding worker registered one.
-    public func activeSpace(logger: Logger) async throws -> String? {
-        try await EmbeddingSpaceRepository(client: client).active(logger: logger)?.id
+    /// The users who were given memories in `[from, to)`: the ones a consolidation run
+    /// for that slot looks at, in a stable order.
+    public func usersWithNewItems(from: Date, to: Date, logger: Logger) async throws -> [(tenantID: String, userID: String)] {
+        let rows = try await client.query("""
+            SELECT DISTINCT tenant_id, user_id FROM memory_items
+            WHERE created_at >= \(from) AND created_at < \(to)
+            ORDER BY tenant_id, user_id
+            """, logger: logger)
+        var users: [(tenantID: String, userID: String)] = []
+        for try await (tenant, user) in rows.decode((String, String).self) { users.append((tenant, user)) }
+        return users
     }
 
     /// Embedding writers stamp `updated_at` when their transaction starts and may commit

@@ -39,7 +39,7 @@ public struct MaintenanceRepository: Sendable {
     /// when another replica holds or has finished the slot.
     public func claim(
         task: String, slot: Date, owner: String, now: Date, logger: Logger,
-        _ work: (Claim, PostgresConnection) async throws -> Int
+        _ work: (Claim) async throws -> Int
     ) async throws -> Int? {
         try await client.withTransaction(logger: logger) { connection in
             let claimed = try await connection.query("""
@@ -52,7 +52,7 @@ public struct MaintenanceRepository: Sendable {
                 claim = Claim(task: task, slot: slot, previousSlot: previous)
             }
             guard let claim else { return nil }
-            let units = try await work(claim, connection)
+            let units = try await work(claim)
             try await connection.query("""
                 UPDATE maintenance_runs SET finished_at = \(now), units = \(units) WHERE task = \(task) AND slot = \(slot)
                 """, logger: logger)
