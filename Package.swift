@@ -282,7 +282,7 @@ let package = Package(
             name: "memgrid-bench",
             dependencies: [
                 "Contracts", "CRabbitMQ", "Messaging", "Storage", "WorkerRuntime", "Embeddings", "Tokenizer", "EmbeddingWorker", "LLMWorker",
-                "ProactiveWorker", "Gateway", "Memory", "LLM", "Backfill",
+                "ProactiveWorker", "Gateway", "Memory", "LLM", "Backfill", "SystemHarness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -337,6 +337,19 @@ let package = Package(
             path: "Tests/Support/TestSupport",
             swiftSettings: swiftSettings
         ),
+        // The in-process system tests and benchmarks start (one harness for both).
+        .target(
+            name: "SystemHarness",
+            dependencies: [
+                "TestSupport", "Gateway", "EmbeddingWorker", "LLMWorker", "ProactiveWorker", "WorkerRuntime", "Embeddings", "Contracts",
+                "Messaging",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support/SystemHarness",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ContractsTests",
             dependencies: ["Contracts", .product(name: "W3CTraceContext", package: "swift-w3c-trace-context")],
@@ -357,7 +370,7 @@ let package = Package(
             name: "WorkersTests",
             dependencies: [
                 "EmbeddingWorker", "LLMWorker", "ProactiveWorker", "WorkerRuntime", "Embeddings", "Tokenizer", "Cache", "Storage", "Messaging", "Contracts",
-                "TestSupport", "LLM", "FakeOpenAI", "Backfill",
+                "TestSupport", "SystemHarness", "LLM", "FakeOpenAI", "Backfill",
                 "Gateway",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -373,7 +386,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "Gateway", "EmbeddingWorker", "LLMWorker", "ProactiveWorker", "WorkerRuntime", "Embeddings", "Tokenizer", "Storage", "Messaging",
-                "Contracts", "TestSupport", "LLM", "FakeOpenAI", "Backfill",
+                "Contracts", "TestSupport", "SystemHarness", "LLM", "FakeOpenAI", "Backfill",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

@@ -12,6 +12,7 @@ import Storage
 import Tracing
 import WorkerRuntime
 import EmbeddingWorker
+import SystemHarness
 
 /// `make bench-gateway`: wrk on loopback against an in-process gateway (with an
 /// embedding worker behind it): `/v1/embeddings` with a cached input, `/v1/retrieve`
@@ -62,9 +63,8 @@ struct BenchGatewayCommand: AsyncParsableCommand {
         let benchDatabase = BenchDatabase(name: "memgrid_bench_gateway")
         let databaseURL = try benchDatabase.url(adminURL: adminURL)
         try await benchDatabase.createIfMissing(adminURL: adminURL, logger: logger)
-        let port = 18_000 + Int.random(in: 0..<2000)
-        let environment = EnvironmentReader(InProcessStack.environment(databaseURL: databaseURL, prefix: "bench-gw", port: port))
-        let embedding = try EmbeddingWorkerApp.Configuration(environment: environment)
+        let system = try SystemHarness(databaseURL: databaseURL, prefix: benchPrefix("bench-gw"), logger: logger)
+        let embedding = try EmbeddingWorkerApp.Configuration(environment: system.reader)
         let embedder = try LocalEmbedder(modelDirectory: embedding.modelDirectory, logger: logger)
 
         let key = try await DatabaseConfiguration.withClient(url: databaseURL, maxConnections: 4, logger: logger) { client in
@@ -73,13 +73,8 @@ struct BenchGatewayCommand: AsyncParsableCommand {
             return try await APIKeyRepository(client: client).create(tenantID: Self.tenant, name: "bench", logger: logger).secret
         }
 
-        let gateway = try GatewayApp.build(
-            configuration: try GatewayApp.Configuration(environment: environment), registry: PrometheusCollectorRegistry(), logger: logger)
-        let worker = try EmbeddingWorkerApp.build(
-            configuration: try WorkerProcessConfiguration(queue: .embed, environment: environment, defaultOperationsPort: 0),
-            embedding: embedding, embedder: embedder, registry: PrometheusCollectorRegistry(), logger: logger)
         let sink = OTLPSink()
-        let serve = { try await serveAndMeasure(gateway: gateway, worker: worker, port: port, key: key) }
+        let serve = { try await serveAndMeasure(system: system, embedder: embedder, key: key) }
         let (cached, retrieve): (Wrk.Result, Wrk.Result)
         if tracing {
             (cached, retrieve) = try await sink.start(serviceName: "memgrid-bench", logger: logger).withExporting(logger: logger, serve)
@@ -97,12 +92,12 @@ struct BenchGatewayCommand: AsyncParsableCommand {
     /// Runs the gateway and the worker, measures every endpoint with wrk, stops them;
     /// returns the runs the last line reports.
     private func serveAndMeasure(
-        gateway: GatewayApp.Parts, worker: WorkerProcess.Parts, port: Int, key: String
+        system: SystemHarness, embedder: LocalEmbedder, key: String
     ) async throws -> (cached: Wrk.Result, retrieve: Wrk.Result) {
-        let tasks = [gateway.group, worker.group].map { group in Task { try await group.run() } }
-        for readiness in [gateway.readiness, worker.readiness] {
-            while !(await readiness.evaluate().allSatisfy(\.ready)) { try await Task.sleep(for: .milliseconds(100)) }
-        }
+        let gateway = try system.gateway()
+        try system.embeddingWorker(embedder: embedder)
+        try await system.waitUntilReady(timeout: .seconds(300))
+        let port = try await system.ports(of: gateway).public
 
         let base = "http://127.0.0.1:\(port)"
         let questions = LocalEmbedder.BenchmarkCorpus(count: queries, seed: 7).sentences
@@ -140,8 +135,7 @@ struct BenchGatewayCommand: AsyncParsableCommand {
             print("  non-2xx responses per run: \(runs.map(\.errors))")
         }
 
-        for group in [gateway.group, worker.group] { await group.triggerGracefulShutdown() }
-        for task in tasks { _ = try? await task.value }
+        await system.stop()
         return (cached, retrieve)
     }
 

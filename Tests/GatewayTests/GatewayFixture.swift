@@ -8,13 +8,10 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Prometheus
-import ServiceLifecycle
 import Storage
+import SystemHarness
 import TestSupport
 import WorkerRuntime
-import EmbeddingWorker
-import LLMWorker
-import ProactiveWorker
 
 /// A gateway on a scratch database and topology, optionally with the embedding and LLM
 /// workers in-process, all on the local stack's real servers.
@@ -30,10 +27,9 @@ final class GatewayFixture: Sendable {
     /// The gateway's operations port: `/readyz`, `/metrics`.
     let opsPort: Int
     let gateway: GatewayApp.Parts
-    let workers: [WorkerProcess.Parts]
     /// What the LLM worker's `/metrics` would show.
     let llmMetrics = PrometheusCollectorRegistry()
-    private let tasks: [Task<Void, any Error>]
+    let system: SystemHarness
 
     /// - Parameters:
     ///   - overrides: environment for every process (e.g. a dead broker URL).
@@ -45,52 +41,23 @@ final class GatewayFixture: Sendable {
     ) async throws {
         self.logger = logger
         try await database.createMigrated()
-        var environment = ProcessInfo.processInfo.environment
-        environment["MEMGRID_TOPOLOGY_PREFIX"] = prefix
-        environment["MEMGRID_POSTGRES_URL"] = database.url
-        environment["MEMGRID_OPS_PORT"] = "0"
-        environment["MEMGRID_OPS_HOST"] = "127.0.0.1"
-        // Port 0: the kernel picks free ports at bind time, read back once listening.
-        environment["MEMGRID_GATEWAY_PORT"] = "0"
-        environment["MEMGRID_GATEWAY_RATE_LIMIT_PER_MINUTE"] = "0"
-        environment["MEMGRID_MODEL_DIR"] = TestModel.directory.path
-        environment["MEMGRID_SUMMARY_DEBOUNCE_MS"] = "100"
-        environment["MEMGRID_PROACTIVE_POLL_MS"] = "50"
-        environment.merge(overrides) { $1 }
-        let reader = EnvironmentReader(environment)
-        gateway = try GatewayApp.build(
-            configuration: try GatewayApp.Configuration(environment: reader),
-            registry: PrometheusCollectorRegistry(), logger: logger)
-        var workers: [WorkerProcess.Parts] = []
+        let defaults = [
+            "MEMGRID_MODEL_DIR": TestModel.directory.path, "MEMGRID_SUMMARY_DEBOUNCE_MS": "100", "MEMGRID_PROACTIVE_POLL_MS": "50",
+        ]
+        system = try SystemHarness(
+            databaseURL: database.url, prefix: prefix, overrides: defaults.merging(overrides) { $1 }, logger: logger)
+        gateway = try system.gateway()
         if withWorkers {
-            let embed = try WorkerProcessConfiguration(queue: .embed, environment: reader, defaultOperationsPort: 0)
-            workers.append(try EmbeddingWorkerApp.build(
-                configuration: embed, embedding: try EmbeddingWorkerApp.Configuration(environment: reader),
-                embedder: TestModel.embedder, next: nextModel ? TestModel.nextEmbedder : nil, registry: PrometheusCollectorRegistry(),
-                logger: logger))
-            let llm = try WorkerProcessConfiguration(queue: .llm, environment: reader, defaultOperationsPort: 0)
-            workers.append(try LLMWorkerApp.build(
-                configuration: llm, llm: try LLMWorkerApp.Configuration(environment: reader), registry: llmMetrics,
-                logger: logger))
-            let proactive = try WorkerProcessConfiguration(queue: .proactive, environment: reader, defaultOperationsPort: 0)
-            workers.append(try ProactiveWorkerApp.build(
-                configuration: proactive, proactive: try ProactiveWorkerApp.Configuration(environment: reader),
-                registry: PrometheusCollectorRegistry(), logger: logger))
+            try system.embeddingWorker(embedder: TestModel.embedder, next: nextModel ? TestModel.nextEmbedder : nil)
+            try system.llmWorker(registry: llmMetrics)
+            try system.proactiveWorker()
         }
-        self.workers = workers
-        tasks = ([gateway.group] + workers.map(\.group)).map { group in Task { try await group.run() } }
-        let gateway = gateway, gatewayTask = tasks[0]
-        let listening = await TestBroker.eventually(timeout: .seconds(30)) {
-            gateway.port.value != nil && gateway.operationsPort.value != nil
-        }
-        guard listening, let port = gateway.port.value, let opsPort = gateway.operationsPort.value else {
-            for group in [gateway.group] + workers.map(\.group) { await group.triggerGracefulShutdown() }
-            let failure = await gatewayTask.result
+        do {
+            (port, opsPort) = try await system.ports(of: gateway)
+        } catch {
             await database.drop()
-            throw TestFailure("the gateway never listened: \(failure)")
+            throw error
         }
-        self.port = port
-        self.opsPort = opsPort
     }
 
     /// The full system, ready, with the LLM worker calling `fake` on a port of its own;
@@ -107,16 +74,7 @@ final class GatewayFixture: Sendable {
     }
 
     func waitUntilReady() async throws {
-        let checks = [gateway.readiness] + workers.map(\.readiness)
-        let ready = await TestBroker.eventually(timeout: .seconds(60)) {
-            for readiness in checks where !(await readiness.evaluate().allSatisfy(\.ready)) { return false }
-            return true
-        }
-        if !ready {
-            var failing: [String] = []
-            for readiness in checks { failing += await readiness.evaluate().filter { !$0.ready }.map(\.name) }
-            throw TestFailure("the system never became ready; failing checks: \(failing)")
-        }
+        try await system.waitUntilReady()
     }
 
     /// Waits until the gateway answers HTTP at all (its dependencies may be down).
@@ -128,8 +86,7 @@ final class GatewayFixture: Sendable {
     }
 
     func stop() async {
-        for group in [gateway.group] + workers.map(\.group) { await group.triggerGracefulShutdown() }
-        for task in tasks { _ = try? await task.value }
+        await system.stop()
         await database.drop()
     }
 

@@ -8,6 +8,7 @@ import ServiceLifecycle
 import Storage
 import Synchronization
 import Testing
+import SystemHarness
 import TestSupport
 import WorkerRuntime
 import ProactiveWorker
@@ -29,64 +30,46 @@ final class ProactiveFixture: Sendable {
     let logger = Logger(label: "test.proactive-worker")
     let clock = ManualClock(Date(timeIntervalSince1970: 1_773_480_000))  // 2026-03-14T09:20:00Z
     let remindersQueue: String
-    let environment: [String: String]
-    let configuration: WorkerProcessConfiguration
-    let proactive: ProactiveWorkerApp.Configuration
+    let system: SystemHarness
 
     init(environment overrides: [String: String] = [:]) async throws {
         try await database.createMigrated()
         try await database.execute("INSERT INTO tenants (id, name) VALUES ('t1', 'Tenant One')")
-        var environment = ProcessInfo.processInfo.environment
-        environment["MEMGRID_TOPOLOGY_PREFIX"] = prefix
-        environment["MEMGRID_POSTGRES_URL"] = database.url
-        environment["MEMGRID_OPS_PORT"] = "0"
-        environment["MEMGRID_OPS_HOST"] = "127.0.0.1"
-        environment["MEMGRID_RETRY_BASE_DELAY_MS"] = "20"
-        environment["MEMGRID_PROACTIVE_POLL_MS"] = "50"
-        environment.merge(overrides) { $1 }
-        self.environment = environment
-        let reader = EnvironmentReader(environment)
-        configuration = try WorkerProcessConfiguration(queue: .proactive, environment: reader, defaultOperationsPort: 0)
-        proactive = try ProactiveWorkerApp.Configuration(environment: reader)
+        system = try SystemHarness(
+            databaseURL: database.url, prefix: prefix,
+            overrides: ["MEMGRID_RETRY_BASE_DELAY_MS": "20", "MEMGRID_PROACTIVE_POLL_MS": "50"].merging(overrides) { $1 }, logger: logger)
         remindersQueue = "\(prefix).reminders-subscriber"
-        try await TestBroker.admin.declare(configuration.process.declaration)
+        try await TestBroker.admin.declare(system.declaration)
         try await TestBroker.admin.declareQueue(remindersQueue)
         try await TestBroker.admin.bind(remindersQueue, to: topology.eventsExchange, routingKey: EventCatalog.proactiveReminder.name)
     }
 
-    var topology: Topology { configuration.process.declaration.topology }
+    var topology: Topology { system.topology }
 
     /// A running replica named `name`.
-    func start(_ name: String) throws -> (parts: WorkerProcess.Parts, task: Task<Void, any Error>) {
-        let parts = try ProactiveWorkerApp.build(
-            configuration: configuration, proactive: proactive, registry: PrometheusCollectorRegistry(), logger: logger,
-            clock: clock, instance: name)
-        let group = parts.group
-        return (parts, Task { try await group.run() })
+    func start(_ name: String) throws -> WorkerProcess.Parts {
+        try system.proactiveWorker(clock: clock, instance: name)
     }
 
     /// A replica as its own `memgrid-proactive-worker` process, on the system clock.
     func launch() throws -> Process {
         let process = Process()
         process.executableURL = TestBroker.repositoryRoot.appendingPathComponent(".build/debug/memgrid-proactive-worker")
-        process.environment = environment
+        process.environment = system.environment
         try process.run()
         return process
     }
 
-    func waitUntilReady(_ replica: (parts: WorkerProcess.Parts, task: Task<Void, any Error>)) async throws {
-        let readiness = replica.parts.readiness
-        let ready = await TestBroker.eventually(timeout: .seconds(60)) { await readiness.evaluate().allSatisfy(\.ready) }
-        if !ready { throw TestFailure("replica never became ready: \(await readiness.evaluate())") }
+    func waitUntilReady() async throws {
+        try await system.waitUntilReady()
     }
 
-    func stop(_ replicas: [(parts: WorkerProcess.Parts, task: Task<Void, any Error>)]) async {
-        for replica in replicas { await replica.parts.group.triggerGracefulShutdown() }
-        for replica in replicas { _ = try? await replica.task.value }
+    func stop(_ replicas: [WorkerProcess.Parts]) async {
+        await system.stop(replicas.map(\.group))
     }
 
     func tearDown() async {
-        await TestBroker.tearDown(configuration.process.declaration, extraQueues: [remindersQueue])
+        await TestBroker.tearDown(system.declaration, extraQueues: [remindersQueue])
         await database.drop()
     }
 
@@ -273,12 +256,12 @@ struct ProactiveWorkerTests {
             }
         }
         let replica = try fixture.start("replica")
-        try await fixture.waitUntilReady(replica)
+        try await fixture.waitUntilReady()
         for item in items + items {
             let event = EventEnvelope(
                 id: "\(item.id):memory.created", tenantID: "t1",
                 payload: MemoryCreated(memoryID: item.id, userID: "u1", memoryType: item.type, categories: item.categories))
-            try await replica.parts.publisher.publish(.event(event, topology: fixture.topology))
+            try await replica.publisher.publish(.event(event, topology: fixture.topology))
         }
         let settled = try await TestBroker.eventually(timeout: .seconds(30)) {
             let refreshes = try await fixture.count("SELECT count(*)::int FROM summary_refreshes WHERE cardinality(categories) = 3")
@@ -305,13 +288,13 @@ struct ProactiveWorkerTests {
             "MEMGRID_SUMMARY_DEBOUNCE_MS": "30000", "MEMGRID_SUMMARY_MAX_DELAY_MS": "300000",
         ])
         let replica = try fixture.start("replica")
-        try await fixture.waitUntilReady(replica)
+        try await fixture.waitUntilReady()
         let categories = ["health", "food", "travel", "work"]
         for n in 0..<20 {
             let event = EventEnvelope(
                 id: "m\(n):memory.created", tenantID: "t1",
                 payload: MemoryCreated(memoryID: "m\(n)", userID: "burst", memoryType: "profile", categories: [categories[n % 4]]))
-            try await replica.parts.publisher.publish(.event(event, topology: fixture.topology))
+            try await replica.publisher.publish(.event(event, topology: fixture.topology))
         }
         let noted = try await TestBroker.eventually(timeout: .seconds(30)) {
             try await fixture.count("SELECT cardinality(categories) FROM summary_refreshes WHERE user_id = 'burst'") == 4
