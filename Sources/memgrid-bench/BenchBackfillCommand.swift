@@ -7,6 +7,7 @@ import Logging
 import Messaging
 import PostgresNIO
 import Storage
+import SystemHarness
 import WorkerRuntime
 
 /// `make bench-backfill`: N unique short texts from a JSONL file through `BackfillRunner`
@@ -34,8 +35,7 @@ struct BenchBackfillCommand: AsyncParsableCommand {
 
     func run() async throws {
         let setup = try BenchEmbeddingSetup(concurrency: 16, modelDir: modelDir)
-        let (run, logger, configuration, embedding, directory) =
-            (setup.run, setup.logger, setup.configuration, setup.embedding, setup.modelDirectory)
+        let (run, logger, configuration, directory) = (setup.run, setup.logger, setup.configuration, setup.modelDirectory)
         let process = configuration.process
 
         // A fresh corpus, made unique by its index: the cache must start cold.
@@ -50,14 +50,13 @@ struct BenchBackfillCommand: AsyncParsableCommand {
         try await scratch.create()
         let admin = BrokerAdmin(configuration: process.broker)
         try await admin.declare(process.declaration)
-        let running = try await EmbeddingBench.startWorkers(
-            count: workers, configuration: configuration, embedding: embedding, modelDirectory: directory, logger: logger)
+        let running = try await EmbeddingBench.startWorkers(count: workers, system: setup.system, modelDirectory: directory, logger: logger)
 
         let printer = BackfillProgressPrinter(interval: .seconds(10))
         let summary = try await DatabaseConfiguration.withClient(url: process.postgresURL, logger: logger) { [count, chunkSize, maxInFlight, logger] client in
             let runner = BackfillRunner(
                 configuration: .init(tenantID: tenant, backfillID: "bench", chunkSize: chunkSize, maxInFlight: maxInFlight),
-                repository: BackfillRepository(client: client), publisher: running[0].parts.publisher, admin: admin,
+                repository: BackfillRepository(client: client), publisher: running[0].publisher, admin: admin,
                 topology: process.declaration.topology, logger: logger)
             let summary = try await runner.run(source: JSONLinesSource(url: file), onProgress: printer.show)
             guard summary.progress.done == count else {
@@ -65,7 +64,7 @@ struct BenchBackfillCommand: AsyncParsableCommand {
             }
             return summary
         }
-        await EmbeddingBench.stop(running)
+        await setup.system.stop()
         let stored = try await scratch.countEmbeddings()
         try? await scratch.drop()
         await Self.deleteTopology(process.declaration.topology, admin: admin)

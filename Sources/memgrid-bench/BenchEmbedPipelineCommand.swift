@@ -7,8 +7,8 @@ import Messaging
 import Prometheus
 import ServiceLifecycle
 import Storage
+import SystemHarness
 import WorkerRuntime
-import EmbeddingWorker
 
 /// `make bench-embed-pipeline`: texts through the queue, the cache and pgvector with the
 /// embedding worker, as messages (no HNSW index) and as documents (indexed), each against
@@ -35,8 +35,7 @@ struct BenchEmbedPipelineCommand: AsyncParsableCommand {
 
     func run() async throws {
         let setup = try BenchEmbeddingSetup(concurrency: 64, modelDir: modelDir, postgresURL: standby ? try await Self.standbyDatabase() : nil)
-        let (run, logger, configuration, embedding, directory) =
-            (setup.run, setup.logger, setup.configuration, setup.embedding, setup.modelDirectory)
+        let (run, logger, configuration, directory) = (setup.run, setup.logger, setup.configuration, setup.modelDirectory)
         let embedder = try LocalEmbedder(modelDirectory: directory, logger: logger)
         let seed = UInt64.random(in: 1...UInt64.max / 2)  // a fresh corpus: the cache must start cold
         let texts = LocalEmbedder.BenchmarkCorpus(count: count, seed: seed).sentences
@@ -52,11 +51,8 @@ struct BenchEmbedPipelineCommand: AsyncParsableCommand {
         try await admin.declareQueue(events)
         try await admin.bind(events, to: declaration.topology.eventsExchange, routingKey: EventCatalog.embeddingCompleted.routingKey)
 
-        let parts = try EmbeddingWorkerApp.build(
-            configuration: configuration, embedding: embedding, embedder: embedder,
-            registry: PrometheusCollectorRegistry(), logger: logger)
-        let worker = Task { try await parts.group.run() }
-        while !(await parts.readiness.evaluate().allSatisfy { $0.ready }) { try await Task.sleep(for: .milliseconds(50)) }
+        let parts = try setup.system.embeddingWorker(embedder: embedder)
+        try await setup.system.waitUntilReady(timeout: .seconds(600))
 
         // Memory items and messages first (of many users: the ids are what the rows key on),
         // then documents: the space's HNSW index holds documents only.
@@ -80,8 +76,7 @@ struct BenchEmbedPipelineCommand: AsyncParsableCommand {
         let half = texts.count / 2
         let items = try await pass(.message, texts: texts[..<half])
         let documents = try await pass(.document, texts: texts[half...])
-        await parts.group.triggerGracefulShutdown()
-        _ = try? await worker.value
+        await setup.system.stop()
         let stored = try await database.countEmbeddings()
         try? await admin.deleteQueues([events])
         try? await database.drop()

@@ -3,12 +3,15 @@ import Foundation
 import Logging
 import WorkerRuntime
 import EmbeddingWorker
+import SystemHarness
 
-/// What the embedding benchmarks share: a run id, a fresh topology prefix (`bench-<run>`),
-/// side ports on 0, and the embedding worker's configuration read from the environment.
+/// What the embedding benchmarks share: a run id, the in-process system on a fresh
+/// topology prefix (`bench-<run>`), and the embedding worker's configuration read from
+/// the environment.
 struct BenchEmbeddingSetup {
     let run: String
     let logger: Logger
+    let system: SystemHarness
     let configuration: WorkerProcessConfiguration
     let embedding: EmbeddingWorkerApp.Configuration
     let modelDirectory: URL
@@ -21,15 +24,11 @@ struct BenchEmbeddingSetup {
         logger.logLevel = .warning
         self.logger = logger
         run = UUID().uuidString.prefix(8).lowercased()
-        var values = ProcessInfo.processInfo.environment
-        values["MEMGRID_TOPOLOGY_PREFIX"] = "bench-\(run)"
-        values["MEMGRID_OPS_PORT"] = "0"
-        values["MEMGRID_OPS_HOST"] = "127.0.0.1"
-        values["MEMGRID_WORKER_CONCURRENCY"] = values["MEMGRID_WORKER_CONCURRENCY"] ?? "\(concurrency)"
-        if let postgresURL { values["MEMGRID_POSTGRES_URL"] = postgresURL }
-        let environment = EnvironmentReader(values)
-        configuration = try WorkerProcessConfiguration(queue: .embed, environment: environment, defaultOperationsPort: 0)
-        embedding = try EmbeddingWorkerApp.Configuration(environment: environment)
+        let concurrency = ProcessInfo.processInfo.environment["MEMGRID_WORKER_CONCURRENCY"] ?? "\(concurrency)"
+        system = try SystemHarness(
+            databaseURL: postgresURL, prefix: "bench-\(run)", overrides: ["MEMGRID_WORKER_CONCURRENCY": concurrency], logger: logger)
+        configuration = try system.configuration(.embed)
+        embedding = try EmbeddingWorkerApp.Configuration(environment: system.reader)
         modelDirectory = modelDir.map(URL.init(fileURLWithPath:)) ?? embedding.modelDirectory
     }
 }

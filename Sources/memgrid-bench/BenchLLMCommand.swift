@@ -12,6 +12,7 @@ import ServiceLifecycle
 import Synchronization
 import WorkerRuntime
 import LLMWorker
+import SystemHarness
 
 /// `make bench-llm`: chat calls through one in-process LLM worker replica (RPC queue →
 /// budget check → Redis rate limiter → provider → metering → reply) against a fake
@@ -56,19 +57,16 @@ struct BenchLLMCommand: AsyncParsableCommand {
         print("baseline (AsyncHTTPClient straight to the fake): \(Int(baseline)) calls/s")
 
         let run = UUID().uuidString.prefix(8).lowercased()
-        var values = ProcessInfo.processInfo.environment
-        values["MEMGRID_TOPOLOGY_PREFIX"] = "bench-\(run)"
-        values["MEMGRID_OPS_PORT"] = "0"
-        values["MEMGRID_OPS_HOST"] = "127.0.0.1"
-        values["MEMGRID_WORKER_CONCURRENCY"] = String(concurrency)
-        values["MEMGRID_LLM_PROVIDERS_FILE"] = nil
-        values["MEMGRID_LLM_PROVIDERS"] = """
+        let providers = """
             {"providers": [{"name": "fake", "base_url": "\(fake.baseURL)", "rpm": \(withoutRateLimits ? "null" : "10000000"), "tpm": \(withoutRateLimits ? "null" : "10000000000"),
               "max_concurrency": \(concurrency), "timeout_ms": 60000,
               "models": [{"name": "bench-model", "input_per_million": 0.27, "output_per_million": 1.1, "cached_input_per_million": 0.07}]}]}
             """
-        let environment = EnvironmentReader(values)
-        let configuration = try WorkerProcessConfiguration(queue: .llm, environment: environment, defaultOperationsPort: 0)
+        let system = try SystemHarness(
+            databaseURL: nil, prefix: "bench-\(run)",
+            overrides: ["MEMGRID_WORKER_CONCURRENCY": String(concurrency), "MEMGRID_LLM_PROVIDERS_FILE": "", "MEMGRID_LLM_PROVIDERS": providers],
+            logger: logger)
+        let configuration = try system.configuration(.llm)
         let tenant = "bench-\(run)"
         let database = ScratchTenant(url: configuration.process.postgresURL, tenant: tenant, logger: logger)
         try await database.create()
@@ -77,11 +75,8 @@ struct BenchLLMCommand: AsyncParsableCommand {
         try await admin.declare(declaration)
 
         let observer = OverheadObserver()
-        let parts = try LLMWorkerApp.build(
-            configuration: configuration, llm: try LLMWorkerApp.Configuration(environment: environment),
-            registry: PrometheusCollectorRegistry(), logger: logger, observer: observer)
-        let worker = Task { try await parts.group.run() }
-        while !(await parts.readiness.evaluate().allSatisfy { $0.ready }) { try await Task.sleep(for: .milliseconds(50)) }
+        try system.llmWorker(observer: observer)
+        try await system.waitUntilReady(timeout: .seconds(300))
 
         // From here on the peak RSS is the worker's: the baseline's client ran before, and
         // the RPC client runs in a child process.
@@ -89,13 +84,12 @@ struct BenchLLMCommand: AsyncParsableCommand {
         let client = try await ClientProcess.run(
             executable: CommandLine.arguments[0],
             arguments: ["llm", "--count", String(count), "--client-run", String(run)],
-            environment: values)
+            environment: system.environment)
         let elapsed = client.elapsed
         let failures = client.failures
         let rss = Self.peakRSSMegabytes()
 
-        await parts.group.triggerGracefulShutdown()
-        _ = try? await worker.value
+        await system.stop()
         try? await admin.deleteQueues([declaration.topology.replyQueue(instance: "bench-\(run)")])
         try? await database.drop()
 

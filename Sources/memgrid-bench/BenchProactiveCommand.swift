@@ -8,7 +8,7 @@ import ServiceLifecycle
 import Storage
 import Synchronization
 import WorkerRuntime
-import ProactiveWorker
+import SystemHarness
 
 /// `make bench-proactive`: N reminders due at once, fired by three proactive-worker
 /// replicas (in this process, each with its own database pool, broker connections and
@@ -36,14 +36,10 @@ struct BenchProactiveCommand: AsyncParsableCommand {
         var logger = Logger(label: "memgrid.bench")
         logger.logLevel = .warning
         let prefix = "bench-\(UUID().uuidString.prefix(8).lowercased())"
-        var values = EnvironmentReader().values
-        values["MEMGRID_TOPOLOGY_PREFIX"] = prefix
-        values["MEMGRID_OPS_PORT"] = "0"
-        values["MEMGRID_PROACTIVE_POLL_MS"] = "50"
-        values["MEMGRID_REMINDER_BATCH"] = "\(batch)"
-        let environment = EnvironmentReader(values)
-        let configuration = try WorkerProcessConfiguration(queue: .proactive, environment: environment, defaultOperationsPort: 0)
-        let proactive = try ProactiveWorkerApp.Configuration(environment: environment)
+        let system = try SystemHarness(
+            databaseURL: nil, prefix: prefix, overrides: ["MEMGRID_PROACTIVE_POLL_MS": "50", "MEMGRID_REMINDER_BATCH": "\(batch)"],
+            logger: logger)
+        let configuration = try system.configuration(.proactive)
         let declaration = configuration.process.declaration
         let topology = declaration.topology
         let admin = BrokerAdmin(configuration: configuration.process.broker)
@@ -67,17 +63,11 @@ struct BenchProactiveCommand: AsyncParsableCommand {
         let counting = Task { await counter.run() }
 
         let start = ContinuousClock.now
-        let parts = try (0..<replicas).map { index in
-            try ProactiveWorkerApp.build(
-                configuration: configuration, proactive: proactive, registry: PrometheusCollectorRegistry(), logger: logger,
-                instance: "\(prefix)-replica-\(index)")
-        }
-        let running = parts.map { part in Task { try await part.group.run() } }
+        for index in 0..<replicas { try system.proactiveWorker(instance: "\(prefix)-replica-\(index)") }
         let finished = await counter.wait(for: count, timeout: .seconds(timeout))
         let elapsed = (finished ?? ContinuousClock.now) - start
         try await Task.sleep(for: .seconds(2))  // duplicates, if any, arrive now
-        for part in parts { await part.group.triggerGracefulShutdown() }
-        for task in running { _ = try? await task.value }
+        await system.stop()
         counter.stop()
         await counting.value
 

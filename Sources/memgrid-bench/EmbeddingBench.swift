@@ -1,37 +1,20 @@
 import Embeddings
 import Foundation
 import Logging
-import Prometheus
-import ServiceLifecycle
 import WorkerRuntime
-import EmbeddingWorker
+import SystemHarness
 
 /// What the embedding benchmarks share: in-process embedding workers on a throwaway
 /// topology, and the raw encoder baseline they are compared with.
 enum EmbeddingBench {
-    /// Starts `count` embedding worker processes in-process (each with its own model
-    /// instance) and waits until all are ready.
-    static func startWorkers(
-        count: Int, configuration: WorkerProcessConfiguration, embedding: EmbeddingWorkerApp.Configuration, modelDirectory: URL,
-        logger: Logger
-    ) async throws -> [(parts: WorkerProcess.Parts, task: Task<Void, any Error>)] {
-        var workers: [(parts: WorkerProcess.Parts, task: Task<Void, any Error>)] = []
-        for _ in 0..<count {
-            let parts = try EmbeddingWorkerApp.build(
-                configuration: configuration, embedding: embedding,
-                embedder: try LocalEmbedder(modelDirectory: modelDirectory, logger: logger),
-                registry: PrometheusCollectorRegistry(), logger: logger)
-            workers.append((parts, Task { try await parts.group.run() }))
+    /// Starts `count` embedding workers in `system` (each with its own model instance)
+    /// and waits until all are ready.
+    static func startWorkers(count: Int, system: SystemHarness, modelDirectory: URL, logger: Logger) async throws -> [WorkerProcess.Parts] {
+        let workers = try (0..<count).map { _ in
+            try system.embeddingWorker(embedder: try LocalEmbedder(modelDirectory: modelDirectory, logger: logger))
         }
-        for worker in workers {
-            while !(await worker.parts.readiness.evaluate().allSatisfy { $0.ready }) { try await Task.sleep(for: .milliseconds(50)) }
-        }
+        try await system.waitUntilReady(timeout: .seconds(600))
         return workers
-    }
-
-    static func stop(_ workers: [(parts: WorkerProcess.Parts, task: Task<Void, any Error>)]) async {
-        for worker in workers { await worker.parts.group.triggerGracefulShutdown() }
-        for worker in workers { _ = try? await worker.task.value }
     }
 
     /// The raw encoder on fresh texts (the cache must not help it), batches of 256:

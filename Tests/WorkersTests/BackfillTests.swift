@@ -45,7 +45,7 @@ struct BackfillTests {
     @Test("JSONL: every valid line embedded once, each bad line rejected with its line number; a second backfill is all cache hits")
     func jsonLines() async throws {
         let fixture = try await EmbeddingWorkerFixture()
-        let task = fixture.run()
+        try fixture.run()
         try await fixture.waitUntilReady()
         let run = UUID().uuidString.prefix(8)
         var lines = validLines(30, run: run)
@@ -79,7 +79,7 @@ struct BackfillTests {
             let progress = try await BackfillRepository(client: client).progress(tenantID: "t1", backfillID: "first", logger: fixture.logger)
             return (summary, again, documents, numeric, progress)
         }
-        await fixture.stop(task)
+        await fixture.stop()
 
         #expect(summary.rejections == expectedRejections)
         #expect(summary.progress.invalid == bad.count)
@@ -99,7 +99,7 @@ struct BackfillTests {
     @Test("CSV: quoted commas, quotes and line breaks; wrong field counts and an unclosed quote rejected by line")
     func csv() async throws {
         let fixture = try await EmbeddingWorkerFixture()
-        let task = fixture.run()
+        try fixture.run()
         try await fixture.waitUntilReady()
         let run = UUID().uuidString.prefix(8)
         let lines = [
@@ -122,7 +122,7 @@ struct BackfillTests {
             for try await (id, text, metadata) in rows.decode((String, String, String).self) { stored[id] = (text, metadata) }
             return (summary, stored)
         }
-        await fixture.stop(task)
+        await fixture.stop()
 
         #expect(summary.rejections == [
             BackfillRejection(line: 5, error: "expected 4 fields, found 5"),
@@ -139,7 +139,7 @@ struct BackfillTests {
     @Test("cancelled mid-way, then re-run with the same id: finished chunks are skipped and every input ends in exactly one row")
     func resume() async throws {
         let fixture = try await EmbeddingWorkerFixture()
-        let task = fixture.run()
+        try fixture.run()
         try await fixture.waitUntilReady()
         let run = UUID().uuidString.prefix(8)
         let file = try temporaryFile(validLines(60, run: run), extension: "jsonl")
@@ -158,7 +158,7 @@ struct BackfillTests {
             let chunkJobs = try await fixture.count("SELECT count(*)::int FROM jobs WHERE id LIKE 'backfill-%' AND status = 'succeeded'")
             return (interrupted, resumed, documents, chunkJobs)
         }
-        await fixture.stop(task)
+        await fixture.stop()
 
         #expect(throws: CancellationError.self) { try interrupted.get() }
         #expect(resumed.progress.skipped == 4, "the chunks the first run published are not published again")
@@ -171,7 +171,7 @@ struct BackfillTests {
     @Test("the broker unreachable for a while: the backfill waits for it and finishes instead of ending")
     func ridesABrokerOutage() async throws {
         let fixture = try await EmbeddingWorkerFixture()
-        let task = fixture.run()
+        try fixture.run()
         try await fixture.waitUntilReady()
         let file = try temporaryFile(validLines(20, run: UUID().uuidString.prefix(8)), extension: "jsonl")
         defer { try? FileManager.default.removeItem(at: file) }
@@ -200,7 +200,7 @@ struct BackfillTests {
             return try await run.value
         }
         let documents = try await fixture.count("SELECT count(*)::int FROM documents WHERE tenant_id = 't1'")
-        await fixture.stop(task)
+        await fixture.stop()
 
         #expect(summary.progress.done == 20)
         #expect(documents == 20)
@@ -209,7 +209,7 @@ struct BackfillTests {
     @Test("a re-run under the same id with another source or chunk size is refused")
     func otherSourceRefused() async throws {
         let fixture = try await EmbeddingWorkerFixture()
-        let task = fixture.run()
+        try fixture.run()
         try await fixture.waitUntilReady()
         let run = UUID().uuidString.prefix(8)
         let file = try temporaryFile(validLines(4, run: run), extension: "jsonl")
@@ -225,7 +225,7 @@ struct BackfillTests {
             }
             return (otherFile, otherChunking)
         }
-        await fixture.stop(task)
+        await fixture.stop()
         #expect(otherFile?.code == .conflict && otherChunking?.code == .conflict)
         #expect(otherFile?.message.contains("already exists for source jsonl:") == true)
     }
@@ -233,7 +233,7 @@ struct BackfillTests {
     @Test("a dry run validates and counts, and publishes and writes nothing")
     func dryRun() async throws {
         let fixture = try await EmbeddingWorkerFixture()
-        let task = fixture.run()
+        try fixture.run()
         try await fixture.waitUntilReady()
         let file = try temporaryFile(validLines(20, run: "dry") + [#"{"id": "bad"}"#], extension: "jsonl")
         defer { try? FileManager.default.removeItem(at: file) }
@@ -245,7 +245,7 @@ struct BackfillTests {
                 try await fixture.count("SELECT count(*)::int FROM jobs"))
         }
         let depth = try await TestBroker.admin.queueDepth(fixture.topology.workQueue(.embed))
-        await fixture.stop(task)
+        await fixture.stop()
         #expect(summary.progress.read == 20 && summary.progress.invalid == 1 && summary.progress.chunks == 3)
         #expect(summary.rejections == [BackfillRejection(line: 21, error: "missing text")])
         #expect(summary.progress.published == 0 && summary.progress.done == 0)
@@ -255,7 +255,7 @@ struct BackfillTests {
     @Test("SQL source: rows streamed in id order; optional user_id and metadata columns; null texts rejected by row")
     func sql() async throws {
         let fixture = try await EmbeddingWorkerFixture()
-        let task = fixture.run()
+        try fixture.run()
         try await fixture.waitUntilReady()
         let run = UUID().uuidString.prefix(8)
         try await fixture.database.execute("CREATE TABLE articles (article_id int PRIMARY KEY, body text, author text, extra jsonb)")
@@ -281,7 +281,7 @@ struct BackfillTests {
                     source: SQLSource(client: client, query: "SELECT article_id, body FROM articles", logger: fixture.logger))
             }
         }
-        await fixture.stop(task)
+        await fixture.stop()
         // Ordered by id as text: 1, 10, 11, …, 19, 2, 20, …, 25, 3, …, so article 7 is row 23.
         #expect(summary.rejections == [BackfillRejection(line: 23, error: "text is null")])
         #expect(summary.progress.done == 24 && stored.count == 24)

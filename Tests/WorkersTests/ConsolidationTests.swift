@@ -8,6 +8,7 @@ import Prometheus
 import ServiceLifecycle
 import Storage
 import Synchronization
+import SystemHarness
 import TestSupport
 import Testing
 import WorkerRuntime
@@ -251,29 +252,18 @@ struct ConsolidationTests {
     @Test("the proactive worker handles consolidate.v1: the payload's threshold, else its own")
     func workerHandlesJobs() async throws {
         try await ConsolidationFixture.with { fixture, client in
-            let prefix = "test-\(UUID().uuidString.prefix(8).lowercased())"
-            var environment = ProcessInfo.processInfo.environment
-            environment["MEMGRID_TOPOLOGY_PREFIX"] = prefix
-            environment["MEMGRID_POSTGRES_URL"] = fixture.database.url
-            environment["MEMGRID_OPS_PORT"] = "0"
-            environment["MEMGRID_OPS_HOST"] = "127.0.0.1"
-            environment["MEMGRID_CONSOLIDATION_THRESHOLD"] = "0.95"
-            let reader = EnvironmentReader(environment)
-            let configuration = try WorkerProcessConfiguration(queue: .proactive, environment: reader, defaultOperationsPort: 0)
-            let registry = PrometheusCollectorRegistry()
-            let parts = try ProactiveWorkerApp.build(
-                configuration: configuration, proactive: try ProactiveWorkerApp.Configuration(environment: reader),
-                registry: registry, logger: fixture.logger, clock: ManualClock(Date(timeIntervalSince1970: 0)), instance: "replica")
-            try await TestBroker.admin.declare(configuration.process.declaration)
-            let group = parts.group
-            let task = Task { try await group.run() }
-            defer { Task { await TestBroker.tearDown(configuration.process.declaration) } }
+            let system = try SystemHarness(
+                databaseURL: fixture.database.url, prefix: "test-\(UUID().uuidString.prefix(8).lowercased())",
+                overrides: ["MEMGRID_CONSOLIDATION_THRESHOLD": "0.95"], logger: fixture.logger)
+            let parts = try system.proactiveWorker(clock: ManualClock(Date(timeIntervalSince1970: 0)), instance: "replica")
+            try await TestBroker.admin.declare(system.declaration)
+            defer { Task { await TestBroker.tearDown(system.declaration) } }
 
             let a = try await fixture.plant("likes tea", vector: [1, 0, 0, 0], job: "j1", client: client)
             let b = try await fixture.plant("likes green tea", vector: [0.9, 0.436, 0, 0], job: "j2", client: client)  // cosine 0.9
             // 0.97 to a, 0.77 to b.
             try await fixture.plant("likes black tea", vector: [0.97, -0.243, 0, 0], job: "j3", client: client)
-            let topology = configuration.process.declaration.topology
+            let topology = system.topology
             func remaining() async throws -> Set<String> {
                 Set(try await fixture.strings("SELECT id FROM memory_items WHERE user_id = 'u1'", client: client))
             }
@@ -287,8 +277,7 @@ struct ConsolidationTests {
                 topology: topology))
             let second = try await TestBroker.eventually(timeout: .seconds(30)) { try await remaining().count == 1 }
             let afterSecond = try await remaining()
-            await group.triggerGracefulShutdown()
-            _ = try? await task.value
+            await system.stop()
 
             #expect(first && second)
             #expect(afterFirst == [a, b] && afterSecond == [a])

@@ -8,7 +8,9 @@ import PostgresNIO
 import Prometheus
 import ServiceLifecycle
 import Storage
+import Synchronization
 import Testing
+import SystemHarness
 import TestSupport
 import WorkerRuntime
 import EmbeddingWorker
@@ -21,44 +23,38 @@ final class EmbeddingWorkerFixture: Sendable {
     let logger = Logger(label: "test.embedding-worker")
     let eventsQueue: String
     let registry = PrometheusCollectorRegistry()
-    let parts: WorkerProcess.Parts
-    let configuration: WorkerProcessConfiguration
+    let system: SystemHarness
+    private let next: (any Embedder)?
+    private let running = Mutex<WorkerProcess.Parts?>(nil)
 
     /// - Parameter next: a second model, as during a model change (docs/reembedding.md).
     init(redisURL: String? = nil, next: (any Embedder)? = nil) async throws {
         try await database.createMigrated()
         try await database.execute("INSERT INTO tenants (id, name) VALUES ('t1', 'Tenant One'), ('t2', 'Tenant Two')")
-        var environment = ProcessInfo.processInfo.environment
-        environment["MEMGRID_TOPOLOGY_PREFIX"] = prefix
-        environment["MEMGRID_POSTGRES_URL"] = database.url
-        environment["MEMGRID_OPS_PORT"] = "0"
-        environment["MEMGRID_OPS_HOST"] = "127.0.0.1"
-        environment["MEMGRID_RETRY_BASE_DELAY_MS"] = "20"
-        if let redisURL { environment["MEMGRID_REDIS_URL"] = redisURL }
-        let reader = EnvironmentReader(environment)
-        configuration = try WorkerProcessConfiguration(queue: .embed, environment: reader, defaultOperationsPort: 0)
-        parts = try EmbeddingWorkerApp.build(
-            configuration: configuration, embedding: try EmbeddingWorkerApp.Configuration(environment: reader),
-            embedder: TestModel.embedder, next: next, registry: registry, logger: logger)
+        var overrides = ["MEMGRID_RETRY_BASE_DELAY_MS": "20"]
+        if let redisURL { overrides["MEMGRID_REDIS_URL"] = redisURL }
+        system = try SystemHarness(databaseURL: database.url, prefix: prefix, overrides: overrides, logger: logger)
+        self.next = next
         eventsQueue = "\(prefix).events-subscriber"
-        try await TestBroker.admin.declare(configuration.process.declaration)
+        try await TestBroker.admin.declare(system.declaration)
         try await TestBroker.admin.declareQueue(eventsQueue)
         try await TestBroker.admin.bind(
-            eventsQueue, to: configuration.process.declaration.topology.eventsExchange,
-            routingKey: EventCatalog.embeddingCompleted.routingKey)
+            eventsQueue, to: system.topology.eventsExchange, routingKey: EventCatalog.embeddingCompleted.routingKey)
     }
 
-    var topology: Topology { configuration.process.declaration.topology }
+    var topology: Topology { system.topology }
 
-    func run() -> Task<Void, any Error> {
-        let group = parts.group
-        return Task { try await group.run() }
+    /// The running worker's parts (its publisher); only after `run()`.
+    var parts: WorkerProcess.Parts { running.withLock { $0! } }
+
+    /// Starts the worker.
+    func run() throws {
+        let parts = try system.embeddingWorker(embedder: TestModel.embedder, next: next, registry: registry)
+        running.withLock { $0 = parts }
     }
 
     func waitUntilReady() async throws {
-        let readiness = parts.readiness
-        let ready = await TestBroker.eventually(timeout: .seconds(60)) { await readiness.evaluate().allSatisfy(\.ready) }
-        if !ready { throw TestFailure("worker never became ready: \(await readiness.evaluate())") }
+        try await system.waitUntilReady()
     }
 
     func publish(_ job: JobEnvelope<EmbedJob>) async throws {
@@ -75,10 +71,9 @@ final class EmbeddingWorkerFixture: Sendable {
         return messages
     }
 
-    func stop(_ task: Task<Void, any Error>) async {
-        await parts.group.triggerGracefulShutdown()
-        _ = try? await task.value
-        await TestBroker.tearDown(configuration.process.declaration, extraQueues: [eventsQueue])
+    func stop() async {
+        await system.stop()
+        await TestBroker.tearDown(system.declaration, extraQueues: [eventsQueue])
         await database.drop()
     }
 
@@ -117,7 +112,7 @@ struct EmbeddingWorkerTests {
     @Test("jobs in → vectors in pgvector, cache filled; the same jobs again → all cache hits, no duplicate rows")
     func endToEnd() async throws {
         let fixture = try await EmbeddingWorkerFixture()
-        let task = fixture.run()
+        try fixture.run()
         try await fixture.waitUntilReady()
         let run = UUID().uuidString.prefix(8)
         let jobs = (0..<3).map { n in
@@ -134,7 +129,7 @@ struct EmbeddingWorkerTests {
         let rows = try await fixture.count("SELECT count(*)::int FROM embeddings")
         let documents = try await fixture.count("SELECT count(*)::int FROM documents WHERE metadata->>'source' = 'test'")
         let spaces = try await fixture.count("SELECT count(*)::int FROM embedding_spaces WHERE active")
-        await fixture.stop(task)
+        await fixture.stop()
 
         #expect(first.count == 3)
         #expect(rows == 15, "redelivered jobs must not add rows")
@@ -157,7 +152,7 @@ struct EmbeddingWorkerTests {
     @Test("one tenant's cached text is a miss for another tenant, and a hit for itself again")
     func cacheEntriesArePerTenant() async throws {
         let fixture = try await EmbeddingWorkerFixture()
-        let task = fixture.run()
+        try fixture.run()
         try await fixture.waitUntilReady()
         let secret = "Tenant one's secret plan \(UUID().uuidString)"
         var cached: [Int] = []
@@ -166,14 +161,14 @@ struct EmbeddingWorkerTests {
             let event = try #require(try await fixture.events(count: 1).first)
             cached.append(try WireJSON.decoder().decode(EventEnvelope<EmbeddingCompleted>.self, from: event.body).payload.cached)
         }
-        await fixture.stop(task)
+        await fixture.stop()
         #expect(cached == [0, 0, 1])
     }
 
     @Test("invalid and unknown-tenant jobs are dead-lettered with their reason")
     func badJobs() async throws {
         let fixture = try await EmbeddingWorkerFixture()
-        let task = fixture.run()
+        try fixture.run()
         try await fixture.waitUntilReady()
         try await fixture.publish(makeJob("empty-text", texts: [""]))
         try await fixture.publish(makeJob("stranger", texts: ["hello"], tenant: "no-such-tenant"))
@@ -190,7 +185,7 @@ struct EmbeddingWorkerTests {
             stored = try await fixture.storedVectors()
             return !stored.isEmpty
         }
-        await fixture.stop(task)
+        await fixture.stop()
         let reasons = Dictionary(uniqueKeysWithValues: dead.map {
             ($0.properties.messageID ?? "", $0.properties.headers[WireHeader.deadLetterReason]?.stringValue ?? "")
         })
@@ -202,7 +197,7 @@ struct EmbeddingWorkerTests {
     func redisStopsMidRun() async throws {
         let redis = try PrivateRedisServer()
         let fixture = try await EmbeddingWorkerFixture(redisURL: "redis://127.0.0.1:\(redis.port)")
-        let task = fixture.run()
+        try fixture.run()
         try await fixture.waitUntilReady()
         let run = UUID().uuidString.prefix(8)
         try await fixture.publish(makeJob("before-\(run)", texts: ["cached while redis runs \(run)"]))
@@ -212,7 +207,7 @@ struct EmbeddingWorkerTests {
         let second = try await fixture.events(count: 1)
         let stored = try await fixture.storedVectors()
         let metrics = fixture.registry.emitToString()
-        await fixture.stop(task)
+        await fixture.stop()
         #expect(first.count == 1 && second.count == 1)
         #expect(stored.keys.sorted() == ["after-\(run)-0", "before-\(run)-0"])
         #expect(metrics.contains("memgrid_embedding_cache_errors_total"))
@@ -221,14 +216,14 @@ struct EmbeddingWorkerTests {
     @Test("with Redis unavailable jobs still complete, just without the cache")
     func redisDown() async throws {
         let fixture = try await EmbeddingWorkerFixture(redisURL: "redis://127.0.0.1:1")
-        let task = fixture.run()
+        try fixture.run()
         try await fixture.waitUntilReady()
         let run = UUID().uuidString.prefix(8)
         try await fixture.publish(makeJob("nocache-\(run)", texts: ["no cache today \(run)", "still embedded \(run)"]))
         let events = try await fixture.events(count: 1)
         let stored = try await fixture.storedVectors()
         let metrics = fixture.registry.emitToString()
-        await fixture.stop(task)
+        await fixture.stop()
         #expect(events.count == 1)
         #expect(stored.count == 2)
         #expect(metrics.contains("memgrid_embedding_cache_errors_total"))

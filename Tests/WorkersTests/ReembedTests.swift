@@ -53,7 +53,7 @@ struct ReembedTests {
     func modelChange() async throws {
         #expect(old != new)
         let fixture = try await EmbeddingWorkerFixture(next: TestModel.nextEmbedder)
-        let task = fixture.run()
+        try fixture.run()
         try await fixture.waitUntilReady()
         let texts = try await seed(fixture)
 
@@ -174,6 +174,6 @@ struct ReembedTests {
         }
         await client.close()
         clientTask.cancel()
-        await fixture.stop(task)
+        await fixture.stop()
     }
 }

@@ -11,6 +11,7 @@ import ServiceLifecycle
 import Storage
 import Synchronization
 import Testing
+import SystemHarness
 import TestSupport
 import WorkerRuntime
 import ProactiveWorker
@@ -131,57 +132,46 @@ final class WebhookWorkerFixture: Sendable {
     let database = ScratchDatabase()
     let prefix = "test-\(UUID().uuidString.prefix(8).lowercased())"
     let logger = Logger(label: "test.webhooks")
-    let parts: WorkerProcess.Parts
-    let configuration: WorkerProcessConfiguration
+    let system: SystemHarness
+    private let running = Mutex<WorkerProcess.Parts?>(nil)
 
     init(environment overrides: [String: String] = [:]) async throws {
         try await database.createMigrated()
         try await database.execute(
             "INSERT INTO tenants (id, name) VALUES ('\(Self.hookedTenant)', 'Hooked'), ('\(Self.plainTenant)', 'Plain')")
-        var environment = ProcessInfo.processInfo.environment
-        environment["MEMGRID_TOPOLOGY_PREFIX"] = prefix
-        environment["MEMGRID_POSTGRES_URL"] = database.url
-        environment["MEMGRID_OPS_PORT"] = "0"
-        environment["MEMGRID_OPS_HOST"] = "127.0.0.1"
-        environment["MEMGRID_RETRY_BASE_DELAY_MS"] = "20"
-        environment["MEMGRID_RETRY_MAX_DELAY_MS"] = "200"
-        environment["MEMGRID_RETRY_MAX_ATTEMPTS"] = "4"
-        environment["MEMGRID_PROACTIVE_POLL_MS"] = "50"
-        // The receiver is on loopback: allowed the way an operator allows an on-premises one.
-        environment["MEMGRID_WEBHOOK_ALLOWED_HOSTS"] = "127.0.0.1"
-        environment["MEMGRID_WEBHOOK_ALLOW_HTTP"] = "true"
-        environment.merge(overrides) { $1 }
-        let reader = EnvironmentReader(environment)
-        configuration = try WorkerProcessConfiguration(queue: .proactive, environment: reader, defaultOperationsPort: 0)
-        parts = try ProactiveWorkerApp.build(
-            configuration: configuration, proactive: try ProactiveWorkerApp.Configuration(environment: reader),
-            registry: PrometheusCollectorRegistry(), logger: logger)
-        try await TestBroker.admin.declare(configuration.process.declaration)
+        let defaults = [
+            "MEMGRID_RETRY_BASE_DELAY_MS": "20", "MEMGRID_RETRY_MAX_DELAY_MS": "200", "MEMGRID_RETRY_MAX_ATTEMPTS": "4",
+            "MEMGRID_PROACTIVE_POLL_MS": "50",
+            // The receiver is on loopback: allowed the way an operator allows an on-premises one.
+            "MEMGRID_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "MEMGRID_WEBHOOK_ALLOW_HTTP": "true",
+        ]
+        system = try SystemHarness(databaseURL: database.url, prefix: prefix, overrides: defaults.merging(overrides) { $1 }, logger: logger)
+        try await TestBroker.admin.declare(system.declaration)
     }
 
-    var topology: Topology { configuration.process.declaration.topology }
+    var topology: Topology { system.topology }
+
+    /// The running worker's parts (its publisher); only inside `run`.
+    var parts: WorkerProcess.Parts { running.withLock { $0! } }
 
     /// Runs the worker while `body` runs, then stops it and drops everything.
     func run<T>(_ body: () async throws -> T) async throws -> T {
-        let group = parts.group
-        let task = Task { try await group.run() }
-        let readiness = parts.readiness
         do {
-            let ready = await TestBroker.eventually(timeout: .seconds(60)) { await readiness.evaluate().allSatisfy(\.ready) }
-            if !ready { throw TestFailure("worker never became ready: \(await readiness.evaluate())") }
+            let parts = try system.proactiveWorker()
+            running.withLock { $0 = parts }
+            try await system.waitUntilReady()
             let result = try await body()
-            await stop(task)
+            await stop()
             return result
         } catch {
-            await stop(task)
+            await stop()
             throw error
         }
     }
 
-    private func stop(_ task: Task<Void, any Error>) async {
-        await parts.group.triggerGracefulShutdown()
-        _ = try? await task.value
-        await TestBroker.tearDown(configuration.process.declaration)
+    private func stop() async {
+        await system.stop()
+        await TestBroker.tearDown(system.declaration)
         await database.drop()
     }
 

@@ -34,11 +34,12 @@ public final class SystemHarness: Sendable {
     }
 
     /// - Parameters:
-    ///   - databaseURL: a migrated database of the caller's (a scratch one).
+    ///   - databaseURL: a migrated database of the caller's (a scratch one); nil keeps
+    ///     `MEMGRID_POSTGRES_URL` (benchmarks use scratch tenants there).
     ///   - prefix: the topology prefix; every run gets its own queues and exchanges.
-    public init(databaseURL: String, prefix: String, overrides: [String: String] = [:], logger: Logger) throws {
+    public init(databaseURL: String?, prefix: String, overrides: [String: String] = [:], logger: Logger) throws {
         var environment = ProcessInfo.processInfo.environment
-        environment["MEMGRID_POSTGRES_URL"] = databaseURL
+        if let databaseURL { environment["MEMGRID_POSTGRES_URL"] = databaseURL }
         environment["MEMGRID_TOPOLOGY_PREFIX"] = prefix
         // Port 0: the kernel picks free ports at bind time, read back once listening.
         environment["MEMGRID_OPS_PORT"] = "0"
