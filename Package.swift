@@ -8,6 +8,16 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// What every worker module uses: the runtime, the broker, the database, metrics.
+let workerDependencies: [Target.Dependency] = [
+    "WorkerRuntime", "Messaging", "Storage", "Contracts",
+    .product(name: "Metrics", package: "swift-metrics"),
+    .product(name: "Prometheus", package: "swift-prometheus"),
+    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+    .product(name: "PostgresNIO", package: "postgres-nio"),
+    .product(name: "Logging", package: "swift-log"),
+]
+
 let package = Package(
     name: "memgrid",
     platforms: [.macOS(.v15)],
@@ -199,45 +209,30 @@ let package = Package(
         // One module per worker executable, each with only what it uses.
         .target(
             name: "EmbeddingWorker",
-            dependencies: [
-                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Embeddings", "Tokenizer",
+            dependencies: workerDependencies + [
+                "Cache", "Embeddings", "Tokenizer",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "LLMWorker",
-            dependencies: [
-                "WorkerRuntime", "Messaging", "Storage", "Cache", "Contracts", "Memory", "LLM",
+            dependencies: workerDependencies + [
+                "Cache", "Memory", "LLM",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "ProactiveWorker",
-            dependencies: [
-                "WorkerRuntime", "Messaging", "Storage", "Contracts", "ProviderHTTP",
+            dependencies: workerDependencies + [
+                "ProviderHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

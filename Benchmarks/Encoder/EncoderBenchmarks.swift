@@ -3,8 +3,14 @@ import BenchmarkModel
 import Embeddings
 import Logging
 
-/// The first 32 sentences of the corpus `make bench-embed` measures: one full batch.
-let batch = LocalEmbedder.BenchmarkCorpus(count: 32).sentences
+/// One full batch: 32 sentences of 8 to 24 words, as `make bench-embed`'s corpus has.
+let batch = (0..<32).map { index in
+    let words = [
+        "the", "agent", "remembers", "that", "she", "prefers", "green", "tea", "before", "the", "morning", "standup",
+        "and", "his", "flight", "to", "Berlin", "lands", "at", "seven", "so", "book", "a", "table", "near", "the", "station",
+    ]
+    return (0..<(8 + index % 17)).map { words[(index * 7 + $0 * 5) % words.count] }.joined(separator: " ") + "."
+}
 
 let benchmarks: @Sendable () -> Void = {
     // An iteration takes tens of milliseconds: give the run more time than the default

@@ -64,7 +64,11 @@ struct BenchLLMCommand: AsyncParsableCommand {
             """
         let system = try SystemHarness(
             databaseURL: nil, prefix: "bench-\(run)",
-            overrides: ["MEMGRID_WORKER_CONCURRENCY": String(concurrency), "MEMGRID_LLM_PROVIDERS_FILE": "", "MEMGRID_LLM_PROVIDERS": providers],
+            overrides: [
+                "MEMGRID_WORKER_CONCURRENCY": String(concurrency), "MEMGRID_LLM_PROVIDERS_FILE": "", "MEMGRID_LLM_PROVIDERS": providers,
+                // One tenant makes every call here: its fair-share cap (64 by default) would refuse most of them.
+                "MEMGRID_LLM_TENANT_CONCURRENCY": "0",
+            ],
             logger: logger)
         let configuration = try system.configuration(.llm)
         let tenant = "bench-\(run)"
