@@ -49,7 +49,7 @@ struct BenchConsolidateCommand: AsyncParsableCommand {
             // A tenth of the new ones repeat an old memory, slightly changed: they merge.
             var arriving = Array(vectors[count..<(count + new)])
             for index in stride(from: 0, to: arriving.count, by: 10) {
-                arriving[index] = zip(vectors[index * 7], arriving[index]).map { $0 + 0.05 * $1 }
+                arriving[index] = zip(vectors[index * 7 % count], arriving[index]).map { $0 + 0.05 * $1 }
             }
             try await user.store(arriving[...], from: count)
             let incremental = try await consolidate()
