@@ -171,6 +171,8 @@ struct ChangingMemoryTests {
         try await TestBroker.admin.bind(
             reminders, to: Topology(prefix: fixture.prefix).eventsExchange, routingKey: EventCatalog.proactiveReminder.name)
         let logger = fixture.logger
+        // Far enough out that the erasure below comes first even on a loaded machine.
+        let reminderDue = Date().addingTimeInterval(10)
         let space = try await fixture.database.withClient(url: fixture.database.url) { client in
             try await client.query("""
                 INSERT INTO documents (tenant_id, external_id, text, metadata, content_hash)
@@ -180,7 +182,7 @@ struct ChangingMemoryTests {
             // A reminder about to come due: erasure must stop it.
             try await ReminderRepository(client: client).schedule([
                 .init(id: "eve-reminder", tenantID: "erase-tenant", userID: "eve", memoryID: nil, text: "Call the bank",
-                      dueAt: Date().addingTimeInterval(2), eventAt: nil),
+                      dueAt: reminderDue, eventAt: nil),
             ], logger: logger)
             for try await id in try await client.query("SELECT id FROM embedding_spaces WHERE active", logger: logger).decode(String.self) {
                 return id
@@ -212,7 +214,9 @@ struct ChangingMemoryTests {
         #expect(removed["cache_entries"].map { $0 >= 1 } == true)
         #expect(try await redis.get(cacheKey) == nil)
 
-        try await Task.sleep(for: .seconds(3))
+        #expect(Date() < reminderDue, "the erasure came after the reminder was due: the check below proves nothing")
+        // Past the due time and a few of the proactive worker's polls.
+        try await Task.sleep(for: .seconds(max(0, reminderDue.timeIntervalSinceNow) + 3))
         let fired = try await TestBroker.admin.drain(reminders, limit: 100).filter {
             String(decoding: $0.body, as: UTF8.self).contains("eve-reminder")
         }
