@@ -116,7 +116,7 @@ final class MaintenanceScheduler: Service, Sendable {
         let stamp = Date.ISO8601FormatStyle().format(slot)
         let readable = "consolidate:\(stamp):\(tenantID):\(userID)"
         if readable.utf8.count <= JobEnvelope<ConsolidateJob>.maxIDLength { return readable }
-        return "consolidate:\(stamp):\(MemoryRepository.contentHash(ofNormalized: "\(tenantID)\u{0}\(userID)"))"
+        return "consolidate:\(stamp):\(UserKey.of(tenantID: tenantID, userID: userID))"
     }
 
     private func consolidate(slot: Date, now: Date) async throws -> Int? {

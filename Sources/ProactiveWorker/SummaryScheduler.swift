@@ -59,7 +59,7 @@ final class SummaryScheduler: Service, Sendable {
         return stride(from: 0, to: due.categories.count, by: SummarizeJob.maxCategories).map { start in
             let categories = Array(due.categories[start..<min(start + SummarizeJob.maxCategories, due.categories.count)])
             return JobEnvelope(
-                id: "summarize:\(MemoryRepository.contentHash(ofNormalized: "\(due.tenantID)\u{0}\(due.userID)").prefix(24)):\(stamp):\(start)",
+                id: "summarize:\(UserKey.of(tenantID: due.tenantID, userID: due.userID).prefix(24)):\(stamp):\(start)",
                 tenantID: due.tenantID, createdAt: now, payload: SummarizeJob(userID: due.userID, categories: categories))
         }
     }
