@@ -3,7 +3,7 @@
 Usage: events_client.py AMQP_URL EVENTS_EXCHANGE TENANT TYPE...
 
 Binds a private queue to the events exchange (routing key = event type), prints "ready",
-then reads events until one of each TYPE of TENANT has arrived (30 s at most). A TYPE of
+then reads events until one of each TYPE of TENANT has arrived (120 s at most). A TYPE of
 the form job.completed:memorize.v1 waits for that job type's job.completed. Every
 event is checked against what the document promises; each accepted one is printed as
 "ok <type>", each broken one as "bad <type>: <why>". Exit status 0 when every TYPE came
@@ -69,8 +69,8 @@ def problems(method, properties, event):
 
 
 seen, bad = set(), 0
-# Bounds a test that fails, not a speed: a full parallel run on 2 cores once took over
-# 30 s to complete a memorize job and its embed job.
+# Bounds a test that fails, not a speed: a loaded 2-core machine completes a memorize job
+# and its embed job in seconds.
 deadline = time.monotonic() + 120
 while time.monotonic() < deadline and not set(wanted) <= seen:
     method, properties, body = channel.basic_get(queue=queue, auto_ack=True)

@@ -244,7 +244,7 @@ struct ChangingMemoryTests {
     @Test func aPythonConsumerWrittenFromTheDocsReceivesEveryChangeEvent() async throws {
         let fixture = try await GatewayAPITests.system()
         let key = try await fixture.key(tenant: "python-events-tenant")
-        let client = try PythonEventsClient(fixture: fixture, tenant: "python-events-tenant", types: [
+        let client = try await PythonEventsClient(fixture: fixture, tenant: "python-events-tenant", types: [
             "memory.created", "memory.updated", "memory.superseded", "memory.deleted", "user.erased",
         ])
         let rome = try await fixture.request("POST", "/v1/memories", key: key, json: ["user_id": "py", "text": "Lives in Rome"])
@@ -265,7 +265,7 @@ struct ChangingMemoryTests {
     @Test func jobCompletedArrivesForEveryJobType() async throws {
         let fixture = try await GatewayAPITests.system()
         let key = try await fixture.key(tenant: "python-jobs-tenant")
-        let client = try PythonEventsClient(
+        let client = try await PythonEventsClient(
             fixture: fixture, tenant: "python-jobs-tenant", types: ["job.completed:memorize.v1", "job.completed:embed.v1"])
         let memorize = try await fixture.request("POST", "/v1/memorize", key: key, json: [
             "user_id": "jobs", "messages": [["role": "user", "content": "I moved to Lisbon last spring."]],
@@ -278,12 +278,12 @@ struct ChangingMemoryTests {
 }
 
 /// `Tests/Clients/events_client.py` running beside a test: started (and bound) before the
-/// test acts, finished when every wanted event type came or 30 s passed.
+/// test acts, finished when every wanted event type came or 120 s passed.
 struct PythonEventsClient {
     let process: Process
     let reader: FileHandle
 
-    init(fixture: GatewayFixture, tenant: String, types: [String]) throws {
+    init(fixture: GatewayFixture, tenant: String, types: [String]) async throws {
         process = try PythonClient.process("events_client.py", arguments: [
             ProcessInfo.processInfo.environment["MEMGRID_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:35672/",
             Topology(prefix: fixture.prefix).eventsExchange, tenant,
@@ -293,14 +293,14 @@ struct PythonEventsClient {
         process.standardError = output
         reader = output.fileHandleForReading
         try process.run()
-        let first = String(decoding: reader.availableData, as: UTF8.self)
+        let first = await offThePool { [reader] in String(decoding: reader.availableData, as: UTF8.self) }
         try #require(first.hasPrefix("ready"), "\(first)")
     }
 
     func finish() async -> (status: Int32, output: String) {
-        await Task.detached { [process, reader] in
+        await offThePool { [process, reader] in
             process.waitUntilExit()
             return (process.terminationStatus, String(decoding: reader.readDataToEndOfFile(), as: UTF8.self))
-        }.value
+        }
     }
 }

@@ -345,7 +345,7 @@ struct LLMGatewayTests {
         ]
         curl.standardOutput = FileHandle.nullDevice
         try curl.run()
-        curl.waitUntilExit()
+        _ = await curl.exitStatus()
         var outcomes: [String] = []
         let cancelled = await TestBroker.eventually(timeout: .seconds(4)) {
             outcomes = (try? await fixture.database.withClient(url: fixture.database.url) { client in

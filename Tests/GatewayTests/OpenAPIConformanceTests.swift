@@ -33,7 +33,7 @@ struct OpenAPIConformanceTests {
         process.standardOutput = file
         process.standardError = file
         try process.run()
-        let status = await Task.detached { process.waitUntilExit(); return process.terminationStatus }.value
+        let status = await process.exitStatus()
         try file.close()
         let text = try String(contentsOf: output, encoding: .utf8)
         let summary = text.split(separator: "\n").last { $0.hasPrefix("schemathesis: ") && $0.contains(" passed, ") }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A client in `Tests/Clients`, written from the docs alone, run with the stack's Python
 /// (the venv `scripts/stack.sh` fills with the official SDKs).
@@ -21,10 +22,10 @@ enum PythonClient {
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        return await Task.detached {
+        return await offThePool {
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
             return (process.terminationStatus, text)
-        }.value
+        }
     }
 }

@@ -49,7 +49,7 @@ struct BrokerFaultTests {
         // Drop every connection twice while messages flow.
         for _ in 0..<2 {
             #expect(await TestBroker.eventually { received.withLock { $0.count } > 0 && publisher.status.isConnected })
-            try TestBroker.rabbitmqctl(["close_all_connections", "memgrid test: dropping connections"])
+            try await TestBroker.rabbitmqctl(["close_all_connections", "memgrid test: dropping connections"])
             try await Task.sleep(for: .milliseconds(300))
         }
         try await publishing.value   // every publish was confirmed despite the drops

@@ -56,7 +56,7 @@ struct CrashTests {
         let first = try launchWorker(prefix: topology.prefix, resultQueue: resultQueue)
         #expect(try await TestBroker.eventually { try await admin.queueDepth(resultQueue).messages >= 40 })
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        _ = await first.exitStatus()
         #expect(first.terminationReason == .uncaughtSignal)
 
         let second = try launchWorker(prefix: topology.prefix, resultQueue: resultQueue)

@@ -49,7 +49,7 @@ public enum TestBroker {
     }
 
     /// Runs `rabbitmqctl` against the local stack's node.
-    public static func rabbitmqctl(_ arguments: [String]) throws {
+    public static func rabbitmqctl(_ arguments: [String]) async throws {
         let command = ProcessInfo.processInfo.environment["MEMGRID_RABBITMQCTL"] ?? "scripts/stack.sh rabbitmqctl"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -57,8 +57,7 @@ public enum TestBroker {
         process.currentDirectoryURL = repositoryRoot
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard await process.exitStatus() == 0 else {
             throw TestFailure("rabbitmqctl \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
         }
     }
