@@ -8,28 +8,46 @@ package final class AMQPConnection {
     let channel: amqp_channel_t = 1
     private var isOpen = false
 
-    package init(_ configuration: BrokerConfiguration) throws(BrokerError) {
+    /// Which of the configuration's nodes this connection reached.
+    package let node: Int
+
+    /// Connects to the first node that accepts, trying them in order from `first`
+    /// (wrapping around); if none does, the error names every node's failure.
+    package static func open(_ configuration: BrokerConfiguration, from first: Int = 0) throws(BrokerError) -> AMQPConnection {
+        var failures: [BrokerError] = []
+        for offset in configuration.nodes.indices {
+            do {
+                return try AMQPConnection(configuration, node: (first + offset) % configuration.nodes.count)
+            } catch {
+                failures.append(error)
+            }
+        }
+        guard failures.count > 1 else { throw failures[0] }
+        throw BrokerError(failures[failures.count - 1].code, "no broker node accepted: " + failures.map(\.message).joined(separator: "; "))
+    }
+
+    private init(_ configuration: BrokerConfiguration, node: Int) throws(BrokerError) {
         guard let state = amqp_new_connection() else {
             throw BrokerError(.connectionFailed, "amqp_new_connection failed")
         }
         // From here on a throw runs deinit, which destroys the state.
         self.state = state
+        self.node = node
+        let address = configuration.nodes[node]
         let socket = try Self.socket(state, tls: configuration.tls)
         var timeout = timeval(configuration.connectTimeout)
-        let status = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
+        let status = amqp_socket_open_noblock(socket, address.host, Int32(address.port), &timeout)
         guard status == AMQP_STATUS_OK.rawValue else {
-            throw BrokerError(
-                .connectionFailed,
-                "connect \(configuration.host):\(configuration.port): \(String(cString: amqp_error_string2(status)))")
+            throw BrokerError(.connectionFailed, "connect \(address): \(String(cString: amqp_error_string2(status)))")
         }
         let heartbeat = Int32(configuration.heartbeat.components.seconds)
         try check(
             memgrid_amqp_login_plain(
                 state, configuration.virtualHost, 0, 131072, heartbeat,
                 configuration.user, configuration.password),
-            "login", code: .connectionFailed)
+            "login to \(address)", code: .connectionFailed)
         amqp_channel_open(state, channel)
-        try check(amqp_get_rpc_reply(state), "channel.open", code: .connectionFailed)
+        try check(amqp_get_rpc_reply(state), "channel.open on \(address)", code: .connectionFailed)
         isOpen = true
     }
 

@@ -50,7 +50,7 @@ public struct BrokerAdmin: Sendable {
         _ body: @escaping @Sendable (AMQPConnection) throws(BrokerError) -> T
     ) async throws -> T {
         try await onThread { configuration throws(BrokerError) in
-            let connection = try AMQPConnection(configuration)
+            let connection = try AMQPConnection.open(configuration)
             let result = try body(connection)
             connection.close()
             return result

@@ -31,10 +31,14 @@ struct ConnectionRunner<Session: ConnectionSession> {
 
     func run(_ session: Session) {
         var delay = configuration.reconnectBackoff.lowerBound
+        // The node tried first. After a loss it is the one after the lost node, which has
+        // probably died: a cluster's clients move to a live node without waiting for it.
+        var first = 0
         while true {
             let connection: AMQPConnection
             do {
-                connection = try AMQPConnection(configuration)
+                connection = try AMQPConnection.open(configuration, from: first)
+                first = connection.node
                 try session.connected(connection)
             } catch {
                 status.markDisconnected()
@@ -53,7 +57,9 @@ struct ConnectionRunner<Session: ConnectionSession> {
                 continue
             }
             status.markConnected()
-            if status.connectCount > 1 { logger.info("broker connection re-established") }
+            if status.connectCount > 1 {
+                logger.info("broker connection re-established", metadata: ["broker.node": "\(configuration.nodes[first])"])
+            }
             delay = configuration.reconnectBackoff.lowerBound
             do {
                 try serve(session, on: connection)
@@ -64,7 +70,10 @@ struct ConnectionRunner<Session: ConnectionSession> {
             } catch {
                 connection.abandon()
                 status.markDisconnected()
-                logger.warning("broker connection lost", metadata: ["broker.error": "\(error)"])
+                logger.warning(
+                    "broker connection lost",
+                    metadata: ["broker.error": "\(error)", "broker.node": "\(configuration.nodes[first])"])
+                first = (first + 1) % configuration.nodes.count
                 session.disconnected(error)
                 if mailbox.isStopping {
                     session.stopped()

@@ -46,7 +46,7 @@ public final class QueueDepthReader: @unchecked Sendable {
             kept.abandon()
             connection = nil
         }
-        let fresh = try AMQPConnection(configuration)
+        let fresh = try AMQPConnection.open(configuration)
         do {
             let depths = try Self.read(queues, on: fresh)
             connection = fresh

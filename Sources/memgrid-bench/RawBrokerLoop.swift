@@ -22,7 +22,7 @@ enum RawBrokerLoop {
     }
 
     private static func publish(configuration: BrokerConfiguration, queue: String, bodies: [Data], window: Int) throws(BrokerError) {
-        let connection = try AMQPConnection(configuration)
+        let connection = try AMQPConnection.open(configuration)
         defer { connection.close() }
         try connection.enableConfirms()
         var confirmed: UInt64 = 0
@@ -59,7 +59,7 @@ enum RawBrokerLoop {
     }
 
     private static func consume(configuration: BrokerConfiguration, queue: String, count: Int, prefetch: Int) throws(BrokerError) {
-        let connection = try AMQPConnection(configuration)
+        let connection = try AMQPConnection.open(configuration)
         defer { connection.close() }
         try connection.setPrefetch(prefetch)
         _ = try connection.consume(queue)

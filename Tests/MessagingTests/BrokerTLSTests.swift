@@ -58,7 +58,7 @@ struct BrokerTLSTests {
 
             // Unverified (MEMGRID_AMQP_TLS_VERIFY=false) it connects, name or CA aside.
             var unchecked = untrusted
-            unchecked.host = "127.0.0.1"
+            unchecked.nodes[0].host = "127.0.0.1"
             unchecked.tls?.verifyPeer = false
             let queue = "memgrid-tls-unchecked-\(UUID().uuidString.prefix(8))"
             try await BrokerAdmin(configuration: unchecked).declareQueue(queue)
@@ -71,13 +71,12 @@ extension TLSTerminator {
     /// In front of the local broker.
     static func with(_ body: (TLSTerminator) async throws -> Void) async throws {
         let broker = TestBroker.configuration
-        try await with(target: "\(broker.host):\(broker.port)", body)
+        try await with(target: "\(broker.nodes[0])", body)
     }
 
     func configuration(host: String, caFile: String) -> BrokerConfiguration {
         var configuration = TestBroker.configuration
-        configuration.host = host
-        configuration.port = port
+        configuration.nodes = [.init(host: host, port: port)]
         configuration.connectTimeout = .seconds(3)
         configuration.tls = .init(caFile: caFile)
         return configuration

@@ -94,7 +94,7 @@ struct PublishConsumeTests {
     @Test("with the broker unreachable a publish fails at its deadline instead of hanging")
     func unreachableBroker() async throws {
         var configuration = TestBroker.configuration
-        configuration.port = 1  // nothing listens there: every connect attempt fails
+        configuration.nodes = [.init(host: "127.0.0.1", port: 1)]  // nothing listens there: every connect attempt fails
         configuration.publishTimeout = .milliseconds(300)
         configuration.reconnectBackoff = .milliseconds(20) ... .milliseconds(100)
         let publisher = Publisher(configuration: configuration, logger: logger)

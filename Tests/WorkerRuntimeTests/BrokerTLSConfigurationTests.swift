@@ -9,9 +9,9 @@ struct BrokerTLSConfigurationTests {
     @Test("amqps:// turns TLS on (port 5671 by default); TLS settings without it are refused")
     func amqpsURLAndSettings() throws {
         let plain = try BrokerConfiguration(url: "amqp://u:p@broker/")
-        #expect(plain.tls == nil && plain.port == 5672)
+        #expect(plain.tls == nil && plain.nodes == [.init(host: "broker", port: 5672)])
         let secure = try BrokerConfiguration(url: "amqps://u:p@broker/")
-        #expect(secure.tls == .init() && secure.port == 5671)
+        #expect(secure.tls == .init() && secure.nodes == [.init(host: "broker", port: 5671)])
         #expect(secure.redactedDescription == "amqps://u@broker:5671/")
 
         func process(_ environment: [String: String]) throws -> BrokerConfiguration {

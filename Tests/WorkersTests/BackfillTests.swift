@@ -179,7 +179,7 @@ struct BackfillTests {
         // broker were restarting.
         let port = try unusedPort()
         var relayed = TestBroker.configuration
-        relayed.port = port
+        relayed.nodes = [.init(host: "127.0.0.1", port: port)]
         relayed.connectTimeout = .milliseconds(200)
         let admin = BrokerAdmin(configuration: relayed)
 
@@ -195,7 +195,7 @@ struct BackfillTests {
             }
             try await Task.sleep(for: .seconds(1))
             let broker = TestBroker.configuration
-            let relay = try Socat(listen: "TCP-LISTEN:\(port),bind=127.0.0.1,reuseaddr,fork", target: "TCP:\(broker.host):\(broker.port)")
+            let relay = try Socat(listen: "TCP-LISTEN:\(port),bind=127.0.0.1,reuseaddr,fork", target: "TCP:\(broker.nodes[0])")
             defer { relay.stop() }
             return try await run.value
         }
