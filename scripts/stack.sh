@@ -11,6 +11,8 @@
 #   scripts/stack.sh psql ARGS          psql 18 (from the venv) against the memgrid db
 #   scripts/stack.sh reset              down + delete .stack/
 #   scripts/stack.sh stop|start SERVER  one server: rabbitmq, redis or postgres (fault tests)
+#   scripts/stack.sh replica start|stop a streaming standby of the PostgreSQL server on
+#                                      PG_PORT+1, made with pg_basebackup (read-replica tests)
 #
 # Progress messages go to stderr; only `env`/`up` print the export lines on stdout,
 # so `eval "$(scripts/stack.sh up)"` works too.
@@ -61,6 +63,8 @@ PG_DATA="$PG_DIR/data"
 PG_SOCK="$PG_DIR/run"
 PG_USER=memgrid   # database superuser, and (when we are root) the OS user running postgres
 PG_DB=memgrid
+PG_REPLICA_PORT=$((PG_PORT + 1))
+PG_REPLICA_DATA="$PG_DIR/replica"
 
 # wrk: the HTTP load generator of `make bench-gateway`; socat and openssl: the TLS
 # terminator and test certificates of BrokerTLSTests; chromium: the dashboard test
@@ -543,6 +547,49 @@ pg_up() {
     log "postgres: up (database $PG_DB, extension vector)"
 }
 
+# Closes every descriptor above 2 (in a subshell: the lock on fd 9 goes too).
+close_inherited_fds() {
+    local fd
+    for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+}
+
+# A hot standby streaming from our server: a fresh pg_basebackup on every start, so it
+# never has to catch up with a long history (and a stop may be a kill).
+replica_up() {
+    local bin
+    bin=$(pg_bin)
+    pg_isready_q || die "replica: the primary is not up (scripts/stack.sh up)"
+    replica_down
+    rm -rf "$PG_REPLICA_DATA"
+    log "replica: pg_basebackup from 127.0.0.1:$PG_PORT"
+    as_pg "$bin/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -D "$PG_REPLICA_DATA" -R -X stream -c fast \
+        >"$LOG_DIR/pg_basebackup.log" 2>&1 || { show_logs "$LOG_DIR/pg_basebackup.log"; die "replica: pg_basebackup failed"; }
+    mkdir -p "$PG_SOCK/replica"
+    touch "$LOG_DIR/postgres-replica.log"
+    [[ $IS_ROOT -eq 1 ]] && chown "$PG_USER:$PG_USER" "$PG_SOCK/replica" "$LOG_DIR/postgres-replica.log"
+    # The copied memgrid.conf names the primary's port and socket.
+    sed -i -e "s/^port = .*/port = $PG_REPLICA_PORT/" -e "s|^unix_socket_directories = .*|unix_socket_directories = '$PG_SOCK/replica'|" \
+        "$PG_REPLICA_DATA/memgrid.conf"
+    log "replica: starting on 127.0.0.1:$PG_REPLICA_PORT"
+    # Without our caller's descriptors: a test runner waiting for this script (Foundation's
+    # Process) sees it exit only once every copy of a socket it handed us is closed.
+    (close_inherited_fds && as_pg "$bin/pg_ctl" -D "$PG_REPLICA_DATA" -l "$LOG_DIR/postgres-replica.log" -w -t "$TIMEOUT" start \
+        </dev/null >"$LOG_DIR/pg_ctl-replica.log" 2>&1) || {
+        show_logs "$LOG_DIR/pg_ctl-replica.log" "$LOG_DIR/postgres-replica.log"
+        die "replica: did not start within ${TIMEOUT}s (log above)"
+    }
+    log "replica: up"
+}
+
+replica_down() {
+    [[ -f "$PG_REPLICA_DATA/postmaster.pid" ]] || return 0
+    log "replica: stopping"
+    as_pg "$(pg_bin)/pg_ctl" -D "$PG_REPLICA_DATA" -m immediate -w -t "$TIMEOUT" stop >/dev/null 2>&1 || true
+}
+
 pg_down() {
     if pg_ours; then
         log "postgres: stopping"
@@ -574,6 +621,8 @@ cmd_env() {
     printf 'export MEMGRID_POSTGRES_URL=%s\n' "$(shq "postgres://$PG_USER@127.0.0.1:$PG_PORT/$PG_DB")"
     printf 'export MEMGRID_RABBITMQCTL=%s\n' "$(shq "MEMGRID_STACK_DIR=$(printf '%q' "$STACK_DIR") $(printf '%q' "$SELF") rabbitmqctl")"
     printf 'export MEMGRID_STACK_PYTHON=%s\n' "$(shq "$VENV/bin/python")"
+    printf 'export MEMGRID_STACK_REPLICA=%s\n' "$(shq "MEMGRID_STACK_DIR=$(printf '%q' "$STACK_DIR") $(printf '%q' "$SELF") replica")"
+    printf 'export MEMGRID_STACK_REPLICA_PORT=%s\n' "$PG_REPLICA_PORT"
     local md
     if md=$(model_dir); then
         printf 'export MEMGRID_MODEL_DIR=%s\n' "$(shq "$md")"
@@ -594,6 +643,7 @@ cmd_down() {
     take_lock
     rmq_down
     redis_down
+    replica_down
     pg_down
 }
 
@@ -643,6 +693,14 @@ main() {
             ;;
         psql) exec "$(pg_bin)/psql" -X -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" "$@" ;;
         reset) cmd_reset ;;
+        replica)
+            take_lock
+            case "${1:-}" in
+                start) replica_up ;;
+                stop) replica_down ;;
+                *) usage ;;
+            esac
+            ;;
         start | stop)
             take_lock
             case "${1:-}" in

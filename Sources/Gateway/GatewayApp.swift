@@ -53,6 +53,10 @@ public enum GatewayApp {
         public var deadLettersPerTenant: Int
         /// The LLM workers' providers, without their keys: `/v1/models` lists their models.
         public var llm: LLMConfiguration
+        /// Streaming standbys for the reads that may lag (`MEMGRID_DATABASE_READ_URL`), and
+        /// how far behind one may be and still serve them.
+        public var readReplicaURLs: [String]
+        public var readMaxLag: Duration
 
         public init(environment: EnvironmentReader) throws {
             process = try ProcessConfiguration(environment: environment, defaultOperationsPort: 9100)
@@ -87,6 +91,14 @@ public enum GatewayApp {
             embeddingCacheShared = try environment.bool("MEMGRID_EMBED_CACHE_SHARED", default: false)
             deadLettersPerTenant = try environment.int("MEMGRID_DEAD_LETTERS_PER_TENANT", default: 10_000, range: 1...10_000_000)
             llm = try LLMConfiguration.load(environment: environment.values, secrets: false)
+            readReplicaURLs = environment.string("MEMGRID_DATABASE_READ_URL", default: "").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for url in readReplicaURLs {
+                do { _ = try DatabaseConfiguration(url: url) } catch {
+                    throw EnvironmentReader.Error(key: "MEMGRID_DATABASE_READ_URL", message: "'\(url)' is not a postgres:// URL")
+                }
+            }
+            readMaxLag = try environment.milliseconds("MEMGRID_DATABASE_READ_MAX_LAG_MS", default: .seconds(5))
         }
     }
 
@@ -104,15 +116,21 @@ public enum GatewayApp {
     public static func build(configuration: Configuration, registry: PrometheusCollectorRegistry, logger: Logger) throws -> Parts {
         let process = configuration.process
         let topology = process.declaration.topology
-        var database = try DatabaseConfiguration(url: process.postgresURL).client
         // Iterative index scans keep filtered searches filling top_k (pgvector ≥ 0.8).
-        database.options.additionalStartupParameters = [
-            ("hnsw.iterative_scan", "relaxed_order"), ("hnsw.ef_search", String(configuration.efSearch)),
-        ]
-        let postgres = PostgresClient(configuration: database, backgroundLogger: logger)
+        func searching(_ url: String) throws -> PostgresClient.Configuration {
+            var database = try DatabaseConfiguration(url: url).client
+            database.options.additionalStartupParameters = [
+                ("hnsw.iterative_scan", "relaxed_order"), ("hnsw.ef_search", String(configuration.efSearch)),
+            ]
+            return database
+        }
+        let postgres = PostgresClient(configuration: try searching(process.postgresURL), backgroundLogger: logger)
         let redis = RedisClient(configuration: process.redis, logger: logger)
         let factory = PrometheusMetricsFactory(registry: registry)
         BuildInfo.register(in: registry)
+        let reads = ReadReplicas(
+            primary: postgres, replicas: try configuration.readReplicaURLs.map(searching),
+            configuration: .init(maxLag: configuration.readMaxLag), metrics: factory, logger: logger)
         let publisher = Publisher(configuration: process.broker, declaration: process.declaration, logger: logger)
         let rpc = RPCClient(
             configuration: process.broker, replyQueue: topology.replyQueue(instance: UUID().uuidString.lowercased()),
@@ -174,32 +192,31 @@ public enum GatewayApp {
             .register(on: router.group("/mcp").add(middleware: authentication).add(middleware: rateLimit))
         EmbeddingsAPI(space: space, embedder: embedder, maxBody: maxBody).register(on: api)
         ModelsAPI(llm: configuration.llm, space: space).register(on: api)
-        JobsAPI(jobs: jobs, submitter: submitter, budgets: BudgetRepository(client: postgres), maxBody: maxBody).register(on: api)
+        JobsAPI(jobs: jobs, reads: reads, submitter: submitter, budgets: BudgetRepository(client: postgres), maxBody: maxBody).register(on: api)
         // Context blocks are counted whole: no truncation at the model's input length.
         let counter = try? WordPieceTokenizer(modelDirectory: configuration.modelDirectory, maxLength: .max)
         let tokenCount: (@Sendable (String) -> Int)? = counter.map { counter in { @Sendable text in counter.tokenCount(text) } }
-        let retriever = Retriever(
-            recall: RecallRepository(client: postgres), memories: memories, space: space, embedder: embedder, tokenCount: tokenCount)
+        let retriever = Retriever(reads: reads, space: space, embedder: embedder, tokenCount: tokenCount)
         RetrieveAPI(retriever: retriever, maxBody: maxBody).register(on: api)
-        MemoriesAPI(memories: memories, history: MemoryHistoryRepository(client: postgres), submitter: submitter, maxBody: maxBody)
+        MemoriesAPI(memories: memories, history: MemoryHistoryRepository(client: postgres), reads: reads, submitter: submitter, maxBody: maxBody)
             .register(on: api)
         UsersAPI(erasure: UserErasure(client: postgres), cache: cache).register(on: api)
-        DocumentsAPI(documents: DocumentRepository(client: postgres), space: space, embedder: embedder, maxBody: maxBody)
+        DocumentsAPI(documents: DocumentRepository(client: postgres), reads: reads, space: space, embedder: embedder, maxBody: maxBody)
             .register(on: api)
         ChatAPI(
             rpc: rpc, cancellations: CallCancellations(redis: redis, prefix: topology.prefix),
             memory: ChatMemory(retriever: retriever, submitter: submitter), topology: topology, timeout: configuration.chatTimeout,
             maxBody: maxBody
         ).register(on: api)
-        UsageAPI(usage: UsageRepository(client: postgres), budgets: BudgetRepository(client: postgres)).register(on: api)
-        CategoriesAPI(categories: CategoryRepository(client: postgres)).register(on: api)
+        UsageAPI(reads: reads).register(on: api)
+        CategoriesAPI(reads: reads).register(on: api)
         WebhookAPI(webhooks: WebhookRepository(client: postgres), egress: configuration.webhookEgress, maxBody: maxBody).register(on: api)
         RemindersAPI(reminders: ReminderRepository(client: postgres)).register(on: api)
         DeadLetterAPI(
             archive: DeadLetterArchive(repository: deadLetters, publisher: publisher, topology: topology), jobs: jobs,
             maxBody: maxBody
         ).register(on: api)
-        DashboardAPI(sampler: sampler, usage: UsageRepository(client: postgres), budgets: BudgetRepository(client: postgres))
+        DashboardAPI(sampler: sampler, reads: reads)
             .register(page: router, data: api)
         BackfillsAPI(backfills: BackfillRepository(client: postgres), publisher: publisher, topology: topology, maxBody: maxBody)
             .register(on: api)
@@ -218,7 +235,7 @@ public enum GatewayApp {
         }
         let postgresService = DatabaseService(client: postgres)
         let services: [any Service] = postgresService.afterStart([
-            RedisService(client: redis), PublisherService(publisher), RPCClientService(client: rpc), heartbeat, sampler, app,
+            reads, RedisService(client: redis), PublisherService(publisher), RPCClientService(client: rpc), heartbeat, sampler, app,
             DeadLetterRecorder(
                 configuration: process.broker, declaration: process.declaration, repository: deadLetters,
                 perTenant: configuration.deadLettersPerTenant, logger: logger),

@@ -34,16 +34,22 @@ final class GatewayFixture: Sendable {
     /// - Parameters:
     ///   - overrides: environment for every process (e.g. a dead broker URL).
     ///   - nextModel: the embedding worker also serves a second model (a model change).
+    ///   - readReplica: the gateway reads from the stack's standby (`TestReplica`), trusted
+    ///     up to a minute behind.
     ///   - logger: every process's logger.
     init(
-        workers withWorkers: Bool, overrides: [String: String] = [:], nextModel: Bool = false,
+        workers withWorkers: Bool, overrides: [String: String] = [:], nextModel: Bool = false, readReplica: Bool = false,
         logger: Logger = Logger(label: "test.gateway")
     ) async throws {
         self.logger = logger
         try await database.createMigrated()
-        let defaults = [
+        var defaults = [
             "MEMGRID_MODEL_DIR": TestModel.directory.path, "MEMGRID_SUMMARY_DEBOUNCE_MS": "100", "MEMGRID_PROACTIVE_POLL_MS": "50",
         ]
+        if readReplica {
+            defaults["MEMGRID_DATABASE_READ_URL"] = TestReplica.url(database: database.name)
+            defaults["MEMGRID_DATABASE_READ_MAX_LAG_MS"] = "60000"
+        }
         system = try SystemHarness(
             databaseURL: database.url, prefix: prefix, overrides: defaults.merging(overrides) { $1 }, logger: logger)
         gateway = try system.gateway()

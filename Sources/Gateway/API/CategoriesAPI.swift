@@ -30,7 +30,7 @@ struct CategoriesAPI: Sendable {
         }
     }
 
-    let categories: CategoryRepository
+    let reads: ReadReplicas
 
     func register(on router: RouterGroup<GatewayContext>) {
         router.get("/users/{user_id}/categories", use: list)
@@ -40,7 +40,7 @@ struct CategoriesAPI: Sendable {
         let tenantID = try context.tenantID()
         let userID = try context.parameters.require("user_id")
         try IDRules.check(userID, param: "user_id")
-        let found = try await categories.list(tenantID: tenantID, userID: userID, logger: context.logger)
+        let found = try await reads.read { try await CategoryRepository(client: $0).list(tenantID: tenantID, userID: userID, logger: context.logger) }
         return try .json(ListBody(data: found.map(CategoryView.init)))
     }
 }

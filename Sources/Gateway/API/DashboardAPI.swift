@@ -78,8 +78,7 @@ struct DashboardAPI: Sendable {
     }
 
     let sampler: DashboardSampler
-    let usage: UsageRepository
-    let budgets: BudgetRepository
+    let reads: ReadReplicas
 
     func register(page router: Router<GatewayContext>, data api: RouterGroup<GatewayContext>) {
         router.get("/dashboard") { _, _ in
@@ -92,9 +91,12 @@ struct DashboardAPI: Sendable {
         let tenantID = try context.tenantID(requiring: Self.scope)
         let operates = context.principal?.scopes.contains(Self.operatorScope) == true
         let now = Date()
-        async let statuses = budgets.status(tenantID: tenantID, now: now, logger: context.logger)
-        async let monthRows = usage.summary(
-            tenantID: tenantID, from: Self.monthStart(of: now), to: now.addingTimeInterval(1), logger: context.logger)
+        let (statuses, monthRows) = try await reads.read { client in
+            async let statuses = BudgetRepository(client: client).status(tenantID: tenantID, now: now, logger: context.logger)
+            async let monthRows = UsageRepository(client: client).summary(
+                tenantID: tenantID, from: Self.monthStart(of: now), to: now.addingTimeInterval(1), logger: context.logger)
+            return try await (statuses, monthRows)
+        }
         let samples = operates ? sampler.snapshot.samples : []
         return try .json(Body(
             generatedAt: now, sampleIntervalSeconds: sampler.configuration.interval.timeInterval,
@@ -108,8 +110,8 @@ struct DashboardAPI: Sendable {
                     startedAt: $0.startedAt, lastSeen: $0.sentAt, counters: $0.counters)
             },
             spend: SpendView(
-                tenant: tenantID, monthToDateUSD: UsageRepository.Totals(summing: try await monthRows).costUSD,
-                budgets: try await statuses.map(UsageAPI.BudgetView.init))))
+                tenant: tenantID, monthToDateUSD: UsageRepository.Totals(summing: monthRows).costUSD,
+                budgets: statuses.map(UsageAPI.BudgetView.init))))
     }
 
     static func queues(_ samples: [DashboardHistory.Sample], names: [String]) -> [QueueView] {

@@ -72,7 +72,10 @@ struct DocumentsAPI: Sendable {
         var deleted = true
     }
 
+    /// Get and delete: an integration reads back what it just wrote.
     let documents: DocumentRepository
+    /// Search and listing.
+    let reads: ReadReplicas
     let space: ActiveSpace
     let embedder: QueryEmbedder
     let maxBody: Int
@@ -101,9 +104,11 @@ struct DocumentsAPI: Sendable {
             throw APIError.unavailable("no embedding model registered yet: start an embedding worker", code: "no_embedding_space")
         }
         let vector = try await embedder.embed([body.query], space: active, tenantID: tenantID, logger: context.logger).vectors[0]
-        let hits = try await documents.search(
-            tenantID: tenantID, filter: .init(userID: body.userID, metadata: metadata), spaceID: active.id,
-            dimensions: active.dimensions, vector: vector, text: body.query, depth: max(topK * 2, 20), logger: context.logger)
+        let hits = try await reads.read { client in
+            try await DocumentRepository(client: client).search(
+                tenantID: tenantID, filter: .init(userID: body.userID, metadata: metadata), spaceID: active.id,
+                dimensions: active.dimensions, vector: vector, text: body.query, depth: max(topK * 2, 20), logger: context.logger)
+        }
         func fused(_ hit: DocumentRepository.Hit) -> Double {
             [hit.vector?.rank, hit.lexical?.rank].compactMap { $0 }.reduce(0) { $0 + 1 / Double(20 + $1) }
         }
@@ -123,9 +128,11 @@ struct DocumentsAPI: Sendable {
         let userID = query.get("user_id")
         if let userID { try IDRules.check(userID, param: "user_id") }
         let metadata = try query.get("metadata").map { try MemoryMetadata.parse(query: $0, param: "metadata") } ?? [:]
-        let page = try await documents.list(
-            tenantID: tenantID, filter: .init(userID: userID, metadata: metadata), after: paging.cursor, limit: paging.limit,
-            logger: context.logger)
+        let page = try await reads.read { client in
+            try await DocumentRepository(client: client).list(
+                tenantID: tenantID, filter: .init(userID: userID, metadata: metadata), after: paging.cursor, limit: paging.limit,
+                logger: context.logger)
+        }
         return try .json(ListBody(
             data: page.documents.map { DocumentView($0) }, nextCursor: page.next.map(PageQuery.encode), hasMore: page.next != nil))
     }

@@ -113,8 +113,11 @@ struct MemoriesAPI: Sendable {
         enum CodingKeys: String, CodingKey { case memory, embeddingJobID = "embedding_job_id" }
     }
 
+    /// Writes, one memory and its history: a client reads back what it just changed.
     let memories: MemoryRepository
     let history: MemoryHistoryRepository
+    /// Listings.
+    let reads: ReadReplicas
     let submitter: JobSubmitter
     let maxBody: Int
 
@@ -146,9 +149,11 @@ struct MemoriesAPI: Sendable {
             metadata: try query.get("metadata").map { try MemoryMetadata.parse(query: $0, param: "metadata") })
         let agentID = query.get("agent_id")
         if let agentID { try IDRules.check(agentID, param: "agent_id") }
-        let page = try await memories.list(
-            tenantID: tenantID, userID: userID, filter: try filters.repositoryFilter(agentID: agentID, params: ("type", "since", "metadata")),
-            after: paging.cursor, limit: paging.limit, logger: context.logger)
+        let filter = try filters.repositoryFilter(agentID: agentID, params: ("type", "since", "metadata"))
+        let page = try await reads.read { client in
+            try await MemoryRepository(client: client).list(
+                tenantID: tenantID, userID: userID, filter: filter, after: paging.cursor, limit: paging.limit, logger: context.logger)
+        }
         return try .json(ListBody(
             data: page.items.map { MemoryView($0) }, nextCursor: page.next.map(PageQuery.encode), hasMore: page.next != nil))
     }

@@ -47,8 +47,7 @@ struct UsageAPI: Sendable {
         }
     }
 
-    let usage: UsageRepository
-    let budgets: BudgetRepository
+    let reads: ReadReplicas
 
     func register(on router: RouterGroup<GatewayContext>) {
         router.get("/usage", use: summary)
@@ -63,12 +62,15 @@ struct UsageAPI: Sendable {
         guard Self.adding(days: Self.maxDays, to: from) > to else {
             throw APIError.invalid("the range from…to may span at most \(Self.maxDays) days", param: "to")
         }
-        async let rows = usage.summary(tenantID: tenantID, from: from, to: Self.adding(days: 1, to: to), logger: context.logger)
-        async let statuses = budgets.status(tenantID: tenantID, logger: context.logger)
-        let data = try await rows
+        let (data, statuses) = try await reads.read { client in
+            async let rows = UsageRepository(client: client).summary(
+                tenantID: tenantID, from: from, to: Self.adding(days: 1, to: to), logger: context.logger)
+            async let statuses = BudgetRepository(client: client).status(tenantID: tenantID, logger: context.logger)
+            return try await (rows, statuses)
+        }
         return try .json(Body(
             from: Self.format(from), to: Self.format(to), data: data, total: UsageRepository.Totals(summing: data),
-            budgets: try await statuses.map(BudgetView.init)))
+            budgets: statuses.map(BudgetView.init)))
     }
 
     private static let calendar: Calendar = {

@@ -30,8 +30,8 @@ struct Retriever: Sendable {
         }
     }
 
-    let recall: RecallRepository
-    let memories: MemoryRepository
+    /// Recall may lag the primary by the replicas' bound: memories come from jobs anyway.
+    let reads: ReadReplicas
     let space: ActiveSpace
     let embedder: QueryEmbedder
     /// Counts the context block's tokens; nil = an estimate of 4 bytes a token.
@@ -47,17 +47,21 @@ struct Retriever: Sendable {
         }
         let vector = try await embedder.embed([search.query], space: space, tenantID: search.tenantID, logger: logger).vectors[0]
         let candidates = try await Telemetry.withDatabaseSpan("postgresql", operation: "SELECT", collection: "embeddings") {
-            try await recall.candidates(
-                .init(
-                    tenantID: search.tenantID, userID: search.userID, filter: search.filter, kinds: search.kinds, spaceID: space.id,
-                    vector: vector, text: search.query, depth: max(depth, search.topK * 3)),
-                logger: logger)
+            try await reads.read { client in
+                try await RecallRepository(client: client).candidates(
+                    .init(
+                        tenantID: search.tenantID, userID: search.userID, filter: search.filter, kinds: search.kinds, spaceID: space.id,
+                        vector: vector, text: search.query, depth: max(depth, search.topK * 3)),
+                    logger: logger)
+            }
         }
         let window = QueryTime.window(in: search.query, reference: Date(), timeZone: search.timeZone)
         let ranked = Fusion.distinct(
             fusion.rank(candidates, cues: Fusion.cues(query: search.query, window: window, candidates: candidates)), limit: search.topK)
         let itemIDs = ranked.filter { $0.candidate.kind == .memory }.map(\.candidate.id)
-        let items = try await itemIDs.isEmpty ? [] : memories.get(ids: itemIDs, tenantID: search.tenantID, logger: logger)
+        let items = try await itemIDs.isEmpty ? [] : reads.read { client in
+            try await MemoryRepository(client: client).get(ids: itemIDs, tenantID: search.tenantID, logger: logger)
+        }
         let byID = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return ranked.compactMap { hit in
             switch hit.candidate.kind {
