@@ -150,7 +150,7 @@ EOF
 # Start node N and wait until it booted. Its data folder decides whether it is a fresh
 # node or a cluster member coming back (then it finds its peers through its mnesia data).
 start_node() {
-    local n=$1 port out pid i
+    local n=$1 port out pid
     port=$(node_port "$n")
     if node_running "$n"; then
         log "node $n: already up on 127.0.0.1:$port"
@@ -167,9 +167,11 @@ start_node() {
         exec setsid nohup "$RMQ_SBIN/rabbitmq-server" </dev/null >>"$out" 2>&1
     ) &
     pid=$!
-    for ((i = 0; i < TIMEOUT; i++)); do
+    # SECONDS, not a loop count: on busy cores one rabbitmqctl call alone can take seconds.
+    local since=$SECONDS
+    while ((SECONDS - since < TIMEOUT)); do
         if port_open "$port" && ctl "$n" -q await_startup --timeout 30 >/dev/null 2>&1; then
-            log "node $n: up after ${i}s"
+            log "node $n: up after $((SECONDS - since))s"
             return 0
         fi
         if ! pid_alive "$pid"; then
@@ -211,7 +213,10 @@ join_node() {
     joined "$n" && return 0
     log "node $n: joining $(node_name 1)"
     ctl "$n" -q stop_app >/dev/null
-    ctl "$n" -q join_cluster "$(node_name 1)" >/dev/null
+    # join_cluster logs harmless "Failed to create a tracked connection table" errors for
+    # the stopped app; show its output only if it fails.
+    local out
+    out=$(ctl "$n" -q join_cluster "$(node_name 1)" 2>&1) || { printf '%s\n' "$out" >&2; die "node $n: join_cluster failed"; }
     ctl "$n" -q start_app >/dev/null
     ctl "$n" -q await_startup --timeout 60 >/dev/null
 }
