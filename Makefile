@@ -11,7 +11,7 @@ FAULT_TESTS := BrokerFaultTests|RateLimiterSharingTests|ChatClientTests|ChatRout
 # Schemathesis against the whole system (scripts/schemathesis.sh): a few thousand requests, last and alone.
 API_CONFORMANCE := OpenAPIConformanceTests
 
-.PHONY: help build build-release run test migrate chaos bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive bench-backfill bench-index bench-memory bench-consolidate bench-micro
+.PHONY: help build build-release run test migrate chaos chaos-cluster bench-queue bench-embed bench-embed-baseline bench-embed-pipeline bench-gateway bench-llm bench-proactive bench-backfill bench-index bench-memory bench-consolidate bench-micro
 help:
 	@echo "make run          stack up, migrate, build, run gateway + 3 workers in the foreground"
 	@echo "make test         stack up, build, run every test against the real servers"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench-llm    LLM_N=10000 chat calls through one LLM worker against a fake provider (500 ms answers)"
 	@echo "make bench-proactive  PROACTIVE_N=100000 reminders due at once, fired by 3 proactive-worker replicas"
 	@echo "make chaos        CHAOS_N=100000 texts backfilled while workers, RabbitMQ, PostgreSQL and Redis fail (private stack)"
+	@echo "make chaos-cluster  CHAOS_N=100000 texts backfilled while nodes of a 3-node RabbitMQ cluster are killed (private stack)"
 	@echo "make bench-backfill  N=$(N) texts from a JSONL file through memgrid backfill and 2 embedding workers vs the raw encoder"
 	@echo "make bench-index  INDEX_N=100000 vectors: upserts into an HNSW-indexed space vs a standby space indexed once"
 	@echo "make bench-consolidate  consolidation of one user with CONSOLIDATE_N=20000 memories after 100 new ones vs a full pass"
@@ -49,6 +50,11 @@ test: stack-up
 # Its own stack (.stack-chaos, other ports): the development servers are never touched.
 chaos: build-release
 	N=$(or $(CHAOS_N),100000) scripts/chaos.sh
+
+# The same backfill against a 3-node RabbitMQ cluster (scripts/rabbit-cluster.sh): the work
+# queue's leader node is killed with -9, then another node; prints how long each process stalled.
+chaos-cluster: build-release
+	N=$(or $(CHAOS_N),100000) scripts/chaos-cluster.sh
 
 migrate: stack-up build
 	eval "$$($(STACK) env)" && .build/debug/memgrid migrate
