@@ -237,11 +237,17 @@ public struct EmbeddingSpaceRepository: Sendable {
         }
         // Index DDL cannot take bind parameters: the name is a digest, the literal escaped.
         let literal = spaceID.replacingOccurrences(of: "'", with: "''")
-        try await client.query(PostgresQuery(unsafeSQL: """
-            CREATE INDEX \(mode)IF NOT EXISTS \(name) ON embeddings
-            USING hnsw ((embedding::vector(\(dimensions))) vector_cosine_ops)
-            WHERE space_id = '\(literal)' AND target_kind = 'document'
-            """), logger: logger)
+        do {
+            try await client.query(PostgresQuery(unsafeSQL: """
+                CREATE INDEX \(mode)IF NOT EXISTS \(name) ON embeddings
+                USING hnsw ((embedding::vector(\(dimensions))) vector_cosine_ops)
+                WHERE space_id = '\(literal)' AND target_kind = 'document'
+                """), logger: logger)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            // IF NOT EXISTS checks the name before creating: two workers starting together
+            // both pass the check, and the second insert of the name into pg_class fails.
+            // The other one built the index.
+        }
     }
 
     func indexState(_ spaceID: String, logger: Logger) async throws -> IndexState {
