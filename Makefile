@@ -7,7 +7,7 @@ STACK := scripts/stack.sh
 N ?= 200000
 # Suites that kill servers or time sub-second timeouts and refills: run alone, after the rest
 # (on 2 busy cores a parallel run starves their clocks).
-FAULT_TESTS := BrokerFaultTests|RateLimiterSharingTests|ChatClientTests|ChatRouterTests|RateLimiterLeaseTests|RateLimiterOutageTests|RedisConfigurationTests|RedisResilienceTests
+FAULT_TESTS := BrokerFaultTests|RateLimiterSharingTests|ChatClientTests|ChatRouterTests|RateLimiterLeaseTests|RateLimiterOutageTests|RedisConfigurationTests|RedisResilienceTests|ReadReplicaTests
 # Schemathesis against the whole system (scripts/schemathesis.sh): a few thousand requests, last and alone.
 API_CONFORMANCE := OpenAPIConformanceTests
 

@@ -94,7 +94,8 @@ final class ReadReplicas: Service, Sendable {
     }
 
     func run() async throws {
-        guard !replicas.isEmpty else { return }
+        // A service that returns ends its group: with nothing to watch, wait for the end.
+        guard !replicas.isEmpty else { return try await gracefulShutdown() }
         await withDiscardingTaskGroup { group in
             for replica in replicas {
                 group.addImmediateTask { await replica.client.run() }
