@@ -296,22 +296,23 @@ summary_dead=$(sed -n 's/.*dead-lettered \([0-9]*\),.*/\1/p' <<<"$summary")
 # around the kill (from its last progress before the kill to its first after it). The
 # longest gap before the first kill shows the normal rhythm.
 report=$(python3 - "$WORK/samples.txt" "$WORK/kills.txt" "$START" "$CHUNKS" "$WORK" <<'EOF'
-import datetime, json, re, sys
+import datetime, json, math, re, sys
 rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 5]
 
-# When each process logged "broker connection re-established" (workers log JSON with
-# milliseconds, the CLI text with seconds).
+# When each process logged "broker connection re-established", with the stamp's
+# resolution: workers log JSON with milliseconds, the CLI text with whole seconds (its
+# stamp can then read up to 1 s before the moment, even before the kill).
 def reconnects(path):
     out = []
     for line in open(path, errors="replace"):
         if "re-established" not in line:
             continue
         if line.startswith("{"):
-            stamp = json.loads(line)["time"].replace("Z", "+00:00")
+            stamp, res = json.loads(line)["time"].replace("Z", "+00:00"), 0.0
         else:
-            stamp = re.match(r"(\S+)", line).group(1)
+            stamp, res = re.match(r"(\S+)", line).group(1), 1.0
             stamp = stamp[:-2] + ":" + stamp[-2:]
-        out.append(datetime.datetime.fromisoformat(stamp).timestamp())
+        out.append((datetime.datetime.fromisoformat(stamp).timestamp(), res))
     return out
 logs = {1: "worker-1.log", 2: "worker-2.log", 3: "backfill.log"}
 try:
@@ -336,8 +337,13 @@ for col in (3, 1, 2):
         t_kill = float(t_kill)
         before = [(t, v) for t, v in s if t <= t_kill]
         label = "%s: node %s (%s)" % (k, node, why.strip())
-        again = [t for t in back if t > t_kill]
-        rec = "%10.1fs" % (again[0] - t_kill) if again else "%11s" % "-"
+        again = [(t, res) for t, res in back if t + res > t_kill]
+        if not again:
+            rec = "%11s" % "-"
+        elif again[0][1]:  # whole seconds: the reconnect came before the next second
+            rec = "%11s" % ("<%ds" % max(1, math.ceil(again[0][0] + again[0][1] - t_kill)))
+        else:
+            rec = "%10.1fs" % (again[0][0] - t_kill)
         if not before:
             print("%-9s %-38s %s %8s" % (names[col], label, rec, "no data")); continue
         v = before[-1][1]

@@ -221,11 +221,25 @@ join_node() {
     ctl "$n" -q await_startup --timeout 60 >/dev/null
 }
 
-# Dead-letter queues bounded as scripts/stack.sh bounds them (policies are cluster-wide).
+# Policies are cluster-wide; set once on node 1. A queue gets at most one policy (the
+# highest-priority match), so the two patterns must not overlap: `\.dlq$` never matches
+# a name ending in `.rpc` or `.retry.N`, and the other pattern never one ending in `.dlq`.
+#  - memgrid-dead-letters: dead-letter queues bounded as scripts/stack.sh bounds them.
+#  - memgrid-classic-ha: the classic queues (`<prefix>.<queue>.rpc`, `<prefix>.<queue>.retry.N`,
+#    any prefix without dots) mirrored to every node.
+#    Without it a classic durable queue lives only on the node that declared it, and while
+#    that node is down every process fails to re-declare it (404 "home node ... is down
+#    or inaccessible") and cannot resume. Classic mirroring is deprecated in 3.x but works
+#    in 3.10 (the Debian package here) and on DMS. Quorum queues ignore ha-* keys and the
+#    pattern does not match them anyway.
+HA_POLICY_PATTERN='^[^.]+\.[^.]+\.(rpc|retry\.[0-9]+)$'
+HA_POLICY='{"ha-mode":"all","ha-sync-mode":"automatic","ha-promote-on-shutdown":"always","ha-promote-on-failure":"always"}'
 set_policies() {
     ctl 1 -q set_policy --apply-to queues --priority 1 memgrid-dead-letters '\.dlq$' \
         "{\"max-length\":$DLQ_MAX_LENGTH,\"overflow\":\"reject-publish\"}" >/dev/null \
         || log "could not set the dead-letter queue policy"
+    ctl 1 -q set_policy --apply-to queues --priority 1 memgrid-classic-ha "$HA_POLICY_PATTERN" "$HA_POLICY" >/dev/null \
+        || log "could not set the classic queue mirroring policy"
 }
 
 save_settings() {
@@ -254,6 +268,7 @@ cmd_up() {
     for n in "${NODES[@]}"; do node_running "$n" || all_up=0; done
     if ((all_up)) && joined 2 && joined 3; then
         log "already up on 127.0.0.1:$(node_port 1)-$(node_port 3)"
+        set_policies   # idempotent: a cluster started by an older version gets them too
         cmd_env
         return 0
     fi
