@@ -43,12 +43,15 @@ STACK="$ROOT/scripts/stack.sh"
 CLUSTER="$ROOT/scripts/rabbit-cluster.sh"
 OPS_PORT_BASE=47010   # worker-N serves /metrics on 47010+N
 
-log() { printf 'chaos-cluster: %s\n' "$*" >&2; }
-psql_value() { "$STACK" psql -qtAc "$1" 2>/dev/null || echo "?"; }
-
-for binary in memgrid memgrid-embedding-worker; do
-    [[ -x "$BIN/$binary" ]] || { log "missing $BIN/$binary: run swift build -c release (make chaos-cluster does)"; exit 1; }
-done
+CHAOS_NAME=chaos-cluster
+WORKER_LOG_LEVEL=info
+BACKFILL_ENV=(MEMGRID_LOG_LEVEL=info)
+BACKFILL_ARGS=(--chunk-size "$CHUNK" --max-in-flight 16 --progress-interval 5)
+BACKFILL_RESUME_DELAY=0
+# Inputs, workers, the resumed backfill CLI and the verdict, as chaos.sh has them.
+# shellcheck source=scripts/lib/chaos.sh
+source "$ROOT/scripts/lib/chaos.sh"
+chaos_check_binaries "make chaos-cluster"
 
 # A clean private stack and cluster every run: the counts below are this run's alone.
 "$CLUSTER" down >/dev/null 2>&1 || true
@@ -59,27 +62,12 @@ done
 eval "$("$STACK" env)"
 eval "$("$CLUSTER" up)"   # sets MEMGRID_AMQP_URL to all three nodes
 log "MEMGRID_AMQP_URL=$MEMGRID_AMQP_URL"
-"$BIN/memgrid" migrate >/dev/null
-"$BIN/memgrid" keys create --tenant "$TENANT" >/dev/null
+chaos_prepare
 
-log "writing $N inputs"
-python3 - "$N" >"$WORK/inputs.jsonl" <<'EOF'
-import json, sys
-words = "amber basil cedar delta ember fjord garnet harbor indigo juniper kestrel lagoon".split()
-for i in range(int(sys.argv[1])):
-    text = f"chaos input {i}: {words[i % 12]} {words[(i // 12) % 12]} near the {words[(i // 144) % 12]} shore"
-    print(json.dumps({"id": f"doc-{i}", "text": text}))
-EOF
-
-declare -A WORKER_PID
-start_worker() {
-    MEMGRID_OPS_PORT=$((OPS_PORT_BASE + $1)) MEMGRID_LOG_LEVEL=info \
-        "$BIN/memgrid-embedding-worker" >>"$WORK/worker-$1.log" 2>&1 &
-    WORKER_PID[$1]=$!
-}
 # A worker that exits is started again, and said so (not a fault this script injects: on a
 # fresh database two workers starting together can race on CREATE INDEX IF NOT EXISTS).
 WORKER_RESTARTS=0
+backfill_hook() { check_workers; }
 check_workers() {
     local n status
     for n in 1 2; do
@@ -93,34 +81,7 @@ check_workers() {
 }
 stop_worker() { kill -TERM "${WORKER_PID[$1]}" 2>/dev/null || true; wait "${WORKER_PID[$1]}" 2>/dev/null || true; }
 
-# As in chaos.sh, the backfill CLI is re-run with the same id if it exits with an error
-# (a re-run resumes from its checkpoints); each such exit is reported.
-BACKFILL_RUNS=0
-BACKFILL_PID=
-BACKFILL_STATUS=
-start_backfill() {
-    BACKFILL_RUNS=$((BACKFILL_RUNS + 1))
-    MEMGRID_LOG_LEVEL=info "$BIN/memgrid" backfill --tenant "$TENANT" --id chaos --jsonl "$WORK/inputs.jsonl" \
-        --chunk-size "$CHUNK" --max-in-flight 16 --progress-interval 5 \
-        >"$WORK/summary.txt" 2>>"$WORK/backfill.log" &
-    BACKFILL_PID=$!
-}
-backfill_finished() {
-    [[ -n $BACKFILL_STATUS ]] && return 0
-    check_workers
-    kill -0 "$BACKFILL_PID" 2>/dev/null && return 1
-    local status=0
-    wait "$BACKFILL_PID" || status=$?
-    if [[ $status -eq 1 ]]; then
-        log "backfill exited with an error (run $BACKFILL_RUNS); resuming it"
-        start_backfill
-        return 1
-    fi
-    BACKFILL_STATUS=$status
-}
-
 START=$(date +%s)
-elapsed() { echo $(($(date +%s) - START)); }
 now() { date +%s.%N; }
 # Sleep S seconds, 1 s at a time, restarting the backfill CLI if it fails meanwhile.
 wait_for() {
@@ -154,7 +115,6 @@ sampler() {
         sleep 0.5
     done
 }
-stored() { psql_value "SELECT count(*) FROM documents WHERE tenant_id = '$TENANT'"; }
 
 # Which node each process is connected to (its TCP connection to an AMQP port).
 connections() {
@@ -259,12 +219,7 @@ fi
 ((KILLS == 2)) || log "the backfill finished after $KILLS node kill(s): use a larger N"
 
 while ! backfill_finished; do
-    if (($(elapsed) > DEADLINE)); then
-        log "deadline of ${DEADLINE}s passed; stopping"
-        kill "$BACKFILL_PID" 2>/dev/null || true
-        BACKFILL_STATUS=deadline
-        break
-    fi
+    chaos_past_deadline && break
     sleep 2
 done
 sleep 1   # one more sample after the end
@@ -276,21 +231,11 @@ stop_worker 2
 
 # The verdict, from the database and the broker, not from the backfill's own account
 # (the same checks as scripts/chaos.sh).
-rows=$(psql_value "SELECT count(*) FROM documents WHERE tenant_id = '$TENANT'")
-distinct=$(psql_value "SELECT count(DISTINCT external_id) FROM documents WHERE tenant_id = '$TENANT'")
-strays=$(psql_value "SELECT count(*) FROM documents WHERE tenant_id = '$TENANT' AND NOT (external_id ~ '^doc-[0-9]+$' AND substring(external_id FROM 5)::bigint < $N)")
-vectors=$(psql_value "SELECT count(*) FROM embeddings WHERE tenant_id = '$TENANT' AND target_kind = 'document'")
-vector_targets=$(psql_value "SELECT count(DISTINCT target_id) FROM embeddings WHERE tenant_id = '$TENANT' AND target_kind = 'document'")
-dead_items=$(psql_value "SELECT coalesce(sum(c.items), 0) FROM backfill_chunks c JOIN jobs j ON j.id = c.job_id WHERE c.tenant_id = '$TENANT' AND j.status = 'dead_lettered'")
-dead_reasons=$(psql_value "SELECT count(*) FROM jobs j JOIN backfill_chunks c ON c.job_id = j.id WHERE c.tenant_id = '$TENANT' AND j.status = 'dead_lettered' AND coalesce(j.error, '') = ''")
+chaos_count
 queues=$("$CLUSTER" rabbitmqctl 1 -q list_queues name messages leader online 2>/dev/null || true)
 dlq_messages=$(awk -v q="$QUEUE.dlq" '$1 == q { print $2 }' <<<"$queues")
 
-duplicates=$((rows - distinct + vectors - vector_targets + strays))
-lost=$((N - distinct - dead_items))
-summary=$(tail -n 1 "$WORK/summary.txt" 2>/dev/null || true)
-summary_done=$(sed -n 's/.*done \([0-9]*\),.*/\1/p' <<<"$summary")
-summary_dead=$(sed -n 's/.*dead-lettered \([0-9]*\),.*/\1/p' <<<"$summary")
+chaos_tally
 
 # Per process and kill: when it moved again after the kill ("resumed"), and the stall
 # around the kill (from its last progress before the kill to its first after it). The
@@ -368,22 +313,12 @@ longest=$(awk '$1 == "LONGEST" { print $2 }' <<<"$report")
 unresumed=$(awk '$1 == "LONGEST" { print $3 }' <<<"$report")
 
 printf '\n%s\n' "$(grep -v '^LONGEST' <<<"$report")"
-printf '\nbackfill runs %s (exit %s): %s\n' "$BACKFILL_RUNS" "$BACKFILL_STATUS" "${summary:-no summary}"
+chaos_print_backfill
 printf 'worker restarts (a worker exited by itself): %s\n' "$WORKER_RESTARTS"
-if ((BACKFILL_RUNS > 1)); then
-    echo "why the backfill CLI stopped before it was resumed:"
-    grep -i 'error' "$WORK/backfill.log" | sort | uniq -c | head -5 || true
-fi
-printf 'documents %s (distinct ids %s), vectors %s (distinct %s), dead-lettered items %s in %s DLQ messages, without a reason %s\n' \
-    "$rows" "$distinct" "$vectors" "$vector_targets" "$dead_items" "${dlq_messages:-?}" "$dead_reasons"
+chaos_print_counts
 printf 'queues at the end:\n%s\n' "$queues"
 
-verdict=0
-[[ $BACKFILL_STATUS == 0 || $BACKFILL_STATUS == 2 ]] || { log "the backfill did not finish ($BACKFILL_STATUS)"; verdict=1; }
-((lost == 0 && duplicates == 0)) || verdict=1
-[[ $dead_reasons == 0 ]] || { log "dead letters without a reason"; verdict=1; }
-[[ $summary_done == "$distinct" && $summary_dead == "$dead_items" ]] || { log "the backfill summary disagrees with the database"; verdict=1; }
-[[ $vector_targets == "$distinct" ]] || { log "documents without a vector"; verdict=1; }
+chaos_verdict
 ((KILLS == 2)) || { log "only $KILLS of 2 node kills happened"; verdict=1; }
 [[ $unresumed == 0 ]] || { log "$unresumed process(es) never resumed after a kill"; verdict=1; }
 

@@ -24,64 +24,24 @@ export MEMGRID_STACK_AMQP_PORT=45672 MEMGRID_STACK_REDIS_PORT=46379 MEMGRID_STAC
 export MEMGRID_STACK_DIST_PORT=45673 MEMGRID_STACK_EPMD_PORT=44369 MEMGRID_STACK_NODENAME=chaos@localhost
 STACK="$ROOT/scripts/stack.sh"
 
-log() { printf 'chaos: %s\n' "$*" >&2; }
-psql_value() { "$STACK" psql -qtAc "$1" 2>/dev/null || echo "?"; }
-
-for binary in memgrid memgrid-embedding-worker; do
-    [[ -x "$BIN/$binary" ]] || { log "missing $BIN/$binary: run swift build -c release (make chaos does)"; exit 1; }
-done
+CHAOS_NAME=chaos
+OPS_PORT_BASE=47000 WORKER_LOG_LEVEL=warning   # worker-N serves /metrics on 47000+N
+BACKFILL_ENV=()
+BACKFILL_ARGS=(--progress-interval 10)
+BACKFILL_RESUME_DELAY=2
+# Inputs, workers, the resumed backfill CLI and the verdict, as chaos-cluster.sh has them.
+# shellcheck source=scripts/lib/chaos.sh
+source "$ROOT/scripts/lib/chaos.sh"
+chaos_check_binaries "make chaos"
 
 # A clean private stack every run: the counts below are this run's alone.
 "$STACK" reset >/dev/null 2>&1 || true
 eval "$("$STACK" up)"
-"$BIN/memgrid" migrate >/dev/null
-"$BIN/memgrid" keys create --tenant "$TENANT" >/dev/null
+chaos_prepare
 
-log "writing $N inputs"
-python3 - "$N" >"$WORK/inputs.jsonl" <<'EOF'
-import json, sys
-words = "amber basil cedar delta ember fjord garnet harbor indigo juniper kestrel lagoon".split()
-for i in range(int(sys.argv[1])):
-    text = f"chaos input {i}: {words[i % 12]} {words[(i // 12) % 12]} near the {words[(i // 144) % 12]} shore"
-    print(json.dumps({"id": f"doc-{i}", "text": text}))
-EOF
-
-declare -A WORKER_PID
-start_worker() {
-    MEMGRID_OPS_PORT=$((47000 + $1)) MEMGRID_LOG_LEVEL=warning \
-        "$BIN/memgrid-embedding-worker" >>"$WORK/worker-$1.log" 2>&1 &
-    WORKER_PID[$1]=$!
-}
 kill_worker() { kill -9 "${WORKER_PID[$1]}" 2>/dev/null || true; wait "${WORKER_PID[$1]}" 2>/dev/null || true; }
 
-# The backfill CLI is re-run with the same id whenever a fault makes it exit with an
-# error: a re-run resumes from its checkpoints.
-BACKFILL_RUNS=0
-BACKFILL_PID=
-start_backfill() {
-    BACKFILL_RUNS=$((BACKFILL_RUNS + 1))
-    "$BIN/memgrid" backfill --tenant "$TENANT" --id chaos --jsonl "$WORK/inputs.jsonl" --progress-interval 10 \
-        >"$WORK/summary.txt" 2>>"$WORK/backfill.log" &
-    BACKFILL_PID=$!
-}
-BACKFILL_STATUS=
-backfill_finished() {
-    kill -0 "$BACKFILL_PID" 2>/dev/null && return 1
-    local status=0
-    wait "$BACKFILL_PID" || status=$?
-    if [[ $status -eq 1 ]]; then
-        log "backfill exited with an error (run $BACKFILL_RUNS); resuming it"
-        sleep 2
-        start_backfill
-        return 1
-    fi
-    BACKFILL_STATUS=$status
-}
-
-stored() { psql_value "SELECT count(*) FROM documents WHERE tenant_id = '$TENANT'"; }
-
 START=$(date +%s)
-elapsed() { echo $(($(date +%s) - START)); }
 FAULTS=()
 # A fault, then how long after it until the stored count moves again (recovered).
 inject() {
@@ -124,12 +84,7 @@ SCHEDULE=(
 )
 next=0
 while ! backfill_finished; do
-    if (($(elapsed) > DEADLINE)); then
-        log "deadline of ${DEADLINE}s passed; stopping"
-        kill "$BACKFILL_PID" 2>/dev/null || true
-        BACKFILL_STATUS=deadline
-        break
-    fi
+    chaos_past_deadline && break
     sleep 8
     if ((next < ${#SCHEDULE[@]})); then
         IFS='|' read -r name action <<<"${SCHEDULE[$next]}"
@@ -142,39 +97,15 @@ kill_worker 1
 kill_worker 2
 
 # The verdict, from the database and the broker, not from the backfill's own account.
-rows=$(psql_value "SELECT count(*) FROM documents WHERE tenant_id = '$TENANT'")
-distinct=$(psql_value "SELECT count(DISTINCT external_id) FROM documents WHERE tenant_id = '$TENANT'")
-strays=$(psql_value "SELECT count(*) FROM documents WHERE tenant_id = '$TENANT' AND NOT (external_id ~ '^doc-[0-9]+$' AND substring(external_id FROM 5)::bigint < $N)")
-vectors=$(psql_value "SELECT count(*) FROM embeddings WHERE tenant_id = '$TENANT' AND target_kind = 'document'")
-vector_targets=$(psql_value "SELECT count(DISTINCT target_id) FROM embeddings WHERE tenant_id = '$TENANT' AND target_kind = 'document'")
-dead_items=$(psql_value "SELECT coalesce(sum(c.items), 0) FROM backfill_chunks c JOIN jobs j ON j.id = c.job_id WHERE c.tenant_id = '$TENANT' AND j.status = 'dead_lettered'")
-dead_reasons=$(psql_value "SELECT count(*) FROM jobs j JOIN backfill_chunks c ON c.job_id = j.id WHERE c.tenant_id = '$TENANT' AND j.status = 'dead_lettered' AND coalesce(j.error, '') = ''")
+chaos_count
 dlq_messages=$("$STACK" rabbitmqctl -q list_queues name messages 2>/dev/null | awk '$1 == "memgrid.embed.dlq" { print $2 }')
-
-# Rows are keyed by (tenant, input id), so a duplicate would show as a second vector per
-# document or a row under an id no input has.
-duplicates=$((rows - distinct + vectors - vector_targets + strays))
-lost=$((N - distinct - dead_items))
-summary=$(tail -n 1 "$WORK/summary.txt" 2>/dev/null || true)
-summary_done=$(sed -n 's/.*done \([0-9]*\),.*/\1/p' <<<"$summary")
-summary_dead=$(sed -n 's/.*dead-lettered \([0-9]*\),.*/\1/p' <<<"$summary")
+chaos_tally
 
 printf '\n%-28s %7s   %s\n' "fault" "at" "outcome"
 printf '%s\n' "${FAULTS[@]}"
-printf '\nbackfill runs %s (exit %s): %s\n' "$BACKFILL_RUNS" "$BACKFILL_STATUS" "${summary:-no summary}"
-if ((BACKFILL_RUNS > 1)); then
-    echo "why the backfill CLI stopped before it was resumed:"
-    grep -i 'error' "$WORK/backfill.log" | sort | uniq -c | head -5 || true
-fi
-printf 'documents %s (distinct ids %s), vectors %s (distinct %s), dead-lettered items %s in %s DLQ messages, without a reason %s\n' \
-    "$rows" "$distinct" "$vectors" "$vector_targets" "$dead_items" "${dlq_messages:-?}" "$dead_reasons"
-
-verdict=0
-[[ $BACKFILL_STATUS == 0 || $BACKFILL_STATUS == 2 ]] || { log "the backfill did not finish ($BACKFILL_STATUS)"; verdict=1; }
-((lost == 0 && duplicates == 0)) || verdict=1
-[[ $dead_reasons == 0 ]] || { log "dead letters without a reason"; verdict=1; }
-[[ $summary_done == "$distinct" && $summary_dead == "$dead_items" ]] || { log "the backfill summary disagrees with the database"; verdict=1; }
-[[ $vector_targets == "$distinct" ]] || { log "documents without a vector"; verdict=1; }
+chaos_print_backfill
+chaos_print_counts
+chaos_verdict
 
 "$STACK" down >/dev/null 2>&1 || true
 if [[ $verdict == 0 ]]; then rm -rf "$WORK"; else log "logs kept in $WORK"; fi
