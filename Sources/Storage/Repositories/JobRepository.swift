@@ -115,14 +115,19 @@ public struct JobRepository: Sendable {
     /// Stores a job's result summary (JSON) inside the handler's transaction, so it
     /// commits with the job's effect; the status follows when the job is acked.
     public static func recordResult(id: String, resultJSON: String, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
-            "UPDATE jobs SET result = \(resultJSON)::jsonb, updated_at = now() WHERE id = \(id)", logger: logger)
+        try await connection.query(resultUpdate(id: id, resultJSON: resultJSON), logger: logger)
     }
 
     /// Stores a job's result summary (JSON) outside a transaction.
     public func recordResult(id: String, resultJSON: String, logger: Logger) async throws {
-        try await client.query(
-            "UPDATE jobs SET result = \(resultJSON)::jsonb, updated_at = now() WHERE id = \(id)", logger: logger)
+        try await client.query(Self.resultUpdate(id: id, resultJSON: resultJSON), logger: logger)
+    }
+
+    /// A succeeded job keeps its first result: a redelivery of it (an ack lost with its
+    /// connection) runs again against what the first run wrote, and would report that
+    /// (an embed job: every vector "cached") instead of what the job did.
+    private static func resultUpdate(id: String, resultJSON: String) -> PostgresQuery {
+        "UPDATE jobs SET result = \(resultJSON)::jsonb, updated_at = now() WHERE id = \(id) AND status <> 'succeeded'"
     }
 
     public func markSucceeded(id: String, logger: Logger) async throws {
