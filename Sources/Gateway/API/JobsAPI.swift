@@ -3,7 +3,6 @@ import Foundation
 import Hummingbird
 import Logging
 import Messaging
-import PostgresNIO
 import Storage
 
 /// `POST /v1/memorize` (a conversation → a queued job, 202 once the broker confirmed it)
@@ -123,16 +122,14 @@ struct JobsAPI: Sendable {
     func job(_ request: Request, context: GatewayContext) async throws -> Response {
         let tenantID = try context.tenantID()
         let id = try context.parameters.require("id")
-        @Sendable func status(on client: PostgresClient) async throws -> (JobRepository.Record, [JobRepository.Record])? {
+        // Polls go to a replica; a job submitted a moment ago may not be there yet, so a
+        // miss is asked of the primary. Another tenant's job is indistinguishable from a
+        // missing one.
+        let found = try await reads.read(isStale: { $0 == nil }) { client -> (JobRepository.Record, [JobRepository.Record])? in
             let jobs = JobRepository(client: client)
             guard let record = try await jobs.get(id: id, tenantID: tenantID, logger: context.logger) else { return nil }
             return (record, try await jobs.children(of: id, tenantID: tenantID, logger: context.logger))
         }
-        // Polls go to a replica; a job submitted a moment ago may not be there yet, so a
-        // miss is asked of the primary. Another tenant's job is indistinguishable from a
-        // missing one.
-        var found = try await reads.read(status)
-        if found == nil { found = try await status(on: reads.primary) }
         guard let (record, children) = found else {
             throw APIError.notFound("no job with id '\(id)'", code: "job_not_found")
         }

@@ -65,16 +65,20 @@ final class ReadReplicas: Service, Sendable {
 
     /// Runs `read` on a usable replica, or on the primary when none is (or when the
     /// replica's read fails: it is set aside until the monitor finds it healthy again).
-    func read<Result: Sendable>(_ read: @escaping @Sendable (PostgresClient) async throws -> Result) async throws -> Result {
+    /// A replica's result that `isStale` rejects (a row written a moment ago and not yet
+    /// replayed) is read again on the primary.
+    func read<Result: Sendable>(
+        isStale: (Result) -> Bool = { _ in false }, _ read: @escaping @Sendable (PostgresClient) async throws -> Result
+    ) async throws -> Result {
         guard let index = pick() else {
             readsOnPrimary.increment()
             return try await read(primary)
         }
+        let result: Result
         do {
             let client = replicas[index].client
-            let result = try await bounded { try await read(client) }
+            result = try await bounded { try await read(client) }
             readsOnReplicas.increment()
-            return result
         } catch {
             usable.withLock { $0[index] = false }
             retriedOnPrimary.increment()
@@ -84,6 +88,9 @@ final class ReadReplicas: Service, Sendable {
             readsOnPrimary.increment()
             return try await read(primary)
         }
+        guard isStale(result) else { return result }
+        readsOnPrimary.increment()
+        return try await read(primary)
     }
 
     /// Round robin over the usable replicas.
