@@ -51,15 +51,7 @@ public enum TestBroker {
     /// Runs `rabbitmqctl` against the local stack's node.
     public static func rabbitmqctl(_ arguments: [String]) async throws {
         let command = ProcessInfo.processInfo.environment["MEMGRID_RABBITMQCTL"] ?? "scripts/stack.sh rabbitmqctl"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", ([command] + arguments.map { "'\($0)'" }).joined(separator: " ")]
-        process.currentDirectoryURL = repositoryRoot
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        guard await process.exitStatus() == 0 else {
-            throw TestFailure("rabbitmqctl \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
-        }
+        try await StackScript.run(([command] + arguments.map { "'\($0)'" }).joined(separator: " "))
     }
 
     public static let repositoryRoot = URL(fileURLWithPath: #filePath)

@@ -27,11 +27,6 @@ public enum TestReplica {
 
     private static func stack(_ command: String) async throws {
         let script = ProcessInfo.processInfo.environment["MEMGRID_STACK_REPLICA"] ?? "scripts/stack.sh replica"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "\(script) \(command)"]
-        process.currentDirectoryURL = TestBroker.repositoryRoot
-        try process.run()
-        guard await process.exitStatus() == 0 else { throw TestFailure("scripts/stack.sh replica \(command) failed") }
+        try await StackScript.run("\(script) \(command)")
     }
 }
