@@ -17,18 +17,20 @@ public enum EmbeddingWorkerApp {
     public struct Configuration: Sendable {
         /// Where vectors come from: one model, one embedding space.
         public enum Provider: Sendable {
-            /// The in-process model in this directory.
-            case local(URL)
+            /// The in-process model in this directory, its dense layers in this precision.
+            case local(URL, BertEncoder.Precision)
             /// Any OpenAI-compatible `/v1/embeddings`.
             case remote(RemoteEmbedder.Configuration)
 
             /// Reads `<prefix>PROVIDER` (`local` or `openai`) and its settings; `modelDirectoryKey`
-            /// names the local model's directory.
+            /// names the local model's directory, `<prefix>PRECISION` its arithmetic.
             init(environment: EnvironmentReader, prefix: String, modelDirectoryKey: String) throws {
                 let provider = environment.string("\(prefix)PROVIDER", default: "local")
                 switch provider {
                 case "local":
-                    self = .local(URL(fileURLWithPath: environment.string(modelDirectoryKey, default: ModelDirectory.defaultPath)))
+                    self = .local(
+                        URL(fileURLWithPath: environment.string(modelDirectoryKey, default: ModelDirectory.defaultPath)),
+                        try environment.choice("\(prefix)PRECISION", default: BertEncoder.Precision.fp32))
                 case "openai":
                     guard let url = environment.optionalString("\(prefix)REMOTE_URL"),
                           let model = environment.optionalString("\(prefix)REMOTE_MODEL")
@@ -52,7 +54,7 @@ public enum EmbeddingWorkerApp {
 
             public func makeEmbedder(logger: Logger) throws -> any Embedder {
                 switch self {
-                case .local(let directory): try LocalEmbedder(modelDirectory: directory, logger: logger)
+                case .local(let directory, let precision): try LocalEmbedder(modelDirectory: directory, precision: precision, logger: logger)
                 case .remote(let configuration): RemoteEmbedder(configuration: configuration, logger: logger)
                 }
             }
@@ -83,7 +85,7 @@ public enum EmbeddingWorkerApp {
 
         /// The local model's directory (the default one when the provider is remote).
         public var modelDirectory: URL {
-            if case .local(let directory) = provider { return directory }
+            if case .local(let directory, _) = provider { return directory }
             return URL(fileURLWithPath: ModelDirectory.defaultPath)
         }
     }

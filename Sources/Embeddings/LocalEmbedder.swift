@@ -25,18 +25,22 @@ public final class LocalEmbedder: Embedder {
     /// - Parameters:
     ///   - maxBatchTokens: Upper bound on the tokens of one forward pass. Each thread's
     ///     scratch memory grows to about 14 KB per token of its largest pass.
-    public init(modelDirectory: URL, maxBatchTokens: Int = 8192, threads: Int? = nil, logger: Logger) throws {
+    ///   - precision: The dense layers' arithmetic. Each precision is its own embedding
+    ///     space, so vectors of two precisions are never compared.
+    public init(
+        modelDirectory: URL, maxBatchTokens: Int = 8192, threads: Int? = nil,
+        precision: BertEncoder.Precision = .fp32, logger: Logger
+    ) throws {
         let started = ContinuousClock.now
         let threadCount = threads ?? ComputeThreads.availableCores
         guard threadCount > 0 else {
             throw BertEncoder.Error(.invalidConfiguration, "threads must be positive, got \(threadCount)")
         }
         self.tokenizer = try WordPieceTokenizer(modelDirectory: modelDirectory)
-        self.encoder = try BertEncoder(modelDirectory: modelDirectory, maxBatchTokens: maxBatchTokens)
-        // `revision` is a content hash of model.safetensors (FNV-1a 64 of its bytes).
+        self.encoder = try BertEncoder(modelDirectory: modelDirectory, maxBatchTokens: maxBatchTokens, precision: precision)
         self.space = EmbeddingSpace(
             model: "sentence-transformers/all-MiniLM-L6-v2",
-            revision: encoder.weightsHash,
+            revision: Self.revision(weightsHash: encoder.weightsHash, precision: precision),
             dimensions: encoder.dimensions
         )
         self.pool = ComputePool(threads: threadCount, name: "memgrid-embed")
@@ -53,6 +57,7 @@ public final class LocalEmbedder: Embedder {
                 "embedding.space": "\(space.id)",
                 "embedding.model_dir": "\(modelDirectory.path)",
                 "embedding.threads": "\(threadCount)",
+                "embedding.precision": "\(precision.rawValue)",
                 "embedding.max_batch_tokens": "\(maxBatchTokens)",
                 "embedding.load_seconds": "\((ContinuousClock.now - started).seconds)",
             ]
@@ -60,6 +65,13 @@ public final class LocalEmbedder: Embedder {
     }
 
     public var threadCount: Int { pool.threadCount }
+
+    /// The space's revision: the SHA-256 of model.safetensors, behind the precision when
+    /// that is not fp32 (`bf16-…`), so the space id (`model@<12 chars>/dims`) tells the
+    /// precisions apart and fp32 keeps the id it always had.
+    static func revision(weightsHash: String, precision: BertEncoder.Precision) -> String {
+        precision == .fp32 ? weightsHash : "\(precision.rawValue)-\(weightsHash)"
+    }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         guard !texts.isEmpty else { return [] }

@@ -61,8 +61,19 @@ public struct EnvironmentReader: Sendable {
     }
 
     public func choice<T: RawRepresentable>(_ key: String, default defaultValue: T) throws(Error) -> T where T.RawValue == String {
+        try choice(key, default: defaultValue, valid: nil)
+    }
+
+    /// `choice` for a closed set of values: a bad one is refused with the list of valid ones.
+    public func choice<T: RawRepresentable & CaseIterable>(_ key: String, default defaultValue: T) throws(Error) -> T where T.RawValue == String {
+        try choice(key, default: defaultValue, valid: T.allCases.map(\.rawValue))
+    }
+
+    private func choice<T: RawRepresentable>(_ key: String, default defaultValue: T, valid: [String]?) throws(Error) -> T where T.RawValue == String {
         guard let text = optionalString(key) else { return defaultValue }
-        guard let value = T(rawValue: text) else { throw Error(key: key, message: "unknown value '\(text)'") }
+        guard let value = T(rawValue: text) else {
+            throw Error(key: key, message: "unknown value '\(text)'" + (valid.map { ", expected one of \($0.joined(separator: ", "))" } ?? ""))
+        }
         return value
     }
 }

@@ -6,7 +6,9 @@ import Tokenizer
 
 /// `make bench-embed`: the local model at batch 1 and 32 on a fixed corpus, and
 /// sentence-transformers on the same corpus and thread count in the same invocation
-/// (when `make bench-embed-baseline` has installed it).
+/// (when `make bench-embed-baseline` has installed it). Then the fast precision against
+/// fp32 on the same corpus: throughput at batch 32 and the worst cosine between the two
+/// vectors of a sentence.
 struct BenchEmbedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
@@ -20,6 +22,12 @@ struct BenchEmbedCommand: AsyncParsableCommand {
 
     @Option(help: "Model directory (default: MEMGRID_MODEL_DIR, else the local stack's venv).")
     var modelDir: String?
+
+    @Option(help: "The reduced precision compared with fp32 (bench-embed-fast).", transform: { text in
+        guard let precision = BertEncoder.Precision(rawValue: text) else { throw ValidationError("unknown precision '\(text)'") }
+        return precision
+    })
+    var fastPrecision = BertEncoder.Precision.bf16
 
     @Option(help: "Python with sentence-transformers for the baseline.")
     var baselinePython = ".venv-ref/bin/python"
@@ -42,9 +50,32 @@ struct BenchEmbedCommand: AsyncParsableCommand {
             theirs.map { String(format: "%.2f", ours / $0) } ?? "n/a"
         }
         func rate(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "n/a" }
+
+        let fast = try LocalEmbedder(modelDirectory: directory, precision: fastPrecision, logger: logger)
+        _ = try await fast.embed(Array(corpus.sentences.prefix(64)))
+        let fastBatch32 = try await fast.benchmark(corpus.sentences, batchSize: 32)
+        let worst = try await Self.worstCosine(embedder, fast, corpus.sentences)
+        print("memgrid \(fastPrecision.rawValue) \(fastBatch32)")
+        print("bench-embed-fast: \(fastPrecision.rawValue) batch32 \(rate(fastBatch32.sentencesPerSecond)) sentences/s, "
+            + "fp32 \(rate(batch32.sentencesPerSecond)), ratio \(ratio(fastBatch32.sentencesPerSecond, batch32.sentencesPerSecond)), "
+            + "worst cosine \(String(format: "%.5f", worst))")
         print("bench-embed: batch32 \(rate(batch32.sentencesPerSecond)) sentences/s, baseline \(rate(baseline[32])), "
             + "ratio \(ratio(batch32.sentencesPerSecond, baseline[32])); batch1 \(rate(batch1.sentencesPerSecond)) sentences/s, "
             + "baseline \(rate(baseline[1])), ratio \(ratio(batch1.sentencesPerSecond, baseline[1]))")
+    }
+
+    /// The lowest cosine between the two embedders' vectors of one sentence.
+    private static func worstCosine(_ a: LocalEmbedder, _ b: LocalEmbedder, _ sentences: [String]) async throws -> Float {
+        var worst: Float = 1
+        for start in stride(from: 0, to: sentences.count, by: 256) {
+            let batch = Array(sentences[start..<min(start + 256, sentences.count)])
+            let (x, y) = (try await a.embed(batch), try await b.embed(batch))
+            for (u, v) in zip(x, y) {
+                // Both are unit vectors.
+                worst = min(worst, zip(u, v).reduce(0) { $0 + $1.0 * $1.1 })
+            }
+        }
+        return worst
     }
 
     /// sentences/s by batch size from `scripts/bench/baseline_embed.py`, or empty when

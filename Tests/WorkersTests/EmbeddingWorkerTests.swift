@@ -24,16 +24,20 @@ final class EmbeddingWorkerFixture: Sendable {
     let eventsQueue: String
     let registry = PrometheusCollectorRegistry()
     let system: SystemHarness
+    private let embedder: any Embedder
     private let next: (any Embedder)?
     private let running = Mutex<WorkerProcess.Parts?>(nil)
 
-    /// - Parameter next: a second model, as during a model change (docs/reembedding.md).
-    init(redisURL: String? = nil, next: (any Embedder)? = nil) async throws {
+    /// - Parameters:
+    ///   - embedder: the worker's model (default: the test model in fp32).
+    ///   - next: a second model, as during a model change (docs/reembedding.md).
+    init(redisURL: String? = nil, embedder: any Embedder = TestModel.embedder, next: (any Embedder)? = nil) async throws {
         try await database.createMigrated()
         try await database.execute("INSERT INTO tenants (id, name) VALUES ('t1', 'Tenant One'), ('t2', 'Tenant Two')")
         var overrides = ["MEMGRID_RETRY_BASE_DELAY_MS": "20"]
         if let redisURL { overrides["MEMGRID_REDIS_URL"] = redisURL }
         system = try SystemHarness(databaseURL: database.url, prefix: prefix, overrides: overrides, logger: logger)
+        self.embedder = embedder
         self.next = next
         eventsQueue = "\(prefix).events-subscriber"
         try await TestBroker.admin.declare(system.declaration)
@@ -49,7 +53,7 @@ final class EmbeddingWorkerFixture: Sendable {
 
     /// Starts the worker.
     func run() throws {
-        let parts = try system.embeddingWorker(embedder: TestModel.embedder, next: next, registry: registry)
+        let parts = try system.embeddingWorker(embedder: embedder, next: next, registry: registry)
         running.withLock { $0 = parts }
     }
 

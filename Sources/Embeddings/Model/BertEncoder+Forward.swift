@@ -2,15 +2,18 @@ extension BertEncoder {
     /// Scratch buffers for one forward pass, grown as needed and reused across batches.
     /// Confined to one thread at a time.
     final class Workspace {
-        private(set) var hidden = Buffer()  // [T, H]
-        private(set) var qkv = Buffer()  // [T, 3H]
-        private(set) var context = Buffer()  // [T, H]
-        private(set) var intermediate = Buffer()  // [T, I]
-        private(set) var keysT = Buffer()  // [headSize, padded L]
-        private(set) var scores = Buffer()  // [L, padded L]
+        private(set) var hidden = Buffer<Float>()  // [T, H]
+        private(set) var qkv = Buffer<Float>()  // [T, 3H]
+        private(set) var context = Buffer<Float>()  // [T, H]
+        private(set) var intermediate = Buffer<Float>()  // [T, I]
+        private(set) var keysT = Buffer<Float>()  // [headSize, padded L]
+        private(set) var scores = Buffer<Float>()  // [L, padded L]
+        /// A dense layer's input in bf16 (precision bf16 only).
+        private(set) var bits = Buffer<UInt16>()  // [T, I]
+        private var bfloat16Primitives: BFloat16Linear.Primitives?
 
-        struct Buffer {
-            private(set) var pointer = UnsafeMutablePointer<Float>.allocate(capacity: 16)
+        struct Buffer<Element> {
+            private(set) var pointer = UnsafeMutablePointer<Element>.allocate(capacity: 16)
             private(set) var capacity = 16
 
             mutating func reserve(_ count: Int) {
@@ -18,23 +21,33 @@ extension BertEncoder {
                 pointer.deallocate()
                 // Grow geometrically so a slowly rising batch size does not reallocate every time.
                 capacity = max(count, capacity * 3 / 2)
-                pointer = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+                pointer = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
             }
 
             func free() { pointer.deallocate() }
         }
 
-        func reserve(tokens: Int, longest: Int, configuration c: Configuration) {
+        /// This thread's bf16 matmul primitives, made on first use (on this thread).
+        func primitives() throws(BertEncoder.Error) -> BFloat16Linear.Primitives {
+            if let bfloat16Primitives { return bfloat16Primitives }
+            let made = try BFloat16Linear.Primitives()
+            bfloat16Primitives = made
+            return made
+        }
+
+        func reserve(tokens: Int, longest: Int, configuration c: Configuration, precision: Precision) {
             hidden.reserve(tokens * c.hiddenSize)
             qkv.reserve(tokens * 3 * c.hiddenSize)
             context.reserve(tokens * c.hiddenSize)
             intermediate.reserve(tokens * c.intermediateSize)
             keysT.reserve(c.headSize * Kernels.paddedLength(longest))
             scores.reserve(longest * Kernels.paddedLength(longest))
+            if precision == .bf16 { bits.reserve(tokens * max(c.hiddenSize, c.intermediateSize)) }
         }
 
         deinit {
             for buffer in [hidden, qkv, context, intermediate, keysT, scores] { buffer.free() }
+            bits.free()
         }
     }
 
@@ -49,7 +62,7 @@ extension BertEncoder {
         let (h, inter, heads, headSize) = (c.hiddenSize, c.intermediateSize, c.attentionHeads, c.headSize)
         let tokens = batch.reduce(0) { $0 + $1.count }
         let longest = batch.reduce(0) { max($0, $1.count) }
-        w.reserve(tokens: tokens, longest: longest, configuration: c)
+        w.reserve(tokens: tokens, longest: longest, configuration: c, precision: precision)
         let hidden = w.hidden.pointer, qkv = w.qkv.pointer, context = w.context.pointer, intermediate = w.intermediate.pointer
         let p = parameters
 
@@ -63,9 +76,10 @@ extension BertEncoder {
         }
         Kernels.biasLayerNorm(hidden, rows: tokens, columns: h, bias: nil, gamma: p.embeddingNormGamma, beta: p.embeddingNormBeta, epsilon: c.layerNormEpsilon)
 
-        for layer in p.layers {
+        for (index, layer) in p.layers.enumerated() {
+            let reduced = bfloat16Layers.isEmpty ? nil : bfloat16Layers[index]
             // Q, K, V in one GEMM: [T, H] · [3H, H]ᵀ.
-            try GEMM.multiplyTransposed(m: tokens, n: 3 * h, k: h, hidden, lda: h, layer.qkvWeight, ldb: h, beta: 0, qkv, ldc: 3 * h)
+            try project(rows: tokens, hidden, inputs: h, weight: layer.qkvWeight, reduced: reduced?.qkv, outputs: 3 * h, accumulate: false, into: qkv, workspace: w)
             Kernels.addBias(qkv, rows: tokens, columns: 3 * h, stride: 3 * h, bias: layer.qkvBias)
 
             var start = 0
@@ -93,13 +107,13 @@ extension BertEncoder {
             }
 
             // hidden = LayerNorm(hidden + context · Woᵀ + bo): the GEMM accumulates into the residual.
-            try GEMM.multiplyTransposed(m: tokens, n: h, k: h, context, lda: h, layer.outputWeight, ldb: h, beta: 1, hidden, ldc: h)
+            try project(rows: tokens, context, inputs: h, weight: layer.outputWeight, reduced: reduced?.output, outputs: h, accumulate: true, into: hidden, workspace: w)
             Kernels.biasLayerNorm(hidden, rows: tokens, columns: h, bias: layer.outputBias, gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: c.layerNormEpsilon)
 
             // hidden = LayerNorm(hidden + GELU(hidden · W1ᵀ + b1) · W2ᵀ + b2).
-            try GEMM.multiplyTransposed(m: tokens, n: inter, k: h, hidden, lda: h, layer.intermediateWeight, ldb: h, beta: 0, intermediate, ldc: inter)
+            try project(rows: tokens, hidden, inputs: h, weight: layer.intermediateWeight, reduced: reduced?.intermediate, outputs: inter, accumulate: false, into: intermediate, workspace: w)
             Kernels.biasGELU(intermediate, rows: tokens, columns: inter, bias: layer.intermediateBias)
-            try GEMM.multiplyTransposed(m: tokens, n: h, k: inter, intermediate, lda: inter, layer.feedForwardWeight, ldb: inter, beta: 1, hidden, ldc: h)
+            try project(rows: tokens, intermediate, inputs: inter, weight: layer.feedForwardWeight, reduced: reduced?.feedForward, outputs: h, accumulate: true, into: hidden, workspace: w)
             Kernels.biasLayerNorm(hidden, rows: tokens, columns: h, bias: layer.feedForwardBias, gamma: layer.feedForwardNormGamma, beta: layer.feedForwardNormBeta, epsilon: c.layerNormEpsilon)
         }
 

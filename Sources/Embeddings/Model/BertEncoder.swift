@@ -1,7 +1,8 @@
 public import Foundation
 
 /// A BERT encoder with mean pooling and L2 normalization — the sentence-transformers
-/// pipeline of all-MiniLM-L6-v2 and its relatives — on oneDNN's SGEMM.
+/// pipeline of all-MiniLM-L6-v2 and its relatives — on oneDNN's SGEMM, or its bf16
+/// matmul (``Precision``).
 ///
 /// Sequences are packed, not padded: a batch's token rows are stacked into one
 /// `tokens × hidden` matrix for the dense layers, and attention runs per sequence over
@@ -20,28 +21,37 @@ public final class BertEncoder: Sendable {
     /// Content hash of `model.safetensors` (FNV-1a 64 of the file's bytes, hex): changes
     /// whenever the weights do.
     public let weightsHash: String
+    public let precision: Precision
     let parameters: Parameters
+    /// The dense layers' weights in bf16 (precision bf16), else empty.
+    let bfloat16Layers: [BFloat16Layer]
 
     /// Loads `config.json` and `model.safetensors` from `modelDirectory`, validating
     /// every tensor's shape against the configuration.
-    public convenience init(modelDirectory: URL, maxBatchTokens: Int = 8192) throws(BertEncoder.Error) {
+    public convenience init(modelDirectory: URL, maxBatchTokens: Int = 8192, precision: Precision = .fp32) throws(BertEncoder.Error) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: modelDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw BertEncoder.Error(.fileNotFound, "model directory not found", path: modelDirectory.path)
         }
         let configuration = try Configuration(contentsOf: modelDirectory.appendingPathComponent("config.json"))
         let file = try SafeTensors(path: modelDirectory.appendingPathComponent("model.safetensors").path)
-        try self.init(configuration: configuration, weights: file, maxBatchTokens: maxBatchTokens)
+        try self.init(configuration: configuration, weights: file, maxBatchTokens: maxBatchTokens, precision: precision)
     }
 
-    init(configuration: Configuration, weights file: SafeTensors, maxBatchTokens: Int) throws(BertEncoder.Error) {
+    init(configuration: Configuration, weights file: SafeTensors, maxBatchTokens: Int, precision: Precision = .fp32) throws(BertEncoder.Error) {
         try configuration.validate(path: nil)
         guard maxBatchTokens > 0 else {
             throw BertEncoder.Error(.invalidConfiguration, "maxBatchTokens must be positive, got \(maxBatchTokens)")
         }
         self.configuration = configuration
         self.maxBatchTokens = maxBatchTokens
-        self.parameters = try Parameters(file: file, configuration: configuration)
+        let parameters = try Parameters(file: file, configuration: configuration)
+        self.parameters = parameters
+        self.precision = precision
+        self.bfloat16Layers = switch precision {
+        case .fp32: []
+        case .bf16: try parameters.layers.map { layer throws(BertEncoder.Error) in try BFloat16Layer(layer, configuration: configuration) }
+        }
         self.weightsHash = Self.contentHash(of: file)
     }
 

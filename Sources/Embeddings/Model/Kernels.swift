@@ -188,6 +188,18 @@ enum Kernels {
         }
     }
 
+    // MARK: bf16
+
+    /// f32 → bf16 (the upper 16 bits), rounded to nearest even. Inputs are finite.
+    static func bfloat16(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<UInt16>, count: Int) {
+        source.withMemoryRebound(to: UInt32.self, capacity: count) { bits in
+            for i in 0..<count {
+                let b = bits[i]
+                target[i] = UInt16(truncatingIfNeeded: (b &+ 0x7FFF &+ ((b &>> 16) & 1)) &>> 16)
+            }
+        }
+    }
+
     // MARK: attention
 
     /// `length` rounded up to a multiple of 16: the row length of `scores` and `keysT`

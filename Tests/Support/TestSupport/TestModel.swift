@@ -11,6 +11,12 @@ public enum TestModel {
     public static let embedder: LocalEmbedder = {
         try! LocalEmbedder(modelDirectory: directory, logger: Logger(label: "test.embedder"))
     }()
+
+    /// The same model with bf16 dense layers: its own embedding space. Fails (rather than
+    /// crashes) on a CPU without bf16 matrix instructions.
+    public static let bfloat16Embedder = Result {
+        try LocalEmbedder(modelDirectory: directory, precision: .bf16, logger: Logger(label: "test.embedder.bf16"))
+    }
 }
 
 extension TestModel {
