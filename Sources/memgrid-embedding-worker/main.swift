@@ -10,7 +10,8 @@ struct EmbeddingWorkerCommand: AsyncParsableCommand {
         commandName: "memgrid-embedding-worker",
         abstract: "Worker for the 'embed' queue: texts into vectors with the local model, cached in Redis, stored in pgvector.",
         discussion: WorkerMain.discussion(defaultOperationsPort: 9101)
-            + "\nThe model is read from MEMGRID_MODEL_DIR (all-MiniLM-L6-v2 safetensors + vocab.txt);"
+            + "\nThe model is read from MEMGRID_MODEL_DIR (all-MiniLM-L6-v2 safetensors + vocab.txt),"
+            + " its dense layers in MEMGRID_EMBED_PRECISION (fp32, or bf16 on CPUs with AVX512-BF16);"
             + " MEMGRID_EMBED_PROVIDER=openai uses an OpenAI-compatible /v1/embeddings instead."
             + " During a model change, MEMGRID_EMBED_NEXT_PROVIDER (and its settings) adds the new model (docs/reembedding.md).",
         version: BuildInfo.description)
