@@ -3,6 +3,11 @@ public import Foundation
 /// The one JSON encoding used on the wire. Sorted keys and fixed date format keep the
 /// bytes stable, so golden files and other languages can rely on them.
 public enum WireJSON {
+    /// One encoder and one decoder for the per-message paths (every job's envelope and
+    /// `job.completed` event): making one costs about as much as a small message's
+    /// coding. Never change their options; take `encoder()`/`decoder()` for that.
+    public static let shared = (encoder: encoder(), decoder: decoder())
+
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -9,7 +9,7 @@ extension OutgoingMessage {
         var headers: [String: HeaderValue] = [WireHeader.tenant: .string(envelope.tenantID)]
         headers.trace(envelope.trace)
         return OutgoingMessage(
-            exchange: topology.jobsExchange, routingKey: envelope.kind, body: try WireJSON.encoder().encode(envelope),
+            exchange: topology.jobsExchange, routingKey: envelope.kind, body: try WireJSON.shared.encoder.encode(envelope),
             properties: MessageProperties(
                 messageID: envelope.id, timestamp: envelope.createdAt, type: envelope.typeName, headers: headers))
     }
@@ -20,7 +20,7 @@ extension OutgoingMessage {
         var headers: [String: HeaderValue] = [:]
         headers.trace(envelope.trace)
         return OutgoingMessage(
-            exchange: topology.eventsExchange, routingKey: envelope.type, body: try WireJSON.encoder().encode(envelope),
+            exchange: topology.eventsExchange, routingKey: envelope.type, body: try WireJSON.shared.encoder.encode(envelope),
             properties: MessageProperties(
                 messageID: envelope.id, correlationID: envelope.correlationID, timestamp: Date(), type: envelope.typeName,
                 headers: headers),

@@ -83,7 +83,7 @@ public struct JobRouter: Sendable {
             }
             let job: JobEnvelope<Handler.Payload>
             do {
-                job = try WireJSON.decoder().decode(JobEnvelope<Handler.Payload>.self, from: body)
+                job = try WireJSON.shared.decoder.decode(JobEnvelope<Handler.Payload>.self, from: body)
             } catch {
                 throw DecodingFailure(error)
             }
@@ -116,7 +116,7 @@ public struct JobRouter: Sendable {
         entries[type.description] = { body, attempt, redelivered, logger in
             let event: EventEnvelope<Handler.Payload>
             do {
-                event = try WireJSON.decoder().decode(EventEnvelope<Handler.Payload>.self, from: body)
+                event = try WireJSON.shared.decoder.decode(EventEnvelope<Handler.Payload>.self, from: body)
             } catch {
                 throw DecodingFailure(error)
             }

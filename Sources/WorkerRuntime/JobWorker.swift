@@ -102,7 +102,7 @@ public final class JobWorker: Service, Sendable {
         var logger = self.logger
         if let id = delivery.properties.messageID { logger[metadataKey: "job.id"] = "\(id)" }
         logger.trace(TraceContext.current)
-        let header = observer == nil ? nil : try? WireJSON.decoder().decode(JobHeader.self, from: delivery.body)
+        let header = observer == nil ? nil : try? WireJSON.shared.decoder.decode(JobHeader.self, from: delivery.body)
 
         // Other publishers write this header too; arithmetic on a hostile value must not trap.
         guard attemptHeader == Int64(attempt) else {
@@ -170,7 +170,7 @@ public final class JobWorker: Service, Sendable {
 
     /// The `type` an envelope body declares, or nil if it is not a job envelope.
     static func typeFromBody(_ body: Data) -> String? {
-        (try? WireJSON.decoder().decode(JobHeader.self, from: body)).map { "\($0.kind).v\($0.version)" }
+        (try? WireJSON.shared.decoder.decode(JobHeader.self, from: body)).map { "\($0.kind).v\($0.version)" }
     }
 
     /// Parks the job in a delay queue. A wait the failure asked for (`retryAfter`) wins
@@ -246,7 +246,7 @@ public final class JobWorker: Service, Sendable {
     /// The `job.dead_lettered` event. Its id derives from the job id, so a re-sent event
     /// (after a crash between publish and ack) deduplicates on the consumer side.
     private func deadLetterEvent(for delivery: Delivery, reason: DeadLetterReason, error: String, attempt: Int) -> OutgoingMessage? {
-        let header = try? WireJSON.decoder().decode(JobHeader.self, from: delivery.body)
+        let header = try? WireJSON.shared.decoder.decode(JobHeader.self, from: delivery.body)
         let jobID = header?.id ?? delivery.properties.messageID ?? ""
         let event = EventEnvelope(
             id: "\(jobID.isEmpty ? UUID().uuidString : jobID):\(EventCatalog.jobDeadLettered.name)",

@@ -42,9 +42,8 @@ public final class RPCServer: Service, Sendable {
     /// Answers one delivery: sends any chunks through the closure, returns the final reply.
     typealias Answer = @Sendable (_ request: Delivery, _ send: @escaping @Sendable (Reply) async throws -> Void) async -> Reply
 
-    // Shared by every call: encoding and decoding hold no state between calls.
-    static let encoder = WireJSON.encoder()
-    private static let decoder = WireJSON.decoder()
+    static var encoder: JSONEncoder { WireJSON.shared.encoder }
+    private static var decoder: JSONDecoder { WireJSON.shared.decoder }
 
     private let consumer: Consumer
     private let publisher: Publisher

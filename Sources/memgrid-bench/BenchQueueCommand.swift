@@ -27,6 +27,9 @@ struct BenchQueueCommand: AsyncParsableCommand {
     @Option(help: "Messages per publish batch in the end-to-end run.")
     var batch = 1000
 
+    @Flag(help: "Skip the traced pass (for profiling the untraced path).")
+    var skipTraced = false
+
     func run() async throws {
         let environment = EnvironmentReader()
         let process = try ProcessConfiguration(environment: environment, defaultOperationsPort: 0)
@@ -56,13 +59,34 @@ struct BenchQueueCommand: AsyncParsableCommand {
         let rawRate = Double(count) / raw.seconds
         print("raw librabbitmq loop: \(count) messages in \(format(raw.seconds)) s = \(Int(rawRate)) msg/s")
 
+        // What JobWorker does on the wire per job: consume, publish job.completed with a
+        // confirm, then ack. A real event of a real size, the same for every message.
+        let completed = EventEnvelope(
+            id: "bench-0:\(EventCatalog.jobCompleted.name)", tenantID: "bench", correlationID: "bench-0",
+            payload: JobCompleted(jobID: "bench-0", jobType: jobType.description, attempts: 1, summary: nil))
+        let announcing = try await RawBrokerLoop.run(
+            configuration: process.broker, queue: workQueue, bodies: bodies, prefetch: prefetch,
+            event: try .event(completed, topology: topology))
+        let announcingRate = Double(count) / announcing.seconds
+        print("raw librabbitmq loop with job.completed: \(count) messages in \(format(announcing.seconds)) s = \(Int(announcingRate)) msg/s")
+
         let endToEnd = try await runWorker(
             process: process, declaration: declaration, queue: queue, jobType: jobType, bodies: bodies, logger: logger)
         let rate = Double(count) / endToEnd.seconds
         print("WorkerRuntime end-to-end: \(count) jobs in \(format(endToEnd.seconds)) s = \(Int(rate)) jobs/s")
 
-        // The same jobs, each published with a trace of its own, to a worker exporting its
-        // spans (process and handle per job, every job sampled) to a stand-in collector.
+        if !skipTraced { try await runTraced(process: process, declaration: declaration, queue: queue, jobType: jobType, bodies: bodies, untracedRate: rate, logger: logger) }
+        try await Self.cleanUp(admin, topology)
+        print("bench-queue: \(Int(rate)) jobs/s end-to-end, raw broker \(Int(announcingRate)) msg/s, ratio \(format(rate / announcingRate))"
+            + " (raw consume and ack only: \(Int(rawRate)) msg/s, ratio \(format(rate / rawRate)))")
+    }
+
+    /// The same jobs, each published with a trace of its own, to a worker exporting its
+    /// spans (process and handle per job, every job sampled) to a stand-in collector.
+    private func runTraced(
+        process: ProcessConfiguration, declaration: TopologyDeclaration, queue: JobQueue, jobType: JobType,
+        bodies: [Data], untracedRate rate: Double, logger: Logger
+    ) async throws {
         let sink = OTLPSink()
         let tracing = try await sink.start(serviceName: "memgrid-bench", logger: logger)
         let traced = try await tracing.withExporting(logger: logger) {
@@ -74,8 +98,6 @@ struct BenchQueueCommand: AsyncParsableCommand {
         let exported = sink.totals
         print("WorkerRuntime traced, OTLP export: \(count) jobs in \(format(traced.seconds)) s = \(Int(tracedRate)) jobs/s, "
             + "\(format(tracedRate / rate)) of untraced (\(exported.requests) export requests, \(exported.bytes / 1024) KiB)")
-        try await Self.cleanUp(admin, topology)
-        print("bench-queue: \(Int(rate)) jobs/s end-to-end, raw broker \(Int(rawRate)) msg/s, ratio \(format(rate / rawRate))")
     }
 
     private func runWorker(

@@ -4,18 +4,25 @@ import Messaging
 
 /// The baseline for `memgrid-bench queue`: plain librabbitmq, no runtime. One thread
 /// publishes persistent messages with confirms (a bounded window in flight), another
-/// consumes with a prefetch window and acks each message.
+/// consumes with a prefetch window and acks each message. With `event`, the consumer
+/// does per message what `JobWorker` does on the wire: publish that event (persistent,
+/// confirmed) and ack the message once the event's confirm arrives.
 enum RawBrokerLoop {
     /// Publishes `bodies` to `queue` and consumes them all; returns the elapsed time.
     static func run(
-        configuration: BrokerConfiguration, queue: String, bodies: [Data], prefetch: Int, confirmWindow: Int = 1000
+        configuration: BrokerConfiguration, queue: String, bodies: [Data], prefetch: Int, confirmWindow: Int = 1000,
+        event: OutgoingMessage? = nil
     ) async throws -> Duration {
         let start = ContinuousClock.now
         async let published: Void = onThread("raw-publisher") {
             try publish(configuration: configuration, queue: queue, bodies: bodies, window: confirmWindow)
         }
         async let consumed: Void = onThread("raw-consumer") {
-            try consume(configuration: configuration, queue: queue, count: bodies.count, prefetch: prefetch)
+            if let event {
+                try consumeAnnouncing(event, configuration: configuration, queue: queue, count: bodies.count, prefetch: prefetch)
+            } else {
+                try consume(configuration: configuration, queue: queue, count: bodies.count, prefetch: prefetch)
+            }
         }
         _ = try await (published, consumed)
         return ContinuousClock.now - start
@@ -75,6 +82,52 @@ enum RawBrokerLoop {
             _ = try connection.readContent()
             try connection.ack(tag)
             received += 1
+        }
+    }
+
+    /// Per delivery: publish `event`, and ack the delivery when the event is confirmed.
+    /// Events are published in delivery order, so event sequence number n belongs to the
+    /// n-th delivery.
+    private static func consumeAnnouncing(
+        _ event: OutgoingMessage, configuration: BrokerConfiguration, queue: String, count: Int, prefetch: Int
+    ) throws(BrokerError) {
+        let connection = try AMQPConnection.open(configuration)
+        defer { connection.close() }
+        try connection.enableConfirms()
+        try connection.setPrefetch(prefetch)
+        _ = try connection.consume(queue)
+        var deliveryTags: [UInt64] = [0]  // by event sequence number (from 1)
+        var acked = Array(repeating: false, count: 1)
+        var lowestUnacked: UInt64 = 1
+        var ackCount = 0
+        while ackCount < count {
+            guard let frame = try connection.nextFrame() else {
+                connection.releaseBuffers()
+                _ = connection.wait(wakeFD: -1, timeoutMilliseconds: 1000)
+                continue
+            }
+            guard frame.frame_type == UInt8(AMQP_FRAME_METHOD) else { continue }
+            switch frame.payload.method.id {
+            case MEMGRID_BASIC_DELIVER:
+                let tag = frame.payload.method.decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee.delivery_tag
+                _ = try connection.readContent()
+                try connection.publish(event)
+                deliveryTags.append(tag)
+                acked.append(false)
+            case MEMGRID_BASIC_ACK:
+                let confirm = frame.payload.method.decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
+                let first = confirm.multiple != 0 ? lowestUnacked : confirm.delivery_tag
+                for sequence in first...max(first, confirm.delivery_tag) where !acked[Int(sequence)] {
+                    try connection.ack(deliveryTags[Int(sequence)])
+                    acked[Int(sequence)] = true
+                    ackCount += 1
+                }
+                while Int(lowestUnacked) < acked.count, acked[Int(lowestUnacked)] { lowestUnacked += 1 }
+            case MEMGRID_BASIC_NACK:
+                throw BrokerError(.nacked, "baseline event nacked")
+            default:
+                continue
+            }
         }
     }
 
