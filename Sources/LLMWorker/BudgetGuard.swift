@@ -129,22 +129,24 @@ final class BudgetGuard: Sendable {
         for (status, threshold) in crossed { await announce(status, threshold: threshold, tenantID: tenantID) }
     }
 
-    /// The tenant's cached statuses; a stale or missing entry is read again by one
-    /// caller while every other concurrent caller awaits that same read (a burst of
-    /// calls for one tenant must not become a burst of queries).
+    /// The tenant's cached statuses. From `cacheTTL` on, the first caller starts one
+    /// read in the background and every caller goes on with the cached statuses until it
+    /// lands; only a missing entry, or one older than twice the TTL, is waited for, by one
+    /// read that every concurrent caller awaits (a burst of calls for one tenant must not
+    /// become a burst of queries, nor wait behind one).
     private func statuses(tenantID: String) async throws -> [BudgetRepository.Status] {
         let now = ContinuousClock.now
-        let cached: [BudgetRepository.Status]? = entries.withLock { entries in
-            guard let entry = entries[tenantID], now - entry.fetchedAt < cacheTTL else { return nil }
-            return entry.statuses
+        let cached: (statuses: [BudgetRepository.Status], age: Duration)? = entries.withLock { entries in
+            entries[tenantID].map { ($0.statuses, now - $0.fetchedAt) }
         }
-        if let cached { return cached }
+        if let cached, cached.age < cacheTTL { return cached.statuses }
         let pending = refreshes.withLock { refreshes in
             if let pending = refreshes[tenantID] { return pending }
             let task = Task { try await self.refresh(tenantID: tenantID) }
             refreshes[tenantID] = task
             return task
         }
+        if let cached, cached.age < cacheTTL * 2 { return cached.statuses }
         return try await pending.value
     }
 

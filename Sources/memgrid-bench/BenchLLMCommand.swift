@@ -99,8 +99,10 @@ struct BenchLLMCommand: AsyncParsableCommand {
 
         let rate = Double(count) / elapsed.seconds
         let overhead = observer.percentiles()
+        let warm = observer.percentiles(skipping: concurrency)
         print("worker: \(count) calls in \(String(format: "%.2f", elapsed.seconds)) s, \(failures) failed; ratio to baseline \(String(format: "%.2f", rate / baseline))")
-        print("bench-llm: \(Int(rate)) jobs/s, \(observer.peak) in flight peak, rss \(rss) MB worker (client process \(client.rss) MB), overhead p50 \(String(format: "%.3f", overhead.p50)) ms p99 \(String(format: "%.3f", overhead.p99)) ms")
+        print("bench-llm: \(Int(rate)) jobs/s, \(observer.peak) in flight peak, rss \(rss) MB worker (client process \(client.rss) MB), overhead p50 \(String(format: "%.3f", overhead.p50)) ms p99 \(String(format: "%.3f", overhead.p99)) ms; "
+            + "after the first \(concurrency) calls p50 \(String(format: "%.3f", warm.p50)) ms p99 \(String(format: "%.3f", warm.p99)) ms")
     }
 
     /// The child process: sends the chat calls over RPC, prints `client: <failed> <seconds> <peak RSS MB>`.
@@ -203,9 +205,10 @@ private final class OverheadObserver: LLMWorkerApp.Observer {
 
     var peak: Int { peakInFlight.load(ordering: .relaxed) }
 
-    /// p50 and p99 in milliseconds.
-    func percentiles() -> (p50: Double, p99: Double) {
-        let sorted = samples.withLock { $0 }.sorted()
+    /// p50 and p99 in milliseconds, of every call or of those that finished after the
+    /// first `skipping` (the first burst, which meets a cold worker).
+    func percentiles(skipping: Int = 0) -> (p50: Double, p99: Double) {
+        let sorted = samples.withLock { $0.dropFirst(skipping) }.sorted()
         guard !sorted.isEmpty else { return (0, 0) }
         func at(_ quantile: Double) -> Double {
             sorted[min(sorted.count - 1, Int(Double(sorted.count) * quantile))] / .milliseconds(1)

@@ -9,6 +9,12 @@ struct QuotaAmount: Sendable, Hashable {
     static func + (lhs: QuotaAmount, rhs: QuotaAmount) -> QuotaAmount {
         QuotaAmount(requests: lhs.requests + rhs.requests, tokens: lhs.tokens + rhs.tokens)
     }
+
+    static func - (lhs: QuotaAmount, rhs: QuotaAmount) -> QuotaAmount {
+        QuotaAmount(requests: lhs.requests - rhs.requests, tokens: lhs.tokens - rhs.tokens)
+    }
+
+    func covers(_ need: QuotaAmount) -> Bool { requests >= need.requests && tokens >= need.tokens }
 }
 
 /// A block of capacity this process took from the shared buckets in one Redis call, granted
@@ -18,6 +24,11 @@ struct QuotaAmount: Sendable, Hashable {
 /// never grant more in any window than the shared buckets allowed in that window stretched
 /// by `lifetime`. Whatever is left when the next lease is taken (unused capacity, expired or
 /// not, and the token corrections of finished calls) goes back to Redis in that same call.
+///
+/// A lease running low is renewed before it runs out (`runsLow`): the next block is asked
+/// for while this one still grants, so calls in a steady stream or a burst never wait for
+/// a round trip. The block it replaces stays usable until its own expiry (`earlier`), and
+/// the two together never hold more than one block may (`blockSize`'s `holding`).
 struct QuotaLease {
     /// How long a lease may be granted from.
     static let lifetime = Duration.seconds(1)
@@ -28,17 +39,46 @@ struct QuotaLease {
     /// Left to grant. `tokens` drops below zero when calls used more than their estimates.
     private(set) var balance = QuotaAmount.zero
     private var expiresAt: ContinuousClock.Instant?
+    /// The block a renewal replaced, granted from first until its own expiry.
+    private var earlier: (balance: QuotaAmount, expiresAt: ContinuousClock.Instant)?
     private var demand = Demand()
 
     /// Takes `need` from the lease when it is still valid and holds enough.
     mutating func take(_ need: QuotaAmount, now: ContinuousClock.Instant) -> Bool {
-        guard let expiresAt, now < expiresAt,
-              balance.requests >= need.requests, balance.tokens >= need.tokens
-        else { return false }
-        balance.requests -= need.requests
-        balance.tokens -= need.tokens
+        if var block = earlier, now < block.expiresAt, block.balance.covers(need) {
+            block.balance = block.balance - need
+            earlier = block
+        } else if let expiresAt, now < expiresAt, balance.covers(need) {
+            balance = balance - need
+        } else {
+            return false
+        }
         demand.record(need, now: now)
         return true
+    }
+
+    /// Whether to ask for the next block now, while this one still grants: it is in its
+    /// last quarter of life or holds less than a quarter of the recent demand.
+    func runsLow(now: ContinuousClock.Instant) -> Bool {
+        guard let expiresAt, now < expiresAt else { return false }
+        let recent = demand.recent(now: now)
+        return expiresAt - now < Self.lifetime / 4
+            || balance.requests * 4 < recent.requests || balance.tokens * 4 < recent.tokens
+    }
+
+    /// Gives back the earlier block, if any, with the renewal call: the block that call
+    /// brings will take over as the current one's successor.
+    mutating func retireEarlier() -> QuotaAmount {
+        defer { earlier = nil }
+        return earlier?.balance ?? .zero
+    }
+
+    /// A renewal's block arrived: it becomes the current block, and the current one the
+    /// earlier block, granted from until its own expiry.
+    mutating func renew(_ granted: QuotaAmount, now: ContinuousClock.Instant) {
+        if let expiresAt { earlier = (balance + retireEarlier(), expiresAt) }
+        balance = granted
+        expiresAt = now + Self.lifetime
     }
 
     /// A finished call's actual minus estimated tokens: charged (or refunded, when negative)
@@ -52,8 +92,9 @@ struct QuotaLease {
         defer {
             balance = .zero
             expiresAt = nil
+            earlier = nil
         }
-        return balance
+        return balance + (earlier?.balance ?? .zero)
     }
 
     /// Adds a block Redis granted; the lease is valid for `lifetime` from now.
@@ -63,16 +104,19 @@ struct QuotaLease {
     }
 
     /// The block to ask for when `queued` waits (its head needing `need`): what is queued
-    /// plus what was granted over about the last `lifetime`, at most a tenth of the limit.
-    func blockSize(need: QuotaAmount, queued: QuotaAmount, limits: ProviderLimits, now: ContinuousClock.Instant) -> QuotaAmount {
+    /// plus what was granted over about the last `lifetime`, at most a tenth of the limit
+    /// less what the lease still holds (`holding`, when renewing ahead).
+    func blockSize(
+        need: QuotaAmount, queued: QuotaAmount, limits: ProviderLimits, now: ContinuousClock.Instant, holding: QuotaAmount = .zero
+    ) -> QuotaAmount {
         let recent = demand.recent(now: now)
-        func size(_ need: Int, _ wanted: Int, limit: Int?) -> Int {
+        func size(_ need: Int, _ wanted: Int, _ held: Int, limit: Int?) -> Int {
             guard let limit else { return 0 }
-            return min(max(need, wanted), max(need, limit / Self.largestShare))
+            return min(max(need, wanted), max(need, limit / Self.largestShare - max(0, held)))
         }
         return QuotaAmount(
-            requests: size(need.requests, queued.requests + recent.requests, limit: limits.rpm),
-            tokens: size(need.tokens, queued.tokens + recent.tokens, limit: limits.tpm))
+            requests: size(need.requests, queued.requests + recent.requests, holding.requests, limit: limits.rpm),
+            tokens: size(need.tokens, queued.tokens + recent.tokens, holding.tokens, limit: limits.tpm))
     }
 }
 

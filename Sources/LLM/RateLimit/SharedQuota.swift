@@ -21,7 +21,9 @@ protocol QuotaLender: Sendable {
 /// it gives back what is left of the lease, asks for a block sized for the queue and recent
 /// demand, then grants the queued calls in order from it. When the buckets are empty it
 /// sleeps until Redis says they have room; callers whose deadline comes earlier give up at
-/// once instead of waiting.
+/// once instead of waiting. A lease running low is renewed ahead by that same single
+/// flight, so a busy provider's calls rarely queue at all: in a burst, each wait for the
+/// round trip is also a wait behind every other task of the burst for a thread.
 final class SharedQuota: Sendable {
     enum Source: Sendable {
         case lease
@@ -81,12 +83,17 @@ final class SharedQuota: Sendable {
     ) async throws -> Source? {
         let now = ContinuousClock.now
         let local = lender?.isOut ?? true
-        let granted: Source? = state.withLock { state in
-            guard state.waiters.isEmpty else { return nil }
-            if state.lease.take(need, now: now) { return .lease }
-            guard local, state.local.take(limits, tokens: need.tokens, now: now) == .zero else { return nil }
-            return .local
+        let (granted, renew): (Source?, Bool) = state.withLock { state in
+            guard state.waiters.isEmpty else { return (nil, false) }
+            if state.lease.take(need, now: now) {
+                guard !local, !state.refilling, state.lease.runsLow(now: now) else { return (.lease, false) }
+                state.refilling = true
+                return (.lease, true)
+            }
+            guard local, state.local.take(limits, tokens: need.tokens, now: now) == .zero else { return (nil, false) }
+            return (.local, false)
         }
+        if renew, let lender { Task(priority: .high) { await self.renew(need, limits: limits, lender: lender) } }
         if let granted {
             if granted == .local { lender?.grantedLocally() }
             return granted
@@ -106,7 +113,7 @@ final class SharedQuota: Sendable {
                 }
                 switch action {
                 case .wait: break
-                case .refill: Task { await self.refill(limits, lender: lender) }
+                case .refill: Task(priority: .high) { await self.refill(limits, lender: lender) }
                 case .expired: continuation.resume(returning: nil)
                 case .cancelled: continuation.resume(throwing: CancellationError())
                 }
@@ -130,6 +137,30 @@ final class SharedQuota: Sendable {
     }
 
     // MARK: - The refill
+
+    /// Asks for the next block while the lease still grants (`QuotaLease.runsLow`), then
+    /// serves whoever queued meanwhile as a refill does. Runs as the single flight.
+    private func renew(_ need: QuotaAmount, limits: ProviderLimits, lender: any QuotaLender) async {
+        if lender.mayAsk() {
+            let (want, returning) = state.withLock { state in
+                let now = ContinuousClock.now
+                let queued = state.waiters.reduce(.zero) { $0 + $1.need }
+                return (state.lease.blockSize(need: need, queued: queued, limits: limits, now: now, holding: state.lease.balance),
+                        state.lease.retireEarlier())
+            }
+            // No grant (the buckets are empty) leaves the lease as it is: it runs out, and
+            // the refill that follows waits for the buckets.
+            if let lease = await lender.lease(limits, need: need, want: want, returning: returning), lease.wait == .zero {
+                let served = state.withLock { state in
+                    let now = ContinuousClock.now
+                    state.lease.renew(lease.granted, now: now)
+                    return state.serveFromLease(now: now)
+                }
+                for waiter in served { waiter.continuation.resume(returning: .lease) }
+            }
+        }
+        await refill(limits, lender: lender)
+    }
 
     /// Serves the queue until it is empty: one lease call (or local grant round) at a time.
     private func refill(_ limits: ProviderLimits, lender: (any QuotaLender)?) async {

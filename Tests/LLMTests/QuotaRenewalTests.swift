@@ -1,0 +1,142 @@
+@testable import LLM
+import Synchronization
+import Testing
+
+/// A lease running low is renewed while it still grants, so calls do not wait for the
+/// round trip (in a burst, that wait is also a wait for a thread behind the burst).
+@Suite("Rate-limit lease renewal")
+struct QuotaRenewalTests {
+    let limits = ProviderLimits(provider: "renewal-test", rpm: 1000)
+    let one = QuotaAmount(requests: 1, tokens: 0)
+
+    @Test("a renewed lease grants from the block it replaced until that one expires, and gives back what is left")
+    func renewedBlocks() {
+        let start = ContinuousClock.now
+        var lease = QuotaLease()
+        lease.stock(QuotaAmount(requests: 10, tokens: 0), now: start)
+        for _ in 0..<9 { expectTaken(&lease, at: start) }
+        // 1 left against a recent demand of 9: low.
+        #expect(lease.runsLow(now: start))
+        #expect(lease.blockSize(need: one, queued: .zero, limits: limits, now: start, holding: lease.balance).requests == 9)
+
+        lease.renew(QuotaAmount(requests: 10, tokens: 0), now: start + .milliseconds(100))
+        #expect(!lease.runsLow(now: start + .milliseconds(100)))
+        // The earlier block's last one goes first, then the new block's.
+        for _ in 0..<3 { expectTaken(&lease, at: start + .milliseconds(200)) }
+        #expect(lease.balance.requests == 8)
+        // Past the earlier block's second, only the new block grants.
+        expectTaken(&lease, at: start + .milliseconds(1050))
+        #expect(lease.balance.requests == 7)
+        expectTaken(&lease, at: start + .milliseconds(1150), false)
+        let returned = lease.surrender()
+        #expect(returned == QuotaAmount(requests: 7, tokens: 0))
+    }
+
+    @Test("a block held at renewal counts against the tenth of the limit a replica may hold")
+    func renewalRespectsTheShare() {
+        let start = ContinuousClock.now
+        var lease = QuotaLease()
+        lease.stock(QuotaAmount(requests: 100, tokens: 0), now: start)
+        for _ in 0..<90 { expectTaken(&lease, at: start) }
+        // Wanted: 50 queued + 90 recent; allowed: a tenth of 1000 less the 10 still held.
+        let block = lease.blockSize(need: one, queued: QuotaAmount(requests: 50, tokens: 0), limits: limits, now: start, holding: lease.balance)
+        #expect(block.requests == 100 - 10)
+    }
+
+    private func expectTaken(_ lease: inout QuotaLease, at now: ContinuousClock.Instant, _ expected: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) {
+        let taken = lease.take(one, now: now)
+        #expect(taken == expected, sourceLocation: sourceLocation)
+    }
+
+    @Test("calls go on from the lease while its renewal is on the way; the renewal starts before it runs out")
+    func noWaitDuringRenewal() async throws {
+        let lender = GatedLender(block: QuotaAmount(requests: 40, tokens: 0))
+        let quota = SharedQuota()
+        let deadline = ContinuousClock.now + .seconds(30)
+        // The first call waits for the first lease.
+        async let first = quota.take(one, limits: limits, deadline: deadline, lender: lender)
+        try await lender.open(call: 1)
+        #expect(try await first == .lease)
+
+        // After 32 more, 7 are left against a demand of 33, below a quarter: the renewal
+        // is asked for now, not once the lease is empty.
+        for _ in 0..<32 {
+            #expect(try await quota.take(one, limits: limits, deadline: deadline, lender: lender) == .lease)
+        }
+        try await lender.waitForCall(2)
+        // The renewal is held: what is left is granted at once all the same.
+        for _ in 32..<39 {
+            #expect(try await quota.take(one, limits: limits, deadline: deadline, lender: lender) == .lease)
+        }
+        #expect(lender.calls == 2)
+        try await lender.open(call: 2)
+        try await lender.waitUntilAnswered(2)
+        #expect(try await quota.take(one, limits: limits, deadline: deadline, lender: lender) == .lease)
+    }
+}
+
+/// Grants a fixed block per lease call, each call held until the test opens it.
+private final class GatedLender: QuotaLender {
+    private struct State {
+        var calls = 0
+        var answered = 0
+        var opened: Set<Int> = []
+        var gates: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let block: QuotaAmount
+    private let state = Mutex(State())
+
+    init(block: QuotaAmount) { self.block = block }
+
+    var calls: Int { state.withLock { $0.calls } }
+    var isOut: Bool { false }
+    func mayAsk() -> Bool { true }
+    func grantedLocally() {}
+
+    func lease(_ limits: ProviderLimits, need: QuotaAmount, want: QuotaAmount, returning: QuotaAmount) async -> RedisTokenBuckets.Lease? {
+        let call = state.withLock { state in
+            state.calls += 1
+            return state.calls
+        }
+        await withCheckedContinuation { continuation in
+            let open = state.withLock { state in
+                if state.opened.contains(call) { return true }
+                state.gates[call] = continuation
+                return false
+            }
+            if open { continuation.resume() }
+        }
+        state.withLock { $0.answered += 1 }
+        return RedisTokenBuckets.Lease(granted: block, wait: .zero)
+    }
+
+    func open(call: Int) async throws {
+        try await waitForCall(call)
+        let gate = state.withLock { state in
+            state.opened.insert(call)
+            return state.gates.removeValue(forKey: call)
+        }
+        gate?.resume()
+    }
+
+    func waitForCall(_ call: Int) async throws {
+        try await until { $0.calls >= call }
+    }
+
+    func waitUntilAnswered(_ call: Int) async throws {
+        // Answered, and its grant stocked: stocking follows the answer within the same task.
+        try await until { $0.answered >= call }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+
+    private func until(_ condition: @Sendable (State) -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !state.withLock({ condition($0) }) {
+            guard ContinuousClock.now < deadline else { throw GateTimeout() }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    private struct GateTimeout: Error {}
+}

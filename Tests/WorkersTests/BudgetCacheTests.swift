@@ -1,0 +1,54 @@
+import Cache
+import Contracts
+import Foundation
+import Logging
+@testable import LLMWorker
+import Messaging
+import Metrics
+import Storage
+import Testing
+import TestSupport
+
+/// A tenant's budget statuses past their cache TTL are served while one read refreshes
+/// them, so a burst of calls does not wait behind that read; only an entry older than
+/// twice the TTL (or none) is waited for.
+@Suite("Budget statuses: served while they refresh", .serialized)
+struct BudgetCacheTests {
+    @Test("a stale entry answers at once and starts the read; the next calls see what it read")
+    func staleWhileRefreshing() async throws {
+        let database = ScratchDatabase()
+        try await database.createMigrated()
+        try await database.execute("INSERT INTO tenants (id, name) VALUES ('t1', 'Tenant One')")
+        let logger = Logger(label: "test.budget-cache")
+        let redis = RedisClient(configuration: try .init(url: TestRedis.url))
+        let prefix = "test-\(UUID().uuidString.prefix(8).lowercased())"
+        try await database.withClient(url: database.url) { client in
+            let budgets = BudgetRepository(client: client)
+            try await budgets.set(tenantID: "t1", period: .month, limitUSD: 10, logger: logger)
+            let ttl = Duration.milliseconds(500)
+            let guardian = BudgetGuard(
+                budgets: budgets, ledger: BudgetLedger(redis: redis, prefix: prefix), onRedisFailure: .closed,
+                publisher: Publisher(configuration: TestBroker.configuration, logger: logger), topology: Topology(prefix: prefix),
+                cacheTTL: ttl, factory: NOOPMetricsHandler.instance, logger: logger)
+
+            _ = try await guardian.reserve(tenantID: "t1", costUSD: 1)
+            // The tenant's limit drops under what is reserved; this process still caches $10.
+            try await budgets.set(tenantID: "t1", period: .month, limitUSD: 0.5, logger: logger)
+            try await Task.sleep(for: ttl + .milliseconds(100))
+
+            // Past the TTL, within twice it: answered from the cache, the read runs meanwhile.
+            _ = try await guardian.reserve(tenantID: "t1", costUSD: 1)
+            let refused = try await TestBroker.eventually(timeout: .seconds(5)) {
+                do {
+                    _ = try await guardian.reserve(tenantID: "t1", costUSD: 1)
+                    return false
+                } catch is BudgetGuard.Exceeded {
+                    return true
+                }
+            }
+            #expect(refused)
+        }
+        await redis.shutdown()
+        await database.drop()
+    }
+}
