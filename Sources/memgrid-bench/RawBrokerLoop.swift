@@ -49,19 +49,27 @@ enum RawBrokerLoop {
     /// Blocks for the next basic.ack and returns the highest tag it confirms.
     private static func awaitConfirm(_ connection: AMQPConnection) throws(BrokerError) -> UInt64 {
         while true {
-            guard let frame = try connection.nextFrame() else {
-                _ = connection.wait(wakeFD: -1, timeoutMilliseconds: 1000)
-                continue
-            }
-            guard frame.frame_type == UInt8(AMQP_FRAME_METHOD) else { continue }
-            switch frame.payload.method.id {
+            let method = try nextMethod(connection)
+            switch method.id {
             case MEMGRID_BASIC_ACK:
-                return frame.payload.method.decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee.delivery_tag
+                return method.decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee.delivery_tag
             case MEMGRID_BASIC_NACK:
                 throw BrokerError(.nacked, "baseline publish nacked")
             default:
                 continue
             }
+        }
+    }
+
+    /// Blocks for the next method frame; its decoded fields last until the next call.
+    private static func nextMethod(_ connection: AMQPConnection) throws(BrokerError) -> amqp_method_t {
+        while true {
+            guard let frame = try connection.nextFrame() else {
+                connection.releaseBuffers()
+                _ = connection.wait(wakeFD: -1, timeoutMilliseconds: 1000)
+                continue
+            }
+            if frame.frame_type == UInt8(AMQP_FRAME_METHOD) { return frame.payload.method }
         }
     }
 
@@ -72,13 +80,9 @@ enum RawBrokerLoop {
         _ = try connection.consume(queue)
         var received = 0
         while received < count {
-            guard let frame = try connection.nextFrame() else {
-                connection.releaseBuffers()
-                _ = connection.wait(wakeFD: -1, timeoutMilliseconds: 1000)
-                continue
-            }
-            guard frame.frame_type == UInt8(AMQP_FRAME_METHOD), frame.payload.method.id == MEMGRID_BASIC_DELIVER else { continue }
-            let tag = frame.payload.method.decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee.delivery_tag
+            let method = try nextMethod(connection)
+            guard method.id == MEMGRID_BASIC_DELIVER else { continue }
+            let tag = method.decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee.delivery_tag
             _ = try connection.readContent()
             try connection.ack(tag)
             received += 1
@@ -101,21 +105,16 @@ enum RawBrokerLoop {
         var lowestUnacked: UInt64 = 1
         var ackCount = 0
         while ackCount < count {
-            guard let frame = try connection.nextFrame() else {
-                connection.releaseBuffers()
-                _ = connection.wait(wakeFD: -1, timeoutMilliseconds: 1000)
-                continue
-            }
-            guard frame.frame_type == UInt8(AMQP_FRAME_METHOD) else { continue }
-            switch frame.payload.method.id {
+            let method = try nextMethod(connection)
+            switch method.id {
             case MEMGRID_BASIC_DELIVER:
-                let tag = frame.payload.method.decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee.delivery_tag
+                let tag = method.decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee.delivery_tag
                 _ = try connection.readContent()
                 try connection.publish(event)
                 deliveryTags.append(tag)
                 acked.append(false)
             case MEMGRID_BASIC_ACK:
-                let confirm = frame.payload.method.decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
+                let confirm = method.decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
                 let first = confirm.multiple != 0 ? lowestUnacked : confirm.delivery_tag
                 for sequence in first...max(first, confirm.delivery_tag) where !acked[Int(sequence)] {
                     try connection.ack(deliveryTags[Int(sequence)])

@@ -12,9 +12,7 @@ struct QuotaRenewalTests {
     @Test("a renewed lease grants from the block it replaced until that one expires, and gives back what is left")
     func renewedBlocks() {
         let start = ContinuousClock.now
-        var lease = QuotaLease()
-        lease.stock(QuotaAmount(requests: 10, tokens: 0), now: start)
-        for _ in 0..<9 { expectTaken(&lease, at: start) }
+        var lease = drawnLease(of: 10, afterTaking: 9, at: start)
         // 1 left against a recent demand of 9: low.
         #expect(lease.runsLow(now: start))
         #expect(lease.blockSize(need: one, queued: .zero, limits: limits, now: start, holding: lease.balance).requests == 9)
@@ -35,12 +33,18 @@ struct QuotaRenewalTests {
     @Test("a block held at renewal counts against the tenth of the limit a replica may hold")
     func renewalRespectsTheShare() {
         let start = ContinuousClock.now
-        var lease = QuotaLease()
-        lease.stock(QuotaAmount(requests: 100, tokens: 0), now: start)
-        for _ in 0..<90 { expectTaken(&lease, at: start) }
+        let lease = drawnLease(of: 100, afterTaking: 90, at: start)
         // Wanted: 50 queued + 90 recent; allowed: a tenth of 1000 less the 10 still held.
         let block = lease.blockSize(need: one, queued: QuotaAmount(requests: 50, tokens: 0), limits: limits, now: start, holding: lease.balance)
         #expect(block.requests == 100 - 10)
+    }
+
+    /// A lease stocked with `requests` at `now`, `taken` of them granted one by one.
+    private func drawnLease(of requests: Int, afterTaking taken: Int, at now: ContinuousClock.Instant) -> QuotaLease {
+        var lease = QuotaLease(lifetime: .seconds(1))
+        lease.stock(QuotaAmount(requests: requests, tokens: 0), now: now)
+        for _ in 0..<taken { expectTaken(&lease, at: now) }
+        return lease
     }
 
     private func expectTaken(_ lease: inout QuotaLease, at now: ContinuousClock.Instant, _ expected: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -51,7 +55,8 @@ struct QuotaRenewalTests {
     @Test("calls go on from the lease while its renewal is on the way; the renewal starts before it runs out")
     func noWaitDuringRenewal() async throws {
         let lender = GatedLender(block: QuotaAmount(requests: 40, tokens: 0))
-        let quota = SharedQuota()
+        // Leases that outlive any slowness of a loaded test run: only demand makes them low.
+        let quota = SharedQuota(leaseLifetime: .seconds(3600))
         let deadline = ContinuousClock.now + .seconds(30)
         // The first call waits for the first lease.
         async let first = quota.take(one, limits: limits, deadline: deadline, lender: lender)

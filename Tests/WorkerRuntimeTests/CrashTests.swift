@@ -25,7 +25,7 @@ struct CrashTests {
         var environment = ProcessInfo.processInfo.environment
         environment["TEST_PREFIX"] = prefix
         environment["TEST_RESULT_QUEUE"] = resultQueue
-        environment["TEST_DELAY_MS"] = "20"
+        environment["TEST_DELAY_MS"] = "100"
         process.environment = environment
         try process.run()
         return process

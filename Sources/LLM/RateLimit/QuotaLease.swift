@@ -26,12 +26,13 @@ struct QuotaAmount: Sendable, Hashable {
 /// not, and the token corrections of finished calls) goes back to Redis in that same call.
 ///
 /// A lease running low is renewed before it runs out (`runsLow`): the next block is asked
-/// for while this one still grants, so calls in a steady stream or a burst never wait for
-/// a round trip. The block it replaces stays usable until its own expiry (`earlier`), and
-/// the two together never hold more than one block may (`blockSize`'s `holding`).
+/// for while this one still grants, so calls of a busy replica do not wait for a round
+/// trip (only those of a cold one: no lease yet, or no recent demand to size it). The
+/// block it replaces stays usable until its own expiry (`earlier`), and the two together
+/// never hold more than one block may (`blockSize`'s `holding`).
 struct QuotaLease {
-    /// How long a lease may be granted from.
-    static let lifetime = Duration.seconds(1)
+    /// How long a lease may be granted from (one second; tests stretch it).
+    let lifetime: Duration
     /// A lease holds at most this share of a per-minute limit (or one call's need, if more),
     /// so replicas sharing a low limit each hold only a little of it.
     static let largestShare = 10
@@ -41,7 +42,12 @@ struct QuotaLease {
     private var expiresAt: ContinuousClock.Instant?
     /// The block a renewal replaced, granted from first until its own expiry.
     private var earlier: (balance: QuotaAmount, expiresAt: ContinuousClock.Instant)?
-    private var demand = Demand()
+    private var demand: Demand
+
+    init(lifetime: Duration = .seconds(1)) {
+        self.lifetime = lifetime
+        demand = Demand(window: lifetime)
+    }
 
     /// Takes `need` from the lease when it is still valid and holds enough.
     mutating func take(_ need: QuotaAmount, now: ContinuousClock.Instant) -> Bool {
@@ -62,7 +68,7 @@ struct QuotaLease {
     func runsLow(now: ContinuousClock.Instant) -> Bool {
         guard let expiresAt, now < expiresAt else { return false }
         let recent = demand.recent(now: now)
-        return expiresAt - now < Self.lifetime / 4
+        return expiresAt - now < lifetime / 4
             || balance.requests * 4 < recent.requests || balance.tokens * 4 < recent.tokens
     }
 
@@ -78,7 +84,7 @@ struct QuotaLease {
     mutating func renew(_ granted: QuotaAmount, now: ContinuousClock.Instant) {
         if let expiresAt { earlier = (balance + retireEarlier(), expiresAt) }
         balance = granted
-        expiresAt = now + Self.lifetime
+        expiresAt = now + lifetime
     }
 
     /// A finished call's actual minus estimated tokens: charged (or refunded, when negative)
@@ -100,7 +106,7 @@ struct QuotaLease {
     /// Adds a block Redis granted; the lease is valid for `lifetime` from now.
     mutating func stock(_ granted: QuotaAmount, now: ContinuousClock.Instant) {
         balance = balance + granted
-        expiresAt = now + Self.lifetime
+        expiresAt = now + lifetime
     }
 
     /// The block to ask for when `queued` waits (its head needing `need`): what is queued
@@ -121,11 +127,14 @@ struct QuotaLease {
 }
 
 extension QuotaLease {
-    /// What the lease granted in the current and the previous `lifetime`-long window.
+    /// What the lease granted in the current and the previous `window` (its lifetime).
     private struct Demand {
+        let window: Duration
         private var windowStart: ContinuousClock.Instant?
         private var current = QuotaAmount.zero
         private var previous = QuotaAmount.zero
+
+        init(window: Duration) { self.window = window }
 
         mutating func record(_ amount: QuotaAmount, now: ContinuousClock.Instant) {
             roll(now: now)
@@ -144,8 +153,8 @@ extension QuotaLease {
                 return
             }
             let elapsed = now - start
-            guard elapsed >= QuotaLease.lifetime else { return }
-            previous = elapsed < QuotaLease.lifetime * 2 ? current : .zero
+            guard elapsed >= window else { return }
+            previous = elapsed < window * 2 ? current : .zero
             current = .zero
             windowStart = now
         }

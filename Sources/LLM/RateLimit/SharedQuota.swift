@@ -38,7 +38,7 @@ final class SharedQuota: Sendable {
     }
 
     private struct State {
-        var lease = QuotaLease()
+        var lease: QuotaLease
         var local = LocalTokenBuckets()
         var waiters: [Waiter] = []
         /// A refill task is running; it ends when the queue is empty.
@@ -72,7 +72,12 @@ final class SharedQuota: Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+
+    /// - Parameter leaseLifetime: how long a lease grants (`QuotaLease.lifetime`).
+    init(leaseLifetime: Duration = .seconds(1)) {
+        state = Mutex(State(lease: QuotaLease(lifetime: leaseLifetime)))
+    }
     private let nextWaiterID = Atomic<UInt64>(0)
 
     /// Grants `need` from the lease or, with Redis out of reach (or absent: `lender` nil),
