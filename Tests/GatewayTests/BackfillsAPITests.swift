@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// `POST /v1/backfills` and `GET /v1/backfills/{id}` with the embedding worker running.
-@Suite(.serialized)
+@Suite(.serialized, .holding(GatewayFixture.shared))
 struct BackfillsAPITests {
     static func items(_ count: Int, run: Substring) -> [[String: Any]] {
         (0..<count).map { ["id": "item-\($0)", "text": "Inline backfill text \($0) of run \(run).", "metadata": ["n": "\($0)"]] }

@@ -4,7 +4,7 @@ import TestSupport
 
 /// Memorize → `memory.created` → the proactive agent's debounced refresh → `summarize.v1`
 /// in the LLM worker (offline here) → `GET /v1/users/{user_id}/categories`.
-@Suite(.serialized)
+@Suite(.serialized, .holding(GatewayFixture.shared))
 struct CategorySummaryTests {
     static func categories(_ user: String, key: String, on fixture: GatewayFixture) async throws -> [String: [String: Any]] {
         let reply = try await fixture.request("GET", "/v1/users/\(user)/categories", key: key)

@@ -12,7 +12,7 @@ import TestSupport
 /// Memories that change, end to end on the shared system (offline extractor): a newer
 /// fact supersedes an older one with history, direct adds with metadata, change events,
 /// and erasure of a user.
-@Suite(.serialized)
+@Suite(.serialized, .holding(GatewayFixture.shared))
 struct ChangingMemoryTests {
     static func memorize(_ text: String, user: String, at time: String, key: String, on fixture: GatewayFixture) async throws
         -> [String: Any]

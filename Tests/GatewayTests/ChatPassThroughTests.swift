@@ -36,7 +36,7 @@ extension LLMGatewayTests {
     }
 
     @Test func toolCallsAndProviderFieldsPassThroughBothWays() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await fixture.key(tenant: "tools-tenant")
         let question: [String: Any] = ["role": "user", "content": "TOOLCALL: what is the weather in Lyon?"]
         let first = try await fixture.request(
@@ -71,7 +71,7 @@ extension LLMGatewayTests {
     /// asked for (memgrid always asks the provider, for metering), and the call is metered.
     @Test(arguments: [true, false])
     func streamedToolCallsPassThroughChunkByChunk(includeUsage: Bool) async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let tenant = "tools-stream-\(includeUsage)"
         let key = try await fixture.key(tenant: tenant)
         var body: [String: Any] = [
@@ -100,7 +100,7 @@ extension LLMGatewayTests {
     /// The official `openai` Python SDK (Tests/Clients/openai_tools_client.py) runs a tool
     /// round trip, whole and streamed, against the gateway.
     @Test func theOpenAIPythonSDKRunsAToolRoundTrip() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await fixture.key(tenant: "tools-sdk-tenant")
         let (status, output) = try await PythonClient.run(
             "openai_tools_client.py", arguments: ["http://127.0.0.1:\(fixture.port)/v1", key])

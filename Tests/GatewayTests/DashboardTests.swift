@@ -10,7 +10,7 @@ import TestSupport
 
 /// The operations dashboard (docs/dashboard.md): the admin data endpoint, and the page
 /// rendered by headless Chromium against gateway and workers running on the local stack.
-@Suite(.serialized)
+@Suite(.serialized, .holding(.dashboard))
 struct DashboardTests {
     /// 0.18 USD a call at the prices below. Memorize asks for a response format: it gets memories.
     static let fake = FakeOpenAIServer { request in
@@ -21,15 +21,7 @@ struct DashboardTests {
             usage: usage)
     }
 
-    /// Samples and heartbeats every 250 ms, so a test sees series grow in seconds.
-    static let system = Task {
-        try await GatewayFixture.withFakeLLM(fake, providers: { port in
-            """
-            {"providers": [{"name": "fake", "base_url": "http://127.0.0.1:\(port)/v1",
-              "models": [{"name": "fake-chat", "input_per_million": 100, "output_per_million": 400, "max_output_tokens": 500}]}]}
-            """
-        }, overrides: ["MEMGRID_DASHBOARD_SAMPLE_MS": "250", "MEMGRID_HEARTBEAT_INTERVAL_MS": "250"])
-    }
+    static var system: SharedFixture { .dashboard }
 
     /// An `admin` key; with `operating`, also the operator's scope (the cluster-wide view).
     static func adminKey(_ fixture: GatewayFixture, tenant: String, operating: Bool = false) async throws -> String {
@@ -47,7 +39,7 @@ struct DashboardTests {
     }
 
     @Test func theDataNeedsAnAdminKey() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let missing = try await fixture.request("GET", "/v1/admin/dashboard")
         #expect(missing.status == 401)
         #expect(missing.errorCode == "invalid_api_key")
@@ -71,7 +63,7 @@ struct DashboardTests {
     }
 
     @Test func eachTenantSeesOnlyItsOwnSpend() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let (ours, theirs) = ("dash-spend-a", "dash-spend-b")
         let (ourKey, theirKey) = (try await Self.adminKey(fixture, tenant: ours), try await Self.adminKey(fixture, tenant: theirs))
         try await fixture.database.withClient(url: fixture.database.url) { client in
@@ -98,7 +90,7 @@ struct DashboardTests {
     /// Queue depths, workers and cluster-wide rates tell one tenant of the others'
     /// traffic: a tenant's admin key gets them empty, the operator's key gets them.
     @Test func theClusterViewIsTheOperatorsOnly() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let tenantView = try await Self.dashboard(fixture, key: try await Self.adminKey(fixture, tenant: "dash-tenant-only"))
         #expect((tenantView["queues"] as? [Any])?.isEmpty == true && (tenantView["workers"] as? [Any])?.isEmpty == true)
         #expect((tenantView["times"] as? [Any])?.isEmpty == true)
@@ -110,7 +102,7 @@ struct DashboardTests {
     }
 
     @Test func everyProcessReportsItsHeartbeat() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await Self.adminKey(fixture, tenant: "dash-workers", operating: true)
         var workers: [[String: Any]] = []
         let reported = try await TestBroker.eventually(timeout: .seconds(10)) {
@@ -158,7 +150,7 @@ struct DashboardTests {
         let chromium = try #require(
             Chromium.executable(),
             "chromium is not installed: `scripts/stack.sh install` (which `make test` runs) installs the Debian package")
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let tenant = "dash-chromium"
         let key = try await Self.adminKey(fixture, tenant: tenant, operating: true)
         try await Self.makeActivity(fixture, key: key, tenant: tenant)
@@ -261,5 +253,17 @@ enum Chromium {
     static func attribute(_ name: String, in markup: Substring) -> String? {
         guard let start = markup.range(of: "\(name)=\"") else { return nil }
         return String(markup[start.upperBound...].prefix { $0 != "\"" })
+    }
+}
+
+extension SharedFixture {
+    /// Samples and heartbeats every 250 ms, so a test sees series grow in seconds.
+    static let dashboard: SharedFixture = SharedFixture {
+        try await GatewayFixture.withFakeLLM(DashboardTests.fake, providers: { port in
+            """
+            {"providers": [{"name": "fake", "base_url": "http://127.0.0.1:\(port)/v1",
+              "models": [{"name": "fake-chat", "input_per_million": 100, "output_per_million": 400, "max_output_tokens": 500}]}]}
+            """
+        }, overrides: ["MEMGRID_DASHBOARD_SAMPLE_MS": "250", "MEMGRID_HEARTBEAT_INTERVAL_MS": "250"])
     }
 }

@@ -5,7 +5,7 @@ import TestSupport
 
 /// The documents API over what a backfill stored, with the embedding worker running:
 /// search (vector and words), list with filters and pages, get, delete, per tenant.
-@Suite(.serialized)
+@Suite(.serialized, .holding(GatewayFixture.shared))
 struct DocumentsAPITests {
     static let texts = [
         "The invoice for the Berlin office is due on the first of the month.",

@@ -9,12 +9,10 @@ import TestSupport
 
 /// The HTTP API end to end: gateway, embedding worker and LLM worker in-process on the
 /// local stack's RabbitMQ, Redis and PostgreSQL.
-@Suite(.serialized)
+@Suite(.serialized, .holding(GatewayFixture.shared))
 struct GatewayAPITests {
     static func system() async throws -> GatewayFixture {
-        let fixture = try await GatewayFixture.shared.value
-        try await fixture.waitUntilReady()
-        return fixture
+        try await GatewayFixture.shared.fixture
     }
 
     /// Polls a job until it leaves queued/running.

@@ -8,7 +8,7 @@ import WorkerRuntime
 
 /// Bad input, auth, limits and broker outages: every one answered with the documented
 /// status and error code, never a 500, never a 202 for a job the broker did not take.
-@Suite(.serialized)
+@Suite(.serialized, .holding(GatewayFixture.shared))
 struct GatewayEdgeTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String

@@ -16,9 +16,9 @@ import WorkerRuntime
 /// A gateway on a scratch database and topology, optionally with the embedding and LLM
 /// workers in-process, all on the local stack's real servers.
 final class GatewayFixture: Sendable {
-    /// The full system, shared by the tests that need workers (each uses its own tenants
+    /// The full system, shared by the suites that need workers (each uses its own tenants
     /// and users).
-    static let shared = Task { try await GatewayFixture(workers: true) }
+    static let shared = SharedFixture { try await GatewayFixture(workers: true) }
 
     let database = ScratchDatabase()
     let prefix = "test-\(UUID().uuidString.prefix(8).lowercased())"
@@ -94,6 +94,18 @@ final class GatewayFixture: Sendable {
     func stop() async {
         await system.stop()
         await database.drop()
+    }
+
+    /// Runs `body`, then stops the fixture, also when `body` throws: none of its work
+    /// outlives the test.
+    func stopping(after body: (GatewayFixture) async throws -> Void) async throws {
+        do {
+            try await body(self)
+        } catch {
+            await stop()
+            throw error
+        }
+        await stop()
     }
 
     /// A key for a new tenant.

@@ -12,7 +12,7 @@ import Testing
 
 /// Chat, LLM memorize, metering and budgets end to end: gateway and workers in-process
 /// on the local stack, the LLM worker calling the fake OpenAI-compatible provider.
-@Suite(.serialized)
+@Suite(.serialized, .holding(.llmGateway))
 struct LLMGatewayTests {
     static let answer = "Hello from the fake provider"
     /// 100 prompt tokens (40 cached), 20 completion: (60·1 + 40·0.5 + 20·2) / 10⁶ USD.
@@ -50,16 +50,7 @@ struct LLMGatewayTests {
             usage: usage)
     }
 
-    static let system = Task {
-        try await GatewayFixture.withFakeLLM(fake) { port in
-            """
-            {"providers": [{"name": "fake", "base_url": "http://127.0.0.1:\(port)/v1", "rpm": 100000, "tpm": 100000000,
-              "models": [{"name": "fake-chat", "input_per_million": 1, "output_per_million": 2, "cached_input_per_million": 0.5,
-                          "max_output_tokens": 20}]}],
-             "max_attempts": 2, "retry_base_delay_ms": 5}
-            """
-        }
-    }
+    static var system: SharedFixture { .llmGateway }
 
     static func chat(_ fixture: GatewayFixture, key: String, stream: Bool = false) async throws -> GatewayFixture.Reply {
         var body: [String: Any] = ["model": "fake-chat", "messages": [["role": "user", "content": "Say hello"]]]
@@ -68,7 +59,7 @@ struct LLMGatewayTests {
     }
 
     @Test func aChatCompletionAnswersAndIsMetered() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await fixture.key(tenant: "chat-tenant")
         let reply = try await Self.chat(fixture, key: key)
         #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
@@ -89,7 +80,7 @@ struct LLMGatewayTests {
     }
 
     @Test func aStreamedChatArrivesAsServerSentEvents() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await fixture.key(tenant: "stream-tenant")
         let reply = try await Self.chat(fixture, key: key, stream: true)
         #expect(reply.status == 200)
@@ -106,7 +97,7 @@ struct LLMGatewayTests {
     }
 
     @Test func memorizeUsesTheLLMAndReinforcesARepeatedFact() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await fixture.key(tenant: "llm-memorize-tenant")
         let first = try await GatewayAPITests.memorize("I live in Lyon.", user: "leo", key: key, on: fixture)
         let result = first["result"] as? [String: Any]
@@ -122,7 +113,7 @@ struct LLMGatewayTests {
     /// The extraction call is shown the user's related current memories; the model's
     /// `supersede` of one closes it, and a key it was never shown is an invalid answer.
     @Test func theModelSupersedesOnlyMemoriesItWasShown() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await fixture.key(tenant: "llm-supersede-tenant")
         let first = try await GatewayAPITests.memorize("I live in Lyon.", user: "max", key: key, on: fixture)
         let lyon = try #require(((first["result"] as? [String: Any])?["created"] as? [String])?.first)
@@ -147,7 +138,7 @@ struct LLMGatewayTests {
     }
 
     @Test func theExtractionPromptCarriesTheUsersTimeZone() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await fixture.key(tenant: "llm-zone-tenant")
         let reply = try await fixture.request(
             "POST", "/v1/memorize", key: key,
@@ -161,7 +152,7 @@ struct LLMGatewayTests {
     }
 
     @Test func categorySummariesAreWrittenByTheLLM() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await fixture.key(tenant: "llm-summary-tenant")
         let job = try await GatewayAPITests.memorize("I live in Lyon.", user: "lou", key: key, on: fixture)
         let created = (job["result"] as? [String: Any])?["created"] as? [String]
@@ -181,7 +172,7 @@ struct LLMGatewayTests {
     }
 
     @Test func extractedItemsCiteTheMessagesTheModelNamed() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await fixture.key(tenant: "llm-sources-tenant")
         let reply = try await fixture.request(
             "POST", "/v1/memorize", key: key,
@@ -214,7 +205,7 @@ struct LLMGatewayTests {
     }
 
     @Test func anAnswerThatStaysInvalidDeadLettersTheJob() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await fixture.key(tenant: "garble-tenant")
         func garbled() -> Int { Self.fake.requests.filter { $0.messages.contains { $0.text.contains("GARBLE") } }.count }
         let before = garbled()
@@ -224,7 +215,7 @@ struct LLMGatewayTests {
     }
 
     @Test func aSpentBudgetAlertsOnceThenRefusesNewWork() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let tenant = "budget-tenant"
         let key = try await fixture.key(tenant: tenant)
         let topology = Topology(prefix: fixture.prefix)
@@ -278,7 +269,7 @@ struct LLMGatewayTests {
     /// OpenAI's 401 quotes the (masked) key: neither a chat answer nor a job's dead letter
     /// may pass a provider's text on to the tenant.
     @Test func providerErrorTextsNeverReachTheTenant() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await fixture.key(tenant: "leak-tenant")
         let chat = try await fixture.request(
             "POST", "/v1/chat/completions", key: key, json: ["model": "fake-chat", "messages": [["role": "user", "content": "KEYLEAK"]]])
@@ -303,7 +294,7 @@ struct LLMGatewayTests {
     /// A job delivered again after it succeeded (its ack lost) reuses the kept answer:
     /// one provider call, and the same items stored.
     @Test func aRedeliveredMemorizeCallsTheModelOnce() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let tenant = "redelivery-tenant"
         _ = try await fixture.key(tenant: tenant)
         let topology = Topology(prefix: fixture.prefix)
@@ -333,7 +324,7 @@ struct LLMGatewayTests {
     /// A streaming client that goes away stops the provider call too: the worker is told
     /// (through Redis) and cancels, instead of paying for 6 s of answer nobody reads.
     @Test func aStreamWhoseClientLeavesIsCancelledUpstream() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let tenant = "leaving-tenant"
         let key = try await fixture.key(tenant: tenant)
         let curl = Process()
@@ -361,7 +352,7 @@ struct LLMGatewayTests {
     }
 
     @Test func unknownModelsAndBadBodiesAreClientErrors() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await fixture.key(tenant: "chat-errors-tenant")
         let unknown = try await fixture.request(
             "POST", "/v1/chat/completions", key: key, json: ["model": "gpt-9", "messages": [["role": "user", "content": "hi"]]])
@@ -397,5 +388,19 @@ struct LLMGatewayTests {
         let reply = try await LLMGatewayTests.chat(fixture, key: key)
         #expect(reply.status == 503)
         #expect(reply.errorCode == "no_llm_provider")
+    }
+}
+
+extension SharedFixture {
+    /// The LLM worker calls `LLMGatewayTests.fake`.
+    static let llmGateway: SharedFixture = SharedFixture {
+        try await GatewayFixture.withFakeLLM(LLMGatewayTests.fake) { port in
+            """
+            {"providers": [{"name": "fake", "base_url": "http://127.0.0.1:\(port)/v1", "rpm": 100000, "tpm": 100000000,
+              "models": [{"name": "fake-chat", "input_per_million": 1, "output_per_million": 2, "cached_input_per_million": 0.5,
+                          "max_output_tokens": 20}]}],
+             "max_attempts": 2, "retry_base_delay_ms": 5}
+            """
+        }
     }
 }

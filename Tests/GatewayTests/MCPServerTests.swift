@@ -9,7 +9,7 @@ extension LLMGatewayTests {
     /// The official Python `mcp` SDK (Tests/Clients/mcp_client.py): initialize, list
     /// tools, memorize, retrieve, list, get, delete, a tool error, a wrong key refused.
     @Test func theOfficialMCPClientUsesTheMemoryTools() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await fixture.key(tenant: "mcp-tenant")
         let (status, output) = try await PythonClient.run(
             "mcp_client.py", arguments: ["http://127.0.0.1:\(fixture.port)/mcp", key, "mg_not_a_key"])
@@ -21,7 +21,7 @@ extension LLMGatewayTests {
 
     /// Another tenant's memory is as absent through MCP as through the REST API.
     @Test func mcpToolsStayInsideTheCallersTenant() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let owner = try await fixture.key(tenant: "mcp-owner")
         let stranger = try await fixture.key(tenant: "mcp-stranger")
         let job = try await GatewayAPITests.memorize("I live in Lyon.", user: "zoe", key: owner, on: fixture)

@@ -10,7 +10,7 @@ import TestSupport
 /// fake's extraction turns any conversation into "Lives in Lyon".
 extension LLMGatewayTests {
     @Test func memoryAwareChatSendsTheContextAndMemorizesOnceUnderARetry() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let tenant = "memory-chat-tenant"
         let key = try await fixture.key(tenant: tenant)
         _ = try await GatewayAPITests.memorize("I live in Lyon.", user: "ava", key: key, on: fixture)
@@ -59,7 +59,7 @@ extension LLMGatewayTests {
     }
 
     @Test func memorizeFalseRetrievesOnlyAndAUserWithoutMemoriesGetsNoBlock() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let key = try await fixture.key(tenant: "memory-chat-quiet")
         let reply = try await fixture.request(
             "POST", "/v1/chat/completions", key: key,

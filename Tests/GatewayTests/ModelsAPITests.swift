@@ -4,6 +4,7 @@ import TestSupport
 
 /// `/v1/models` answers from configuration: chat models of every provider (the gateway
 /// needs no provider key), the `default` alias, and no 503 while no worker runs.
+@Suite(.holding(GatewayFixture.shared))
 struct ModelsAPITests {
     @Test func chatModelsAreListedWithoutAnyWorkerOrProviderKey() async throws {
         let providers = #"""

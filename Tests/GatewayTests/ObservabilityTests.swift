@@ -7,31 +7,32 @@ import TestSupport
 import WorkerRuntime
 
 /// What operators read: the access log and the build on `/metrics`.
-@Suite struct ObservabilityTests {
+@Suite(.holding(GatewayFixture.shared)) struct ObservabilityTests {
     @Test func everyRequestGetsOneAccessLogLineWithoutItsKeyOrQuery() async throws {
         let records = RecordedLogs()
         let fixture = try await GatewayFixture(
             workers: false, logger: Logger(label: "test.gateway") { _ in RecordingLogHandler(records: records) })
-        defer { Task { await fixture.stop() } }
-        try await fixture.waitUntilListening()
-        let key = try await fixture.key(tenant: "access-log-tenant")
-        let listed = try await fixture.request("GET", "/v1/memories?user_id=secret-user", key: key)
-        let refused = try await fixture.request("GET", "/v1/memories?user_id=u", key: "mg_wrong")
-        let lines = records.all.filter { $0.text.hasPrefix("request ") }
-        let ok = try #require(lines.first { $0.metadataKeys.contains("tenant.id") }, "\(lines.map(\.text))")
-        #expect(ok.level == .info)
-        for field in ["http.method", "http.route", "http.status", "http.duration_ms", "request.id", "tenant.id"] {
-            #expect(ok.metadataKeys.contains(field), "\(field): \(ok.text)")
-        }
-        #expect(ok.text.contains("/v1/memories") && ok.text.contains("access-log-tenant") && ok.text.contains("200"))
-        let requestID = try #require(listed.headers.first(name: "x-request-id"))
-        #expect(ok.text.contains(requestID))
-        let unauthorized = try #require(
-            lines.first { !$0.metadataKeys.contains("tenant.id") && $0.text.contains("/v1/memories") }, "\(lines.map(\.text))")
-        #expect(unauthorized.text.contains("401"))
-        #expect(refused.status == 401)
-        for line in lines {
-            #expect(!line.text.contains(key) && !line.text.contains("mg_wrong") && !line.text.contains("secret-user"), "\(line.text)")
+        try await fixture.stopping { fixture in
+            try await fixture.waitUntilListening()
+            let key = try await fixture.key(tenant: "access-log-tenant")
+            let listed = try await fixture.request("GET", "/v1/memories?user_id=secret-user", key: key)
+            let refused = try await fixture.request("GET", "/v1/memories?user_id=u", key: "mg_wrong")
+            let lines = records.all.filter { $0.text.hasPrefix("request ") }
+            let ok = try #require(lines.first { $0.metadataKeys.contains("tenant.id") }, "\(lines.map(\.text))")
+            #expect(ok.level == .info)
+            for field in ["http.method", "http.route", "http.status", "http.duration_ms", "request.id", "tenant.id"] {
+                #expect(ok.metadataKeys.contains(field), "\(field): \(ok.text)")
+            }
+            #expect(ok.text.contains("/v1/memories") && ok.text.contains("access-log-tenant") && ok.text.contains("200"))
+            let requestID = try #require(listed.headers.first(name: "x-request-id"))
+            #expect(ok.text.contains(requestID))
+            let unauthorized = try #require(
+                lines.first { !$0.metadataKeys.contains("tenant.id") && $0.text.contains("/v1/memories") }, "\(lines.map(\.text))")
+            #expect(unauthorized.text.contains("401"))
+            #expect(refused.status == 401)
+            for line in lines {
+                #expect(!line.text.contains(key) && !line.text.contains("mg_wrong") && !line.text.contains("secret-user"), "\(line.text)")
+            }
         }
     }
 
@@ -42,18 +43,19 @@ import WorkerRuntime
         let fixture = try await GatewayFixture(
             workers: true,
             logger: Logger(label: "test.gateway") { _ in RecordingLogHandler(records: records, metadataProvider: .trace) })
-        defer { Task { await fixture.stop() } }
-        try await fixture.waitUntilReady()
-        let key = try await fixture.key(tenant: "trace-log-tenant")
-        let traceID = "0af7651916cd43dd8448eb211c80319c"
-        let reply = try await fixture.request(
-            "POST", "/v1/memorize", key: key, json: ["user_id": "lu", "messages": [["role": "user", "content": "I love green tea."]]],
-            headers: ["traceparent": "00-\(traceID)-b7ad6b7169203331-01"])
-        let job = try await GatewayAPITests.finished(try #require(reply.json["id"] as? String), key: key, on: fixture)
-        #expect(job["status"] as? String == "succeeded")
-        let traced = records.all.filter { $0.text.contains(traceID) && $0.metadataKeys.contains("span_id") }
-        #expect(traced.contains { $0.text.hasPrefix("request ") }, "the gateway's access log")
-        #expect(traced.contains { $0.text.hasPrefix("memorized ") && $0.metadataKeys.contains("job.id") }, "the worker's handler")
+        try await fixture.stopping { fixture in
+            try await fixture.waitUntilReady()
+            let key = try await fixture.key(tenant: "trace-log-tenant")
+            let traceID = "0af7651916cd43dd8448eb211c80319c"
+            let reply = try await fixture.request(
+                "POST", "/v1/memorize", key: key, json: ["user_id": "lu", "messages": [["role": "user", "content": "I love green tea."]]],
+                headers: ["traceparent": "00-\(traceID)-b7ad6b7169203331-01"])
+            let job = try await GatewayAPITests.finished(try #require(reply.json["id"] as? String), key: key, on: fixture)
+            #expect(job["status"] as? String == "succeeded")
+            let traced = records.all.filter { $0.text.contains(traceID) && $0.metadataKeys.contains("span_id") }
+            #expect(traced.contains { $0.text.hasPrefix("request ") }, "the gateway's access log")
+            #expect(traced.contains { $0.text.hasPrefix("memorized ") && $0.metadataKeys.contains("job.id") }, "the worker's handler")
+        }
     }
 
     /// The gateway's (workers register the same gauge in `WorkerProcess.build`).

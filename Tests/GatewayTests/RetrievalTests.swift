@@ -5,7 +5,7 @@ import Testing
 import Tokenizer
 
 /// Messages as memory and hybrid retrieval, end to end through the HTTP API.
-@Suite(.serialized)
+@Suite(.serialized, .holding(GatewayFixture.shared))
 struct RetrievalTests {
     static func conversation(
         _ turns: [(id: String, name: String, text: String)], user: String, at time: String, key: String, on fixture: GatewayFixture

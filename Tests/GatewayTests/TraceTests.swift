@@ -43,7 +43,7 @@ extension LLMGatewayTests {
     }
 
     @Test func aCallersTraceReachesEveryJobEventAndTheProvider() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let tenant = "trace-tenant"
         let key = try await fixture.key(tenant: tenant)
         let queue = try await Self.tap(fixture, name: "trace-tap")
@@ -71,7 +71,7 @@ extension LLMGatewayTests {
     }
 
     @Test func aMalformedTraceparentStartsANewTrace() async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let tenant = "trace-malformed"
         let key = try await fixture.key(tenant: tenant)
         let queue = try await Self.tap(fixture, name: "trace-malformed")
@@ -90,7 +90,7 @@ extension LLMGatewayTests {
     /// honoured: the job's children carry its trace.
     @Test(arguments: [true, false])
     func aPublishersTraceInTheHeadersOrTheEnvelopeAloneIsContinued(inHeaders: Bool) async throws {
-        let fixture = try await Self.system.value
+        let fixture = try await Self.system.fixture
         let tenant = "trace-only-\(inHeaders ? "headers" : "envelope")"
         _ = try await fixture.key(tenant: tenant)
         let queue = try await Self.tap(fixture, name: tenant)
