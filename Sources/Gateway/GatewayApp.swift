@@ -40,7 +40,8 @@ public enum GatewayApp {
         public var trustedProxies: [IPNetwork]
         /// Where the tokenizer vocabulary is (usage counts); optional.
         public var modelDirectory: URL
-        /// HNSW candidate list size for searches: higher = better recall, slower.
+        /// Document search: the index's candidate list (`hnsw.ef_search`), and how many of
+        /// its nearest are re-ranked by exact cosine. Higher = better recall, slower.
         public var efSearch: Int
         /// How often the dashboard samples queues and heartbeats, and how far back it keeps them.
         public var dashboardInterval: Duration
@@ -82,7 +83,7 @@ public enum GatewayApp {
                     return network
                 }
             modelDirectory = URL(fileURLWithPath: environment.string("MEMGRID_MODEL_DIR", default: ModelDirectory.defaultPath))
-            efSearch = try environment.int("MEMGRID_HNSW_EF_SEARCH", default: 100, range: 1...1000)
+            efSearch = try environment.int("MEMGRID_HNSW_EF_SEARCH", default: 500, range: 1...1000)
             dashboardInterval = .milliseconds(
                 try environment.int("MEMGRID_DASHBOARD_SAMPLE_MS", default: 5000, range: 100...3_600_000))
             dashboardWindow = .seconds(
@@ -116,13 +117,10 @@ public enum GatewayApp {
     public static func build(configuration: Configuration, registry: PrometheusCollectorRegistry, logger: Logger) throws -> Parts {
         let process = configuration.process
         let topology = process.declaration.topology
-        // Iterative index scans keep filtered searches filling top_k (pgvector ≥ 0.8).
         func searching(_ url: String) throws -> PostgresClient.Configuration {
-            var database = try DatabaseConfiguration(url: url).client
-            database.options.additionalStartupParameters = [
-                ("hnsw.iterative_scan", "relaxed_order"), ("hnsw.ef_search", String(configuration.efSearch)),
-            ]
-            return database
+            var database = try DatabaseConfiguration(url: url)
+            database.searchDocuments(candidates: configuration.efSearch)
+            return database.client
         }
         let postgres = PostgresClient(configuration: try searching(process.postgresURL), backgroundLogger: logger)
         let redis = RedisClient(configuration: process.redis, logger: logger)
@@ -201,7 +199,9 @@ public enum GatewayApp {
         MemoriesAPI(memories: memories, history: MemoryHistoryRepository(client: postgres), reads: reads, submitter: submitter, maxBody: maxBody)
             .register(on: api)
         UsersAPI(erasure: UserErasure(client: postgres), cache: cache).register(on: api)
-        DocumentsAPI(documents: DocumentRepository(client: postgres), reads: reads, space: space, embedder: embedder, maxBody: maxBody)
+        DocumentsAPI(
+            documents: DocumentRepository(client: postgres), reads: reads, space: space, embedder: embedder,
+            candidates: configuration.efSearch, maxBody: maxBody)
             .register(on: api)
         ChatAPI(
             rpc: rpc, cancellations: CallCancellations(redis: redis, prefix: topology.prefix),

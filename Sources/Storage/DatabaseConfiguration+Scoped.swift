@@ -9,9 +9,14 @@ extension DatabaseConfiguration {
         url: String, maxConnections: Int = 2, logger: Logger,
         _ body: @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
-        let client = PostgresClient(
-            configuration: try DatabaseConfiguration(url: url, maxConnections: maxConnections).client,
-            backgroundLogger: logger)
+        try await withClient(DatabaseConfiguration(url: url, maxConnections: maxConnections), logger: logger, body)
+    }
+
+    /// The same, with a configuration of the caller's.
+    public static func withClient<T: Sendable>(
+        _ configuration: DatabaseConfiguration, logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        let client = PostgresClient(configuration: configuration.client, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             // A query before run() makes PostgresNIO warn. run() marks the client running
             // before it first suspends, and an immediate task gets that far before

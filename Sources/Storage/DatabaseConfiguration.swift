@@ -32,4 +32,13 @@ public struct DatabaseConfiguration: Sendable {
         client.options.maximumConnections = maxConnections
         self.client = client
     }
+
+    /// Sessions set for document search (`DocumentRepository.search`): the index's
+    /// candidate list (`hnsw.ef_search`), and iterative scans, which keep a filtered
+    /// search filling it (pgvector ≥ 0.8).
+    public mutating func searchDocuments(candidates: Int) {
+        client.options.additionalStartupParameters = [
+            ("hnsw.iterative_scan", "relaxed_order"), ("hnsw.ef_search", String(candidates)),
+        ]
+    }
 }

@@ -34,7 +34,8 @@ struct BenchEmbedPipelineCommand: AsyncParsableCommand {
     var standby = false
 
     func run() async throws {
-        let setup = try BenchEmbeddingSetup(concurrency: 64, modelDir: modelDir, postgresURL: standby ? try await Self.standbyDatabase() : nil)
+        let url = standby ? try await Self.standbyDatabase() : try await Self.freshDatabase()
+        let setup = try BenchEmbeddingSetup(concurrency: 64, modelDir: modelDir, postgresURL: url)
         let (run, logger, configuration, directory) = (setup.run, setup.logger, setup.configuration, setup.modelDirectory)
         let embedder = try LocalEmbedder(modelDirectory: directory, logger: logger)
         let seed = UInt64.random(in: 1...UInt64.max / 2)  // a fresh corpus: the cache must start cold
@@ -93,15 +94,32 @@ struct BenchEmbedPipelineCommand: AsyncParsableCommand {
             """)
     }
 
+    /// `memgrid_bench_pipeline`, created anew and migrated: the documents go into a new
+    /// HNSW graph, as in a new deployment, not into the one every earlier run grew in the
+    /// stack's database.
+    static func freshDatabase() async throws -> String {
+        let (adminURL, logger) = benchAdmin()
+        let database = BenchDatabase(name: "memgrid_bench_pipeline")
+        try await database.recreate(adminURL: adminURL, logger: logger)
+        let url = try database.url(adminURL: adminURL)
+        try await DatabaseConfiguration.withClient(url: url, maxConnections: 1, logger: logger) { client in
+            _ = try await Migrator().migrate(client, logger: logger)
+        }
+        return url
+    }
+
+    /// The stack's database URL, and a logger for warnings only.
+    private static func benchAdmin() -> (url: String, logger: Logger) {
+        var quiet = Logger(label: "memgrid.bench")
+        quiet.logLevel = .warning
+        return (EnvironmentReader().string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid"), quiet)
+    }
+
     /// `memgrid_bench_standby`, migrated, with a placeholder model active, so the worker
     /// registers its model's space as a standby one, without an HNSW index, and writes
     /// without index maintenance, as during a re-embed.
     static func standbyDatabase() async throws -> String {
-        let environment = EnvironmentReader()
-        let adminURL = environment.string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid")
-        var quiet = Logger(label: "memgrid.bench")
-        quiet.logLevel = .warning
-        let logger = quiet
+        let (adminURL, logger) = benchAdmin()
         let database = BenchDatabase(name: "memgrid_bench_standby")
         try await database.createIfMissing(adminURL: adminURL, logger: logger)
         let url = try database.url(adminURL: adminURL)

@@ -78,6 +78,8 @@ struct DocumentsAPI: Sendable {
     let reads: ReadReplicas
     let space: ActiveSpace
     let embedder: QueryEmbedder
+    /// How many of the index's nearest a search re-ranks by exact cosine (`MEMGRID_HNSW_EF_SEARCH`).
+    let candidates: Int
     let maxBody: Int
 
     func register(on router: RouterGroup<GatewayContext>) {
@@ -107,7 +109,8 @@ struct DocumentsAPI: Sendable {
         let hits = try await reads.read { client in
             try await DocumentRepository(client: client).search(
                 tenantID: tenantID, filter: .init(userID: body.userID, metadata: metadata), spaceID: active.id,
-                dimensions: active.dimensions, vector: vector, text: body.query, depth: max(topK * 2, 20), logger: context.logger)
+                dimensions: active.dimensions, vector: vector, text: body.query, depth: max(topK * 2, 20),
+                candidates: candidates, logger: context.logger)
         }
         func fused(_ hit: DocumentRepository.Hit) -> Double {
             [hit.vector?.rank, hit.lexical?.rank].compactMap { $0 }.reduce(0) { $0 + 1 / Double(20 + $1) }

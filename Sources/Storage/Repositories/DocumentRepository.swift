@@ -100,22 +100,24 @@ public struct DocumentRepository: Sendable {
         }
     }
 
-    /// Up to `depth` documents nearest to `vector` (the space's HNSW index, filters
-    /// applied while it scans) and up to `depth` best by words (OR of the query's terms,
-    /// `ts_rank_cd`), each with its rank and score, in one round trip.
+    /// Up to `depth` documents nearest to `vector` and up to `depth` best by words (OR of
+    /// the query's terms, `ts_rank_cd`), each with its rank and score, in one round trip.
+    /// The nearest are the `candidates` nearest in the space's index (Hamming distance of
+    /// sign bits, filters applied while it scans) re-ranked by exact cosine.
     public func search(
-        tenantID: String, filter: Filter, spaceID: String, dimensions: Int, vector: [Float], text: String, depth: Int, logger: Logger
+        tenantID: String, filter: Filter, spaceID: String, dimensions: Int, vector: [Float], text: String, depth: Int,
+        candidates: Int, logger: Logger
     ) async throws -> [Hit] {
-        // The cast to vector(n) is the indexed expression (`EmbeddingSpaceRepository.buildIndex`).
-        // $1 is the tenant, $2 the space, $3 the query vector, $4 the query text.
+        // $1 is the tenant, $2 the space, $3 the query vector, $4 the query text. The vector
+        // is parsed once (`asked`); the ordering expression is the indexed one.
         let cast = "::vector(\(dimensions))"
         var query = PostgresQuery(unsafeSQL: """
-            WITH vec AS (
-                SELECT id, 1 - distance AS score, row_number() OVER (ORDER BY distance, id) AS rank FROM (
-                    SELECT e.target_id AS id, (e.embedding\(cast)) <=> $3\(cast) AS distance
-                    FROM embeddings e
-                    WHERE e.space_id = $2 AND e.tenant_id = $1 AND e.target_kind = 'document'
-                      AND EXISTS (SELECT 1 FROM documents d WHERE d.tenant_id = e.tenant_id AND d.external_id = e.target_id
+            WITH asked AS MATERIALIZED (SELECT $3\(cast) AS v),
+            candidates AS (
+                SELECT e.target_id AS id, e.embedding\(cast) AS embedding
+                FROM embeddings e
+                WHERE e.space_id = $2 AND e.tenant_id = $1 AND e.target_kind = 'document'
+                  AND EXISTS (SELECT 1 FROM documents d WHERE d.tenant_id = e.tenant_id AND d.external_id = e.target_id
             """)
         query.binds.append(tenantID)
         query.binds.append(spaceID)
@@ -124,7 +126,14 @@ public struct DocumentRepository: Sendable {
         try Self.append(filter, to: &query, table: "d")
         query.sql += """
             )
-                    ORDER BY (e.embedding\(cast)) <=> $3\(cast) LIMIT \(depth)
+                ORDER BY \(EmbeddingSpaceRepository.quantized("e.embedding", dimensions: dimensions))
+                         <~> (SELECT binary_quantize(v) FROM asked)
+                LIMIT \(max(candidates, depth))
+            ),
+            vec AS (
+                SELECT id, 1 - distance AS score, row_number() OVER (ORDER BY distance, id) AS rank FROM (
+                    SELECT c.id, c.embedding <=> asked.v AS distance FROM candidates c CROSS JOIN asked
+                    ORDER BY distance LIMIT \(depth)
                 ) AS nearest
             ),
             terms AS (SELECT tsvector_to_array(to_tsvector('english', memgrid_search_text($4))) AS list),
