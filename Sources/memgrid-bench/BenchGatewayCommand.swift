@@ -48,6 +48,9 @@ struct BenchGatewayCommand: AsyncParsableCommand {
     @Option(help: "Distinct retrieve queries (also the recall sample).")
     var queries = 100
 
+    @Option(help: "Documents of the tenant for the document-search run (seeded once, like the memories); 0 skips it.")
+    var documents = 0
+
     @Flag(help: "Run the gateway and the worker with spans exported over OTLP to a stand-in collector (every request sampled), to measure tracing's cost against a run without.")
     var tracing = false
 
@@ -70,30 +73,44 @@ struct BenchGatewayCommand: AsyncParsableCommand {
         let key = try await DatabaseConfiguration.withClient(url: databaseURL, maxConnections: 4, logger: logger) { client in
             _ = try await Migrator().migrate(client, logger: logger)
             try await Self.seed(memories: memories, messages: messages, users: users, embedder: embedder, client: client, logger: logger)
+            try await Self.seedDocuments(documents, embedder: embedder, client: client, logger: logger)
             return try await APIKeyRepository(client: client).create(tenantID: Self.tenant, name: "bench", logger: logger).secret
         }
 
         let sink = OTLPSink()
         let serve = { try await serveAndMeasure(system: system, embedder: embedder, key: key) }
-        let (cached, retrieve): (Wrk.Result, Wrk.Result)
+        let (cached, retrieve, search): (Wrk.Result, Wrk.Result, Wrk.Result?)
         if tracing {
-            (cached, retrieve) = try await sink.start(serviceName: "memgrid-bench", logger: logger).withExporting(logger: logger, serve)
+            (cached, retrieve, search) = try await sink.start(serviceName: "memgrid-bench", logger: logger).withExporting(logger: logger, serve)
             sink.stop()
             print("  tracing: every request sampled, exported over OTLP in \(sink.totals.requests) requests, \(sink.totals.bytes / 1024) KiB")
         } else {
-            (cached, retrieve) = try await serve()
+            (cached, retrieve, search) = try await serve()
         }
 
-        print(String(
+        var summary = String(
             format: "bench-gateway: embeddings-cached %.0f req/s p99 %.2f ms; retrieve %.0f req/s p99 %.2f ms",
-            cached.requestsPerSecond, cached.p99, retrieve.requestsPerSecond, retrieve.p99))
+            cached.requestsPerSecond, cached.p99, retrieve.requestsPerSecond, retrieve.p99)
+        if let search {
+            let candidates = try GatewayApp.Configuration(environment: system.reader).efSearch
+            let recall = try await Self.documentRecall(
+                queries: Self.documentQuestions(queries), candidates: candidates, embedder: embedder, url: databaseURL, logger: logger)
+            summary += String(
+                format: "; documents %d search %.0f req/s p99 %.2f ms recall@10 %.3f (%d candidates)",
+                documents, search.requestsPerSecond, search.p99, recall, candidates)
+        }
+        print(summary)
+    }
+
+    static func documentQuestions(_ count: Int) -> [String] {
+        LocalEmbedder.BenchmarkCorpus(count: count, seed: 11).sentences
     }
 
     /// Runs the gateway and the worker, measures every endpoint with wrk, stops them;
     /// returns the runs the last line reports.
     private func serveAndMeasure(
         system: SystemHarness, embedder: LocalEmbedder, key: String
-    ) async throws -> (cached: Wrk.Result, retrieve: Wrk.Result) {
+    ) async throws -> (cached: Wrk.Result, retrieve: Wrk.Result, search: Wrk.Result?) {
         let gateway = try system.gateway()
         try system.embeddingWorker(embedder: embedder)
         try await system.waitUntilReady(timeout: .seconds(300))
@@ -131,12 +148,75 @@ struct BenchGatewayCommand: AsyncParsableCommand {
             try measure("retrieve         ", path: "/v1/retrieve", script: retrieveScript, connections: retrieveConnections),
         ]
         let (cached, retrieve) = (runs[1], runs[4])
-        if runs.contains(where: { $0.errors > 0 }) {
-            print("  non-2xx responses per run: \(runs.map(\.errors))")
+        var search: Wrk.Result?
+        if documents > 0 {
+            let bodies = Self.documentQuestions(queries).map { #"{"query":"\#($0)","top_k":10}"# }
+            for body in bodies { _ = try Wrk.post(url: base + "/v1/documents/search", body: body, key: key) }
+            search = try measure(
+                "documents-search ", path: "/v1/documents/search", script: Wrk.postScript(bodies: bodies, key: key),
+                connections: retrieveConnections)
+        }
+        let all = runs + (search.map { [$0] } ?? [])
+        if all.contains(where: { $0.errors > 0 }) {
+            print("  non-2xx responses per run: \(all.map(\.errors))")
         }
 
         await system.stop()
-        return (cached, retrieve)
+        return (cached, retrieve, search)
+    }
+
+    /// Stores `count` documents of the tenant once (kept, like the memories), embedded by
+    /// the model, into the active space: its index grows with them, as with a backfill.
+    static func seedDocuments(_ count: Int, embedder: LocalEmbedder, client: PostgresClient, logger: Logger) async throws {
+        var stored = 0
+        for try await value in try await client.query(
+            "SELECT count(*)::int FROM documents WHERE tenant_id = \(tenant)", logger: logger
+        ).decode(Int.self) { stored = value }
+        guard stored != count else { return }
+        print("  seeding \(count) documents (once; kept in the bench database)…")
+        let start = ContinuousClock.now
+        try await client.query("DELETE FROM documents WHERE tenant_id = \(tenant)", logger: logger)
+        try await client.query("DELETE FROM embeddings WHERE tenant_id = \(tenant) AND target_kind = 'document'", logger: logger)
+        let texts = LocalEmbedder.BenchmarkCorpus(count: count, seed: 3).sentences
+        let (space, vectors) = (embedder.space, EmbeddingRepository(client: client))
+        for chunk in stride(from: 0, to: count, by: 1024) {
+            let positions = chunk..<min(chunk + 1024, count)
+            let embedded = try await embedder.embed(Array(texts[positions]))
+            try await vectors.upsert(
+                zip(positions, embedded).map {
+                    EmbeddingRepository.Row(
+                        tenantID: tenant, targetKind: .document, targetID: "doc-\($0)", contentHash: "seed", embedding: $1, text: texts[$0])
+                },
+                spaceID: space.id, dimensions: space.dimensions, logger: logger)
+        }
+        for table in ["documents", "embeddings"] { try await client.query(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: logger) }
+        print("  seeded documents in \(ContinuousClock.now - start) (model + inserts into the index)")
+    }
+
+    /// The share of each query's exact 10 nearest documents (a scan of every vector) that
+    /// the search's vector ranking returns, with the gateway's session settings.
+    static func documentRecall(queries: [String], candidates: Int, embedder: LocalEmbedder, url: String, logger: Logger) async throws -> Double {
+        var configuration = try DatabaseConfiguration(url: url, maxConnections: 1)
+        configuration.searchDocuments(candidates: candidates)
+        let space = embedder.space
+        let vectors = try await embedder.embed(queries)
+        return try await DatabaseConfiguration.withClient(configuration, logger: logger) { client in
+            var found = 0
+            for (query, vector) in zip(queries, vectors) {
+                let hits = try await DocumentRepository(client: client).search(
+                    tenantID: tenant, filter: .init(), spaceID: space.id, dimensions: space.dimensions, vector: vector, text: query,
+                    depth: 10, candidates: candidates, logger: logger)
+                var exact: Set<String> = []
+                for try await id in try await client.query("""
+                    WITH asked AS MATERIALIZED (SELECT \(EmbeddingRepository.literal(vector))::vector AS v)
+                    SELECT target_id FROM embeddings CROSS JOIN asked
+                    WHERE space_id = \(space.id) AND tenant_id = \(tenant) AND target_kind = 'document'
+                    ORDER BY embedding <=> asked.v LIMIT 10
+                    """, logger: logger).decode(String.self) { exact.insert(id) }
+                found += exact.intersection(hits.filter { $0.vector != nil }.map(\.document.externalID)).count
+            }
+            return Double(found) / Double(10 * queries.count)
+        }
     }
 
     static func spaceID(client: PostgresClient, logger: Logger) async throws -> String {

@@ -39,7 +39,7 @@ public struct EmbeddingRepository: Sendable {
     }
 
     /// Records a space. The first space ever registered (when `mayActivate`) becomes the
-    /// one searches use, and gets its HNSW (cosine) index now; a standby space fills
+    /// one searches use, and gets its HNSW index now; a standby space fills
     /// without one, since building it once at the switch (`EmbeddingSpaceRepository.activate`)
     /// is far cheaper than growing it row by row during a re-embed. Idempotent.
     public func register(
@@ -100,7 +100,7 @@ public struct EmbeddingRepository: Sendable {
     }
 
     /// `[0.1,-0.2,…]`, the shortest decimal that round-trips each float.
-    static func literal(_ vector: [Float]) -> String {
+    public static func literal(_ vector: [Float]) -> String {
         var text = "["
         text.reserveCapacity(vector.count * 12)
         for (index, value) in vector.enumerated() {
