@@ -10,21 +10,6 @@ extension Migration {
         "CREATE INDEX documents_lexemes ON documents USING gin (lexemes)",
         // Listing pages walk (created_at, external_id) backwards per tenant.
         "CREATE INDEX documents_tenant_created ON documents (tenant_id, created_at DESC, external_id DESC)",
-        // Index names are `embeddings_hnsw_` + the first 10 bytes of SHA-256(space id), hex.
-        """
-        DO $$
-        DECLARE space record;
-        BEGIN
-            FOR space IN
-                SELECT s.id, s.dimensions, c.relname FROM embedding_spaces s
-                JOIN pg_class c ON c.relname = 'embeddings_hnsw_' || left(encode(sha256(convert_to(s.id, 'UTF8')), 'hex'), 20)
-            LOOP
-                EXECUTE format('DROP INDEX %I', space.relname);
-                EXECUTE format(
-                    'CREATE INDEX %I ON embeddings USING hnsw ((embedding::vector(%s)) vector_cosine_ops) '
-                    'WHERE space_id = %L AND target_kind = ''document''', space.relname, space.dimensions, space.id);
-            END LOOP;
-        END $$
-        """,
+        rebuildingDocumentIndexes("((embedding::vector(%2$s)) vector_cosine_ops)"),
     ])
 }

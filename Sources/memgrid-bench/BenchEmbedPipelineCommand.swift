@@ -4,6 +4,7 @@ import Embeddings
 import Foundation
 import Logging
 import Messaging
+import PostgresNIO
 import Prometheus
 import ServiceLifecycle
 import Storage
@@ -98,33 +99,14 @@ struct BenchEmbedPipelineCommand: AsyncParsableCommand {
     /// HNSW graph, as in a new deployment, not into the one every earlier run grew in the
     /// stack's database.
     static func freshDatabase() async throws -> String {
-        let (adminURL, logger) = benchAdmin()
-        let database = BenchDatabase(name: "memgrid_bench_pipeline")
-        try await database.recreate(adminURL: adminURL, logger: logger)
-        let url = try database.url(adminURL: adminURL)
-        try await DatabaseConfiguration.withClient(url: url, maxConnections: 1, logger: logger) { client in
-            _ = try await Migrator().migrate(client, logger: logger)
-        }
-        return url
-    }
-
-    /// The stack's database URL, and a logger for warnings only.
-    private static func benchAdmin() -> (url: String, logger: Logger) {
-        var quiet = Logger(label: "memgrid.bench")
-        quiet.logLevel = .warning
-        return (EnvironmentReader().string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid"), quiet)
+        try await migrated("memgrid_bench_pipeline", anew: true)
     }
 
     /// `memgrid_bench_standby`, migrated, with a placeholder model active, so the worker
     /// registers its model's space as a standby one, without an HNSW index, and writes
     /// without index maintenance, as during a re-embed.
     static func standbyDatabase() async throws -> String {
-        let (adminURL, logger) = benchAdmin()
-        let database = BenchDatabase(name: "memgrid_bench_standby")
-        try await database.createIfMissing(adminURL: adminURL, logger: logger)
-        let url = try database.url(adminURL: adminURL)
-        try await DatabaseConfiguration.withClient(url: url, maxConnections: 1, logger: logger) { client in
-            _ = try await Migrator().migrate(client, logger: logger)
+        try await migrated("memgrid_bench_standby", anew: false) { client, logger in
             // Another model, active: the worker's own space then registers as a standby one.
             let placeholder = "bench/another-model@0/384"
             try await EmbeddingRepository(client: client).register(
@@ -134,6 +116,28 @@ struct BenchEmbedPipelineCommand: AsyncParsableCommand {
             if let indexed = try await spaces.list(logger: logger).first(where: { $0.indexed && $0.id != placeholder }) {
                 throw ValidationError("space \(indexed.id) in memgrid_bench_standby has an HNSW index: the run would not measure a standby space")
             }
+        }
+    }
+
+    /// The URL of the bench database `name` beside the stack's, created (`anew`: dropped
+    /// first) and migrated, then handed to `prepare`.
+    private static func migrated(
+        _ name: String, anew: Bool, prepare: @Sendable (PostgresClient, Logger) async throws -> Void = { _, _ in }
+    ) async throws -> String {
+        var quiet = Logger(label: "memgrid.bench")
+        quiet.logLevel = .warning
+        let logger = quiet
+        let adminURL = EnvironmentReader().string("MEMGRID_POSTGRES_URL", default: "postgres://memgrid@127.0.0.1:35432/memgrid")
+        let database = BenchDatabase(name: name)
+        if anew {
+            try await database.recreate(adminURL: adminURL, logger: logger)
+        } else {
+            try await database.createIfMissing(adminURL: adminURL, logger: logger)
+        }
+        let url = try database.url(adminURL: adminURL)
+        try await DatabaseConfiguration.withClient(url: url, maxConnections: 1, logger: logger) { client in
+            _ = try await Migrator().migrate(client, logger: logger)
+            try await prepare(client, logger)
         }
         return url
     }

@@ -84,6 +84,35 @@ struct DocumentIndexTests {
         await database.drop()
     }
 
+    /// A term in every document is left out of the ranking by words (ranking every match
+    /// of it took seconds in a large tenant), unless the query has no rarer one.
+    @Test func termsInMostDocumentsAreLeftOutOfTheRankingByWords() async throws {
+        let database = ScratchDatabase()
+        try await database.createMigrated()
+        let logger = database.logger
+        let stored = Self.vectors(count: 200)
+        try await database.withClient(url: database.url) { client in
+            try await client.query("INSERT INTO tenants (id, name) VALUES ('t', 't')", logger: logger)
+            let embeddings = EmbeddingRepository(client: client)
+            try await embeddings.register(
+                spaceID: Self.space, model: "doc-index/model", revision: "1", dimensions: Self.dimensions, logger: logger)
+            try await embeddings.upsert(stored.enumerated().map { index, vector in
+                .init(tenantID: "t", targetKind: .document, targetID: "d\(index)", contentHash: "h", embedding: vector,
+                      text: "quarterly report number \(index)" + (index == 7 ? " about the zeppelin" : ""))
+            }, spaceID: Self.space, dimensions: Self.dimensions, logger: logger)
+            try await client.query("ANALYZE documents", logger: logger)
+            func lexical(_ text: String) async throws -> [String] {
+                try await DocumentRepository(client: client).search(
+                    tenantID: "t", filter: .init(), spaceID: Self.space, dimensions: Self.dimensions, vector: stored[0], text: text,
+                    depth: 10, candidates: 10, logger: logger
+                ).filter { $0.lexical != nil }.map(\.document.externalID)
+            }
+            #expect(try await lexical("the zeppelin report") == ["d7"])
+            #expect(try await lexical("quarterly report").count == 10)
+        }
+        await database.drop()
+    }
+
     /// A database whose space has the float index of v9 gets the sign-bit one from v15.
     @Test func v15RebuildsAFloatDocumentIndexOverSignBits() async throws {
         let database = ScratchDatabase()
