@@ -156,12 +156,7 @@ final class SharedQuota: Sendable {
             // No grant (the buckets are empty) leaves the lease as it is: it runs out, and
             // the refill that follows waits for the buckets.
             if let lease = await lender.lease(limits, need: need, want: want, returning: returning), lease.wait == .zero {
-                let served = state.withLock { state in
-                    let now = ContinuousClock.now
-                    state.lease.renew(lease.granted, now: now)
-                    return state.serveFromLease(now: now)
-                }
-                for waiter in served { waiter.continuation.resume(returning: .lease) }
+                serveQueue { $0.renew(lease.granted, now: $1) }
             }
         }
         await refill(limits, lender: lender)
@@ -186,12 +181,7 @@ final class SharedQuota: Sendable {
                      state.lease.surrender())
                 }
                 if let lease = await lender.lease(limits, need: queue.head, want: want, returning: returning) {
-                    let served = state.withLock { state in
-                        let now = ContinuousClock.now
-                        state.lease.stock(lease.granted, now: now)
-                        return state.serveFromLease(now: now)
-                    }
-                    for waiter in served { waiter.continuation.resume(returning: .lease) }
+                    serveQueue { $0.stock(lease.granted, now: $1) }
                     wait = lease.wait
                 }
             }
@@ -206,6 +196,17 @@ final class SharedQuota: Sendable {
             guard let wait, wait > .zero else { continue }
             await sleep(for: wait)
         }
+    }
+
+    /// Puts a block Redis granted into the lease (`add`), then grants the head of the queue
+    /// from it, in order.
+    private func serveQueue(adding add: (inout QuotaLease, ContinuousClock.Instant) -> Void) {
+        let served = state.withLock { state in
+            let now = ContinuousClock.now
+            add(&state.lease, now)
+            return state.serveFromLease(now: now)
+        }
+        for waiter in served { waiter.continuation.resume(returning: .lease) }
     }
 
     /// Until the buckets have room for the head of the queue: callers who would wait longer
