@@ -2,7 +2,8 @@ import Foundation
 public import WorkerRuntime
 
 extension ProactiveWorkerApp.Configuration {
-    /// Scheduled maintenance: consolidation of near-duplicate memories and expiry.
+    /// Scheduled maintenance: consolidation of near-duplicate memories, expiry, and the
+    /// promotion of large users.
     public struct Maintenance: Sendable, Equatable {
         /// Length of a maintenance slot: each task runs once per slot across all replicas.
         public var interval: Duration
@@ -11,12 +12,22 @@ extension ProactiveWorkerApp.Configuration {
         public var threshold: Double
         /// Time to live per memory type; types not listed never expire. Empty = no expiry.
         public var timeToLive: [String: Duration]
+        /// Items and messages from which a user's searches go through the space's user
+        /// index instead of an exact scan (`LargeUserRepository`).
+        public var largeUserRows: Int
 
-        public init(interval: Duration = .seconds(3600), threshold: Double = 0.92, timeToLive: [String: Duration] = [:]) {
+        public init(
+            interval: Duration = .seconds(3600), threshold: Double = 0.92, timeToLive: [String: Duration] = [:],
+            largeUserRows: Int = Self.defaultLargeUserRows
+        ) {
             self.interval = interval
             self.threshold = threshold
             self.timeToLive = timeToLive
+            self.largeUserRows = largeUserRows
         }
+
+        /// Where the exact scan's p99 nears the approximate path's (docs/benchmarks.md, "Large users").
+        public static let defaultLargeUserRows = 5000
 
         public init(environment: EnvironmentReader) throws {
             interval = try environment.milliseconds("MEMGRID_CONSOLIDATION_INTERVAL_MS", default: .seconds(3600))
@@ -28,6 +39,7 @@ extension ProactiveWorkerApp.Configuration {
                 throw EnvironmentReader.Error(key: "MEMGRID_CONSOLIDATION_THRESHOLD", message: "must be in (0, 1]")
             }
             timeToLive = try Self.timeToLive(environment.string("MEMGRID_MEMORY_TTL", default: ""))
+            largeUserRows = try environment.int("MEMGRID_LARGE_USER_ROWS", default: Self.defaultLargeUserRows, range: 1...Int.max)
         }
 
         /// Memory types an item can have (the `memory_items.type` check).

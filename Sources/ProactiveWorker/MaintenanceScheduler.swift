@@ -19,9 +19,14 @@ import Synchronization
 /// - `expire` (only with a TTL configured): deletes items of the configured types whose
 ///   newest time is older than their TTL, in batches that commit one by one; the claim
 ///   commits when all are done, so a crash mid-way lets another replica finish the slot.
+/// - `large-users`: promotes the users with rows created since the task's previous slot
+///   (its first run: every user) who now hold `largeUserRows` items and messages
+///   (`LargeUserRepository`), and sweeps those promoted in the slot before, whose vectors
+///   written during their promotion may lack the mark.
 final class MaintenanceScheduler: Service, Sendable {
     enum Kind: String, Sendable, CaseIterable {
         case consolidate, expire
+        case largeUsers = "large-users"
     }
 
     static let publishBatch = 500
@@ -29,6 +34,7 @@ final class MaintenanceScheduler: Service, Sendable {
 
     private let runs: MaintenanceRepository
     private let consolidation: ConsolidationRepository
+    private let largeUsers: LargeUserRepository
     private let publisher: Publisher
     private let topology: Topology
     private let configuration: ProactiveWorkerApp.Configuration.Maintenance
@@ -43,14 +49,15 @@ final class MaintenanceScheduler: Service, Sendable {
     private let jobsPublished: Counter
 
     init(
-        runs: MaintenanceRepository, consolidation: ConsolidationRepository, publisher: Publisher, topology: Topology,
-        configuration: ProactiveWorkerApp.Configuration.Maintenance, clock: any WallClock, owner: String,
+        runs: MaintenanceRepository, consolidation: ConsolidationRepository, largeUsers: LargeUserRepository, publisher: Publisher,
+        topology: Topology, configuration: ProactiveWorkerApp.Configuration.Maintenance, clock: any WallClock, owner: String,
         factory: any MetricsFactory, logger: Logger
     ) {
         runsCounter = Counter(label: "memgrid_maintenance_runs_total", factory: factory)
         jobsPublished = Counter(label: "memgrid_consolidation_jobs_published_total", factory: factory)
         self.runs = runs
         self.consolidation = consolidation
+        self.largeUsers = largeUsers
         self.publisher = publisher
         self.topology = topology
         self.configuration = configuration
@@ -89,6 +96,7 @@ final class MaintenanceScheduler: Service, Sendable {
             switch task {
             case .consolidate: units = try await consolidate(slot: slot, now: now)
             case .expire: units = configuration.timeToLive.isEmpty ? nil : try await expire(slot: slot, now: now)
+            case .largeUsers: units = try await promoteLargeUsers(slot: slot, now: now)
             }
             settled.withLock { $0[task] = slot }
             if let units {
@@ -150,6 +158,22 @@ final class MaintenanceScheduler: Service, Sendable {
                 }
             }
             return total
+        }
+    }
+
+    private func promoteLargeUsers(slot: Date, now: Date) async throws -> Int? {
+        try await runs.claim(task: Kind.largeUsers.rawValue, slot: slot, owner: owner, now: now, logger: logger) { claim in
+            let interval = configuration.interval.timeInterval
+            for (tenant, user) in try await largeUsers.promoted(since: slot.addingTimeInterval(-2 * interval), logger: logger) {
+                _ = try await largeUsers.sweep(tenantID: tenant, userID: user, logger: logger)
+            }
+            let crossing = try await largeUsers.crossing(
+                threshold: configuration.largeUserRows, from: claim.previousSlot, to: slot, logger: logger)
+            for (tenant, user) in crossing {
+                try await largeUsers.promote(tenantID: tenant, userID: user, logger: logger)
+                logger.info("user promoted to the large-user index", metadata: ["tenant.id": "\(tenant)", "user.id": "\(user)"])
+            }
+            return crossing.count
         }
     }
 }

@@ -75,7 +75,8 @@ public enum ProactiveWorkerApp {
             outbox: EventOutbox(client: database), publisher: publisher, topology: topology, interval: proactive.pollInterval, factory: factory,
             logger: logger)
         let maintenance = MaintenanceScheduler(
-            runs: MaintenanceRepository(client: database), consolidation: consolidation, publisher: publisher,
+            runs: MaintenanceRepository(client: database), consolidation: consolidation,
+            largeUsers: LargeUserRepository(client: database), publisher: publisher,
             topology: topology, configuration: proactive.maintenance, clock: clock, owner: instance, factory: factory, logger: logger)
         return try WorkerProcess.build(
             configuration: configuration, registry: registry, logger: logger,

@@ -315,6 +315,7 @@ struct ConsolidationTests {
             let schedulers = (0..<3).map { n in
                 MaintenanceScheduler(
                     runs: MaintenanceRepository(client: client), consolidation: ConsolidationRepository(client: client),
+                    largeUsers: LargeUserRepository(client: client),
                     publisher: publisher, topology: declaration.topology,
                     configuration: .init(interval: .seconds(3600), threshold: 0.92, timeToLive: [:]), clock: clock,
                     owner: "replica-\(n)", factory: NOOPMetricsHandler.instance, logger: fixture.logger)
@@ -323,7 +324,7 @@ struct ConsolidationTests {
                 for scheduler in schedulers { group.addTask { try await scheduler.tick() } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(results.filter { !$0.isEmpty } == [[.consolidate: 2]])
+            #expect(results.filter { !$0.isEmpty } == [[.consolidate: 2, .largeUsers: 0]])
             // Ticking again in the same slot does nothing anywhere.
             for scheduler in schedulers { #expect(try await scheduler.tick().isEmpty) }
 
@@ -413,12 +414,13 @@ struct ConsolidationTests {
             let clock = ManualClock(now.addingTimeInterval(1))
             let scheduler = MaintenanceScheduler(
                 runs: MaintenanceRepository(client: client), consolidation: ConsolidationRepository(client: client),
+                    largeUsers: LargeUserRepository(client: client),
                 publisher: Publisher(configuration: TestBroker.configuration, logger: fixture.logger),
                 topology: Topology(prefix: "unused"),
                 configuration: .init(timeToLive: ["event": .seconds(720 * 3600), "knowledge": .seconds(8760 * 3600)]),
                 clock: clock, owner: "replica", factory: NOOPMetricsHandler.instance, logger: fixture.logger)
             let done = try await scheduler.tick()
-            #expect(done == [.consolidate: 0, .expire: 2])
+            #expect(done == [.consolidate: 0, .expire: 2, .largeUsers: 0])
             let items = try await fixture.strings("SELECT id FROM memory_items", client: client)
             #expect(Set(items) == [recentEvent, upcoming, restated, freshFact, profile])
             let vectors = try await fixture.strings("SELECT target_id FROM embeddings", client: client)

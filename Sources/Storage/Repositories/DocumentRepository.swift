@@ -138,23 +138,8 @@ public struct DocumentRepository: Sendable {
                 ) AS nearest
             ),
             terms AS (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', memgrid_search_text($4)))) AS term),
-            -- How common each term is, from ANALYZE's most common elements of the column
-            -- (a term not among them is rare).
-            common AS (
-                SELECT m.term, m.frequency FROM pg_stats s
-                CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS m(term, frequency)
-                WHERE s.schemaname = current_schema() AND s.tablename = 'documents' AND s.attname = 'lexemes'
-                  AND m.term IS NOT NULL
-            ),
-            weighed AS (
-                SELECT t.term, coalesce(c.frequency, 0) AS frequency,
-                       row_number() OVER (ORDER BY coalesce(c.frequency, 0), t.term) AS rarity
-                FROM terms t LEFT JOIN common c USING (term)
-            ),
-            tsq AS (
-                SELECT string_agg('''' || replace(replace(term, '\\', '\\\\'), '''', '''''') || '''', ' | ')::tsquery AS q
-                FROM weighed WHERE frequency <= \(Self.commonTermFrequency) OR rarity = 1
-            ),
+            \(CommonTerms.kept(tables: ["documents"])),
+            tsq AS (SELECT \(CommonTerms.disjunction) AS q FROM kept),
             lex AS (
                 SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
                     SELECT d.external_id AS id, ts_rank_cd(d.lexemes, tsq.q) AS score FROM (
@@ -188,13 +173,6 @@ public struct DocumentRepository: Sendable {
         }
         return hits
     }
-
-    /// By words, a search leaves out the query's terms found in more than this share of
-    /// all documents, unless every term is, then it keeps the rarest: such terms say little
-    /// about which document is meant, and an OR of them matched most of a large tenant's
-    /// documents, every one of which was then ranked (1.2 s at 100,000 documents,
-    /// docs/benchmarks.md).
-    static let commonTermFrequency = 0.05
 
     /// At most this many matching documents are ranked by words, in storage order: a
     /// bound on the cost when even the rarest term is common.

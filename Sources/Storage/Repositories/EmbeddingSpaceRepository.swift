@@ -15,8 +15,8 @@ public struct EmbeddingSpaceRepository: Sendable {
         public var revision: String
         public var dimensions: Int
         public var active: Bool
-        /// A valid HNSW index exists (built at registration for the first space, at
-        /// activation for later ones).
+        /// Its HNSW indexes exist and are valid (built at registration for the first
+        /// space, at activation for later ones).
         public var indexed: Bool
         public var vectors: Int
         public var createdAt: Date
@@ -89,7 +89,7 @@ public struct EmbeddingSpaceRepository: Sendable {
                 vectors: vectors, createdAt: created))
         }
         for index in spaces.indices {
-            spaces[index].indexed = try await indexState(spaces[index].id, logger: logger) == .valid
+            spaces[index].indexed = try await indexed(spaces[index].id, logger: logger)
         }
         return spaces
     }
@@ -220,43 +220,53 @@ public struct EmbeddingSpaceRepository: Sendable {
         if try await isActive(spaceID, logger: logger) {
             throw StorageError(.conflict, "space '\(spaceID)' is the active one: activate another first")
         }
-        try await client.query(PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(Self.indexName(spaceID))"), logger: logger)
+        for name in [Self.indexName(spaceID), Self.userIndexName(spaceID)] {
+            try await client.query(PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(name)"), logger: logger)
+        }
         try await client.query("DELETE FROM embedding_spaces WHERE id = \(spaceID) AND NOT active", logger: logger)
     }
 
-    /// The space's partial HNSW index over its documents, if missing; an invalid one (a
+    /// The space's two partial HNSW indexes, each if missing; an invalid one (a
     /// concurrent build that was interrupted) is dropped and rebuilt. `concurrently` lets
-    /// writes go on. Memory items and messages are left out: every search of them is for
-    /// one user, an exact scan of that user's rows (`RecallRepository`), and keeping them
-    /// in the graph cost every memorize most of its write time (docs/benchmarks.md).
+    /// writes go on.
     ///
-    /// The graph is over each vector's sign bits (`quantized`), by Hamming distance: it
-    /// costs half the insert time of a float graph, and searches re-rank its nearest
-    /// candidates by exact cosine (`DocumentRepository.search`).
+    /// Documents: a graph over each vector's sign bits (`quantized`), by Hamming distance:
+    /// half the insert time of a float graph; searches re-rank its nearest candidates by
+    /// exact cosine (`DocumentRepository.search`).
+    ///
+    /// Large users: a float graph over only the vectors that carry `large_user_id`
+    /// (`LargeUserRepository`). Every other memory item and message is left out: a search
+    /// of them is an exact scan of one user's rows (`RecallRepository`), and keeping them
+    /// in a graph cost every memorize most of its write time (docs/benchmarks.md).
     public func buildIndex(spaceID: String, dimensions: Int, concurrently: Bool = false, logger: Logger) async throws {
-        let name = Self.indexName(spaceID)
         let mode = concurrently ? "CONCURRENTLY " : ""
-        if try await indexState(spaceID, logger: logger) == .invalid {
-            try await client.query(PostgresQuery(unsafeSQL: "DROP INDEX \(mode)IF EXISTS \(name)"), logger: logger)
-        }
-        // Index DDL cannot take bind parameters: the name is a digest, the literal escaped.
+        // Index DDL cannot take bind parameters: the names are digests, the literal escaped.
         let literal = spaceID.replacingOccurrences(of: "'", with: "''")
-        do {
-            try await client.query(PostgresQuery(unsafeSQL: """
-                CREATE INDEX \(mode)IF NOT EXISTS \(name) ON embeddings
-                USING hnsw ((\(Self.quantized("embedding", dimensions: dimensions))) bit_hamming_ops)
-                WHERE space_id = '\(literal)' AND target_kind = 'document'
-                """), logger: logger)
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            // IF NOT EXISTS checks the name before creating: two workers starting together
-            // both pass the check, and the second insert of the name into pg_class fails.
-            // The other one built the index.
+        let indexes = [
+            (Self.indexName(spaceID), "(\(Self.quantized("embedding", dimensions: dimensions))) bit_hamming_ops", "target_kind = 'document'"),
+            (Self.userIndexName(spaceID), "(embedding::vector(\(dimensions))) vector_cosine_ops", "large_user_id IS NOT NULL"),
+        ]
+        for (name, method, predicate) in indexes {
+            if try await indexState(name, logger: logger) == .invalid {
+                try await client.query(PostgresQuery(unsafeSQL: "DROP INDEX \(mode)IF EXISTS \(name)"), logger: logger)
+            }
+            do {
+                try await client.query(PostgresQuery(unsafeSQL: """
+                    CREATE INDEX \(mode)IF NOT EXISTS \(name) ON embeddings USING hnsw (\(method))
+                    WHERE space_id = '\(literal)' AND \(predicate)
+                    """), logger: logger)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                // IF NOT EXISTS checks the name before creating: two workers starting together
+                // both pass the check, and the second insert of the name into pg_class fails.
+                // The other one built the index.
+            }
         }
     }
 
-    func indexState(_ spaceID: String, logger: Logger) async throws -> IndexState {
+    /// Whether the index named `name` exists and is valid.
+    func indexState(_ name: String, logger: Logger) async throws -> IndexState {
         for try await valid in try await client.query(
-            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = \(Self.indexName(spaceID))",
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = \(name)",
             logger: logger
         ).decode(Bool.self) {
             return valid ? .valid : .invalid
@@ -264,10 +274,21 @@ public struct EmbeddingSpaceRepository: Sendable {
         return .missing
     }
 
-    /// The expression a space's index is built on: the sign bit of each of the vector's
-    /// `dimensions` (pgvector's `binary_quantize`).
+    /// Both of the space's indexes are valid.
+    func indexed(_ spaceID: String, logger: Logger) async throws -> Bool {
+        guard try await indexState(Self.indexName(spaceID), logger: logger) == .valid else { return false }
+        return try await indexState(Self.userIndexName(spaceID), logger: logger) == .valid
+    }
+
+    /// The expression a space's document index is built on: the sign bit of each of the
+    /// vector's `dimensions` (pgvector's `binary_quantize`).
     public static func quantized(_ vector: String, dimensions: Int) -> String {
         "binary_quantize(\(vector)::vector(\(dimensions)))::bit(\(dimensions))"
+    }
+
+    /// `embeddings_users_<digest of the space id>`: the index of large users' vectors.
+    static func userIndexName(_ spaceID: String) -> String {
+        "embeddings_users_" + SHA256.hash(data: Data(spaceID.utf8)).prefix(10).hexString
     }
 
     /// `embeddings_hnsw_<digest of the space id>`: a safe, unique identifier.

@@ -66,6 +66,8 @@ public struct UserErasure: Sendable {
                 "DELETE FROM summary_refreshes WHERE tenant_id = \(tenantID) AND user_id = \(userID)", logger: logger)
             try await connection.query(
                 "DELETE FROM consolidation_marks WHERE tenant_id = \(tenantID) AND user_id = \(userID)", logger: logger)
+            try await connection.query(
+                "DELETE FROM large_users WHERE tenant_id = \(tenantID) AND user_id = \(userID)", logger: logger)
             // The extractor's answers quote the memories.
             try await connection.query(
                 "DELETE FROM job_extractions WHERE tenant_id = \(tenantID) AND user_id = \(userID)", logger: logger)
