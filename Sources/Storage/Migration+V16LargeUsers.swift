@@ -1,8 +1,9 @@
 extension Migration {
     /// Users with so many memory items and messages that an exact scan of their rows is
     /// too slow (`LargeUserRepository`): their vectors carry `large_user_id`, and each
-    /// space gets a second partial HNSW index over just those rows, so the writes of
-    /// everyone else never pay for a graph.
+    /// space gets a second partial HNSW index over just those rows
+    /// (`EmbeddingSpaceRepository.userIndexMethod`), so the writes of everyone else never
+    /// pay for a graph.
     static let v16LargeUsers = Migration(version: 16, name: "large users", statements: [
         """
         CREATE TABLE large_users (
@@ -50,8 +51,8 @@ extension Migration {
         BEGIN
             FOR space IN SELECT id, dimensions FROM embedding_spaces LOOP
                 EXECUTE format(
-                    'CREATE INDEX %I ON embeddings USING hnsw ((embedding::vector(%s)) vector_cosine_ops) '
-                    'WHERE space_id = %L AND large_user_id IS NOT NULL',
+                    'CREATE INDEX %I ON embeddings USING hnsw ((embedding::halfvec(%s)) halfvec_cosine_ops) '
+                    'WITH (m = 24, ef_construction = 128) WHERE space_id = %L AND large_user_id IS NOT NULL',
                     'embeddings_users_' || left(encode(sha256(convert_to(space.id, 'UTF8')), 'hex'), 20),
                     space.dimensions, space.id);
             END LOOP;

@@ -6,6 +6,7 @@ import Gateway
 import Logging
 import Memory
 import PostgresNIO
+import ProactiveWorker
 import Prometheus
 import ServiceLifecycle
 import Storage
@@ -48,6 +49,9 @@ struct BenchGatewayCommand: AsyncParsableCommand {
     @Option(help: "Distinct retrieve queries (also the recall sample).")
     var queries = 100
 
+    @Option(help: "Items and messages from which a user is promoted to the large-user index (MEMGRID_LARGE_USER_ROWS).")
+    var largeUserRows = ProactiveWorkerApp.Configuration.Maintenance.defaultLargeUserRows
+
     @Option(help: "Documents of the tenant for the document-search run (seeded once, like the memories); 0 skips it.")
     var documents = 0
 
@@ -72,7 +76,9 @@ struct BenchGatewayCommand: AsyncParsableCommand {
 
         let key = try await DatabaseConfiguration.withClient(url: databaseURL, maxConnections: 4, logger: logger) { client in
             _ = try await Migrator().migrate(client, logger: logger)
-            try await Self.seed(memories: memories, messages: messages, users: users, embedder: embedder, client: client, logger: logger)
+            try await Self.seed(
+                memories: memories, messages: messages, users: users, largeUserRows: largeUserRows, embedder: embedder, client: client,
+                logger: logger)
             try await Self.seedDocuments(documents, embedder: embedder, client: client, logger: logger)
             return try await APIKeyRepository(client: client).create(tenantID: Self.tenant, name: "bench", logger: logger).secret
         }
@@ -88,9 +94,11 @@ struct BenchGatewayCommand: AsyncParsableCommand {
             (cached, retrieve, search) = try await serve()
         }
 
+        let asked = LocalEmbedder.BenchmarkCorpus(count: queries, seed: 7).sentences.enumerated().map { (Self.user($0 % users), $1) }
+        let (recall, large) = try await Self.retrieveRecall(queries: asked, embedder: embedder, url: databaseURL, logger: logger)
         var summary = String(
-            format: "bench-gateway: embeddings-cached %.0f req/s p99 %.2f ms; retrieve %.0f req/s p99 %.2f ms",
-            cached.requestsPerSecond, cached.p99, retrieve.requestsPerSecond, retrieve.p99)
+            format: "bench-gateway: embeddings-cached %.0f req/s p99 %.2f ms; retrieve %.0f req/s p99 %.2f ms recall@10 %.3f (%d of %d queries for large users)",
+            cached.requestsPerSecond, cached.p99, retrieve.requestsPerSecond, retrieve.p99, recall, large, queries)
         if let search {
             let candidates = try GatewayApp.Configuration(environment: system.reader).efSearch
             let recall = try await Self.documentRecall(
@@ -226,19 +234,29 @@ struct BenchGatewayCommand: AsyncParsableCommand {
         return space.id
     }
 
-    /// Stores the items and messages once, spread round-robin over the users: vectors
-    /// from the model, loaded without the HNSW index, which is then built in one pass (as
-    /// a re-embed would; retrieve does not use it, documents will).
-    static func seed(memories: Int, messages: Int, users: Int, embedder: LocalEmbedder, client: PostgresClient, logger: Logger) async throws {
+    /// Stores the items and messages once, each kind in contiguous blocks per user (user
+    /// `u` holds items `u·memories/users ..< (u+1)·memories/users`, likewise messages).
+    /// Texts repeat across users past `distinctTexts` (never within a user of fewer
+    /// rows), so a million rows embed 100,000 texts. Vectors come from the model; the
+    /// users at or past `largeUserRows` are then promoted, their index built after the
+    /// load (as the first promotion into an empty index would be).
+    static func seed(
+        memories: Int, messages: Int, users: Int, largeUserRows: Int, embedder: LocalEmbedder, client: PostgresClient, logger: Logger
+    ) async throws {
         let counts = try await client.query("""
             SELECT (SELECT count(*) FROM memory_items WHERE tenant_id = \(tenant))::int,
                    (SELECT count(*) FROM memory_messages WHERE tenant_id = \(tenant))::int,
-                   (SELECT count(DISTINCT user_id) FROM memory_messages WHERE tenant_id = \(tenant))::int
+                   (SELECT count(DISTINCT user_id) FROM memory_items WHERE tenant_id = \(tenant))::int
+                 + (SELECT count(DISTINCT user_id) FROM memory_messages WHERE tenant_id = \(tenant))::int
             """, logger: logger).decode((Int, Int, Int).self)
         var stored = (0, 0, 0)
         for try await value in counts { stored = value }
         let space = embedder.space
-        if stored == (memories, messages, min(users, messages)), (try? await spaceID(client: client, logger: logger)) == space.id { return }
+        let expected = (memories, messages, min(users, memories) + min(users, messages))
+        if stored == expected, (try? await spaceID(client: client, logger: logger)) == space.id {
+            try await promoteLargeUsers(largeUserRows, spaceID: space.id, dimensions: space.dimensions, client: client, logger: logger)
+            return
+        }
 
         print("  seeding \(memories) memories and \(messages) messages of \(users) users (once; kept in the bench database)…")
         let start = ContinuousClock.now
@@ -248,15 +266,18 @@ struct BenchGatewayCommand: AsyncParsableCommand {
             INSERT INTO embedding_spaces (id, model, revision, dimensions) VALUES (\(space.id), \(space.model), \(space.revision), \(space.dimensions))
             ON CONFLICT (id) DO NOTHING
             """, logger: logger)
-        let texts = LocalEmbedder.BenchmarkCorpus(count: memories + messages, seed: 1).sentences
+        let texts = LocalEmbedder.BenchmarkCorpus(count: min(memories + messages, distinctTexts), seed: 1).sentences
         let repository = MemoryRepository(client: client)
         let vectors = EmbeddingRepository(client: client)
-        for chunk in stride(from: 0, to: texts.count, by: 2048) {
-            let positions = Array(chunk..<min(chunk + 2048, texts.count))
+        var embedded: [String: [Float]] = [:]
+        let total = memories + messages
+        for chunk in stride(from: 0, to: total, by: 2048) {
+            let positions = Array(chunk..<min(chunk + 2048, total))
             let rows = try await client.withTransaction(logger: logger) { connection in
                 var rows: [(kind: EmbeddingRepository.Row.TargetKind, id: String, text: String)] = []
-                for (user, group) in Dictionary(grouping: positions, by: { $0 % users }) {
-                    let itemTexts = group.filter { $0 < memories }.map { texts[$0] }
+                let (items, said) = (positions.filter { $0 < memories }, positions.filter { $0 >= memories }.map { $0 - memories })
+                for (user, group) in Dictionary(grouping: items, by: { $0 * users / memories }).sorted(by: { $0.key < $1.key }) {
+                    let itemTexts = group.map { texts[$0 % texts.count] }
                     let items = try await repository.record(
                         itemTexts.map {
                             MemoryRepository.NewItem(
@@ -266,23 +287,27 @@ struct BenchGatewayCommand: AsyncParsableCommand {
                         origin: .job("seed-\(chunk)"), on: connection, logger: logger
                     ).items
                     rows += items.map { (.memoryItem, $0.id, $0.text) }
-                    let said = group.filter { $0 >= memories }.map {
-                        MessageRepository.NewMessage(
-                            messageID: "m\($0)", position: $0, role: "user", name: "Speaker \($0 % 7)", content: texts[$0],
+                }
+                for (user, group) in Dictionary(grouping: said, by: { $0 * users / messages }).sorted(by: { $0.key < $1.key }) {
+                    let newMessages = group.map {
+                        let text = (memories + $0) % texts.count
+                        return MessageRepository.NewMessage(
+                            messageID: "m\($0)", position: $0, role: "user", name: "Speaker \(text % 7)", content: texts[text],
                             sentAt: Date(timeIntervalSince1970: 1_680_000_000 + Double($0) * 600))
                     }
-                    let messages = try await MessageRepository.record(
-                        said, tenantID: tenant, userID: Self.user(user), agentID: nil, resourceID: nil, jobID: "seed-\(chunk)",
+                    let stored = try await MessageRepository.record(
+                        newMessages, tenantID: tenant, userID: Self.user(user), agentID: nil, resourceID: nil, jobID: "seed-\(chunk)",
                         on: connection, logger: logger)
-                    rows += zip(messages, said).map { (.message, $0.id, $1.embeddedText) }
+                    rows += zip(stored, newMessages).map { (.message, $0.id, $1.embeddedText) }
                 }
                 return rows
             }
-            let embedded = try await embedder.embed(rows.map(\.text))
+            let unseen = Array(Set(rows.map(\.text).filter { embedded[$0] == nil }))
+            for (text, vector) in zip(unseen, try await embedder.embed(unseen)) { embedded[text] = vector }
             try await vectors.upsert(
-                zip(rows, embedded).map {
+                rows.map {
                     EmbeddingRepository.Row(
-                        tenantID: tenant, targetKind: $0.kind, targetID: $0.id, contentHash: "seed", embedding: $1, text: $0.text)
+                        tenantID: tenant, targetKind: $0.kind, targetID: $0.id, contentHash: "seed", embedding: embedded[$0.text]!, text: $0.text)
                 },
                 spaceID: space.id, dimensions: space.dimensions, logger: logger)
         }
@@ -293,6 +318,63 @@ struct BenchGatewayCommand: AsyncParsableCommand {
             try await client.query(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: logger)
         }
         print("  seeded in \(loaded - start) (model + inserts), HNSW index built in \(ContinuousClock.now - loaded)")
+        try await promoteLargeUsers(largeUserRows, spaceID: space.id, dimensions: space.dimensions, client: client, logger: logger)
+    }
+
+    /// Texts the model embeds for the seed at most.
+    static let distinctTexts = 100_000
+
+    /// Promotes the bench tenant's users at or past `rows` that are not large yet (as the
+    /// proactive worker's maintenance would), building the user index after marking.
+    static func promoteLargeUsers(_ rows: Int, spaceID: String, dimensions: Int, client: PostgresClient, logger: Logger) async throws {
+        let users = LargeUserRepository(client: client)
+        let crossing = try await users.crossing(threshold: rows, from: nil, to: Date(), logger: logger).filter { $0.tenantID == tenant }
+        guard !crossing.isEmpty else { return }
+        let start = ContinuousClock.now
+        try await client.query(
+            PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(EmbeddingSpaceRepository.userIndexName(spaceID))"), logger: logger)
+        for (tenant, user) in crossing { try await users.promote(tenantID: tenant, userID: user, logger: logger) }
+        let marked = ContinuousClock.now
+        try await EmbeddingSpaceRepository(client: client).buildIndex(spaceID: spaceID, dimensions: dimensions, logger: logger)
+        try await client.query("ANALYZE embeddings", logger: logger)
+        print("  promoted \(crossing.count) large users (≥ \(rows) rows) in \(marked - start), user index built in \(ContinuousClock.now - marked)")
+    }
+
+    /// The share of each retrieve query's exact 10 nearest (a scan of every vector of the
+    /// user's items and messages) among the first 10 of the search's vector rankings (at
+    /// the gateway's depth); with how many of the queried users were large.
+    static func retrieveRecall(
+        queries: [(user: String, text: String)], embedder: LocalEmbedder, url: String, logger: Logger
+    ) async throws -> (recall: Double, large: Int) {
+        let space = embedder.space
+        let vectors = try await embedder.embed(queries.map(\.text))
+        return try await DatabaseConfiguration.withClient(url: url, maxConnections: 1, logger: logger) { client in
+            var (found, large) = (0, 0)
+            for ((user, text), vector) in zip(queries, vectors) {
+                let request = RecallRepository.Request(
+                    tenantID: tenant, userID: user, filter: .init(), kinds: [.memory, .message], spaceID: space.id, vector: vector,
+                    text: text, depth: RecallRepository.defaultDepth)
+                let hits = try await RecallRepository(client: client).candidates(request, logger: logger)
+                var exact: [(distance: Double, id: String)] = []
+                for try await (id, distance) in try await client.query("""
+                    WITH asked AS MATERIALIZED (SELECT \(EmbeddingRepository.literal(vector))::vector AS v),
+                    owned AS (
+                        SELECT 'memory_item' AS kind, id FROM memory_items WHERE tenant_id = \(tenant) AND user_id = \(user)
+                        UNION ALL SELECT 'message', id FROM memory_messages WHERE tenant_id = \(tenant) AND user_id = \(user)
+                    )
+                    SELECT o.id, e.embedding <=> asked.v FROM owned o CROSS JOIN asked
+                    JOIN embeddings e ON e.space_id = \(space.id) AND e.tenant_id = \(tenant) AND e.target_kind = o.kind AND e.target_id = o.id
+                    """, logger: logger).decode((String, Double).self) { exact.append((distance, id)) }
+                // The search ranks items and messages apart; the 10 nearest of both are among
+                // the 10 nearest of each.
+                let nearest = Set(exact.sorted { ($0.distance, $0.id) < ($1.distance, $1.id) }.prefix(10).map(\.id))
+                found += nearest.intersection(hits.filter { ($0.vector?.rank ?? .max) <= 10 }.map(\.id)).count
+                for try await _ in try await client.query(
+                    "SELECT 1 FROM large_users WHERE tenant_id = \(tenant) AND user_id = \(user)", logger: logger
+                ).decode(Int.self) { large += 1 }
+            }
+            return (Double(found) / Double(10 * queries.count), large)
+        }
     }
 }
 

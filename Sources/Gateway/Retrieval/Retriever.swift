@@ -39,7 +39,7 @@ struct Retriever: Sendable {
     var fusion = Fusion()
     /// Candidates taken from each signal before fusion: deep enough that a hit ranked low
     /// by one signal and high by the other still meets.
-    var depth = 100
+    var depth = RecallRepository.defaultDepth
 
     func retrieve(_ search: Search, logger: Logger) async throws -> [Hit] {
         guard let space = try await space.current(logger: logger) else {

@@ -94,8 +94,9 @@ public struct RecallRepository: Sendable {
     }
 
     /// Scans the user's rows exactly, unless the user is large (`LargeUserRepository`):
-    /// then the pool is the nearest `depth` of each kind in the space's user index (float
-    /// HNSW at `largeUserEfSearch`, filters applied while it scans) and at most
+    /// then the pool is the nearest `depth` (at most `largeUserNearest`) of each kind in
+    /// the space's user index (half-precision HNSW at `largeUserEfSearch`, filters applied
+    /// while it scans, re-ranked by exact cosine) and at most
     /// `lexicalMatches` rows of each kind matching the query's terms but the common ones
     /// (`CommonTerms`); BM25 counts the collection from the user's stored row counts.
     public func candidates(_ request: Request, logger: Logger) async throws -> [Candidate] {
@@ -105,18 +106,27 @@ public struct RecallRepository: Sendable {
         let query = Self.query(request, large: large)
         guard large, request.vector != nil else { return try await Self.decode(client.query(query, logger: logger)) }
         return try await client.withTransaction(logger: logger) { connection in
-            try await connection.query(
-                PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(Self.largeUserEfSearch)"), logger: logger)
+            // With iterative scans, a breadth below the rows wanted searches on past it.
+            try await connection.query("""
+                SELECT set_config('hnsw.ef_search', \(String(Self.largeUserEfSearch)), true),
+                       set_config('hnsw.iterative_scan', 'relaxed_order', true)
+                """, logger: logger)
             return try await Self.decode(connection.query(query, logger: logger))
         }
     }
 
-    /// The user index's search breadth: recall@10 0.98 at 11 ms over 100,000 vectors,
-    /// against 0.95 at 40 and 0.99 at 19 ms with 200 (docs/benchmarks.md, "Large users").
-    static let largeUserEfSearch = 100
+    /// Candidates a retrieve takes from each signal by default (the gateway's `Retriever`).
+    public static let defaultDepth = 100
+
+    /// The user index's search breadth (docs/benchmarks.md, "Large users").
+    static let largeUserEfSearch = 20
+
+    /// At most this many nearest of each kind are taken from the user index for a large
+    /// user, whatever the depth asked: the graph's cost grows with it.
+    static let largeUserNearest = 50
 
     /// At most this many rows of each kind are ranked by words for a large user.
-    static let lexicalMatches = 2000
+    static let lexicalMatches = 100
 
     static func query(_ request: Request, large: Bool) -> PostgresQuery {
         let filter = request.filter
@@ -148,71 +158,77 @@ public struct RecallRepository: Sendable {
             tsq AS (SELECT \(CommonTerms.disjunction) AS q, array_agg(term) AS list FROM kept),
             """
         if large {
-            // The nearest through the user index, the matches by words, per kind.
-            let nearest = "ORDER BY e.embedding::vector\(dimensions) <=> (SELECT v FROM asked) LIMIT \(depth)"
+            // The nearest through the user index (with their vectors), the matches by
+            // words, per kind.
+            let half = "::halfvec\(dimensions)"
+            let nearest = "ORDER BY e.embedding\(half) <=> (SELECT v\(half) FROM asked) LIMIT least(\(depth), \(Self.largeUserNearest))"
             let indexed = "e.space_id = \(space) AND e.tenant_id = \(tenant) AND e.large_user_id = \(user)"
             query.sql += """
 
-                picked AS (
-                    (SELECT 'memory' AS kind, m.id FROM embeddings e JOIN memory_items m ON m.id = e.target_id
+                found AS (
+                    (SELECT 'memory' AS kind, m.id, e.embedding FROM embeddings e JOIN memory_items m ON m.id = e.target_id
                      WHERE \(itemsWanted) AND (SELECT v FROM asked) IS NOT NULL AND \(indexed) AND e.target_kind = 'memory_item'
                        AND m.tenant_id = \(tenant)
                 """
             MemoryRepository.append(filter, to: &query, table: "m")
             query.sql += """
                  \(nearest))
-                    UNION
-                    (SELECT 'memory', m.id FROM memory_items m CROSS JOIN tsq
+                    UNION ALL
+                    (SELECT 'memory', m.id, NULL::vector FROM memory_items m CROSS JOIN tsq
                      WHERE \(itemsWanted) AND m.tenant_id = \(tenant) AND m.user_id = \(user) AND m.lexemes @@ tsq.q
                 """
             MemoryRepository.append(filter, to: &query, table: "m")
             query.sql += """
                  LIMIT \(Self.lexicalMatches))
-                    UNION
-                    (SELECT 'message', g.id FROM embeddings e JOIN memory_messages g ON g.id = e.target_id
+                    UNION ALL
+                    (SELECT 'message', g.id, e.embedding FROM embeddings e JOIN memory_messages g ON g.id = e.target_id
                      WHERE \(messagesOn) AND (SELECT v FROM asked) IS NOT NULL AND \(indexed) AND e.target_kind = 'message'
                        AND g.tenant_id = \(tenant)
                 """
             messageFilter("g")
             query.sql += """
                  \(nearest))
-                    UNION
-                    (SELECT 'message', g.id FROM memory_messages g CROSS JOIN tsq
+                    UNION ALL
+                    (SELECT 'message', g.id, NULL::vector FROM memory_messages g CROSS JOIN tsq
                      WHERE \(messagesOn) AND g.tenant_id = \(tenant) AND g.user_id = \(user) AND g.lexemes @@ tsq.q
                 """
             messageFilter("g")
-            query.sql += " LIMIT \(Self.lexicalMatches))\n    ),"
+            query.sql += """
+                 LIMIT \(Self.lexicalMatches))
+                ),
+                picked AS (SELECT DISTINCT ON (kind, id) kind, id, embedding FROM found ORDER BY kind, id, embedding IS NULL),
+                """
+        }
+        /// Where a pooled row's vector comes from: what the search picked (a row found only
+        /// by words has none), or, scanning exactly, one primary-key probe per row whatever
+        /// the statistics say (LIMIT keeps the subquery from being flattened into a join):
+        /// just after a bulk write they are stale, and the planner scanned every vector of
+        /// the space per row instead (LoCoMo retrieve p50 14 → 150 ms).
+        func vectors(_ kind: String, _ targetKind: String, _ table: String) -> String {
+            if large { return "JOIN picked e ON e.kind = '\(kind)' AND e.id = \(table).id" }
+            return """
+                LEFT JOIN LATERAL (
+                    SELECT embedding FROM embeddings WHERE space_id = \(space) AND tenant_id = \(tenant)
+                                                       AND target_kind = '\(targetKind)' AND target_id = \(table).id LIMIT 1
+                ) e ON true
+                """
         }
         query.sql += """
 
             pool AS MATERIALIZED (
                 SELECT 'memory' AS kind, m.id, m.text, coalesce(m.happened_at, m.created_at) AS at, NULL::text AS name,
                        m.message_ids, m.reinforcement_count, m.lexemes, e.embedding
-                FROM memory_items m
-                -- One primary-key probe per row, whatever the statistics say (LIMIT keeps
-                -- the subquery from being flattened into a join): just after a bulk write
-                -- they are stale, and the planner scanned every vector of the space per
-                -- row instead (LoCoMo retrieve p50 14 → 150 ms).
-                LEFT JOIN LATERAL (
-                    SELECT embedding FROM embeddings WHERE space_id = \(space) AND tenant_id = \(tenant)
-                                                       AND target_kind = 'memory_item' AND target_id = m.id LIMIT 1
-                ) e ON true
+                FROM memory_items m \(vectors("memory", "memory_item", "m"))
                 WHERE \(itemsWanted) AND m.tenant_id = \(tenant) AND m.user_id = \(user)
             """
-        if large { query.sql += " AND m.id IN (SELECT id FROM picked WHERE kind = 'memory')" }
         MemoryRepository.append(filter, to: &query, table: "m")
         query.sql += """
 
                 UNION ALL
                 SELECT 'message', g.id, g.content, g.sent_at, g.name, ARRAY[g.message_id], 1, g.lexemes, e.embedding
-                FROM memory_messages g
-                LEFT JOIN LATERAL (
-                    SELECT embedding FROM embeddings WHERE space_id = \(space) AND tenant_id = g.tenant_id
-                                                       AND target_kind = 'message' AND target_id = g.id LIMIT 1
-                ) e ON true
+                FROM memory_messages g \(vectors("message", "message", "g"))
                 WHERE \(messagesOn) AND g.tenant_id = \(tenant) AND g.user_id = \(user)
             """
-        if large { query.sql += " AND g.id IN (SELECT id FROM picked WHERE kind = 'message')" }
         messageFilter("g")
         // BM25 (k1 1.2, b 0.75) with each kind's rows as the collection; a term's document
         // frequency is exact because every row holding a query term is matched (for a
