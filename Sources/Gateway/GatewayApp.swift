@@ -194,13 +194,14 @@ public enum GatewayApp {
         // Context blocks are counted whole: no truncation at the model's input length.
         let counter = try? WordPieceTokenizer(modelDirectory: configuration.modelDirectory, maxLength: .max)
         let tokenCount: (@Sendable (String) -> Int)? = counter.map { counter in { @Sendable text in counter.tokenCount(text) } }
-        let retriever = Retriever(reads: reads, space: space, embedder: embedder, tokenCount: tokenCount)
+        let commonTerms = CommonTermsCache()
+        let retriever = Retriever(reads: reads, space: space, commonTerms: commonTerms, embedder: embedder, tokenCount: tokenCount)
         RetrieveAPI(retriever: retriever, maxBody: maxBody).register(on: api)
         MemoriesAPI(memories: memories, history: MemoryHistoryRepository(client: postgres), reads: reads, submitter: submitter, maxBody: maxBody)
             .register(on: api)
         UsersAPI(erasure: UserErasure(client: postgres), cache: cache).register(on: api)
         DocumentsAPI(
-            documents: DocumentRepository(client: postgres), reads: reads, space: space, embedder: embedder,
+            documents: DocumentRepository(client: postgres), reads: reads, space: space, commonTerms: commonTerms, embedder: embedder,
             candidates: configuration.efSearch, maxBody: maxBody)
             .register(on: api)
         ChatAPI(

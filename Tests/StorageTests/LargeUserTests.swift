@@ -61,7 +61,7 @@ struct LargeUserTests {
     }
 
     static func plan(_ request: RecallRepository.Request, large: Bool, client: PostgresClient, logger: Logger) async throws -> String {
-        let query = RecallRepository.query(request, large: large)
+        let query = RecallRepository.query(request, common: large ? [:] : nil)
         return try await client.withTransaction(logger: logger) { connection in
             // Sorts and scans priced out: on rows this few, sorting them is cheaper than any
             // index, and the question is whether the query's ordering can use the user index.

@@ -77,6 +77,7 @@ struct DocumentsAPI: Sendable {
     /// Search and listing.
     let reads: ReadReplicas
     let space: ActiveSpace
+    let commonTerms: CommonTermsCache
     let embedder: QueryEmbedder
     /// How many of the index's nearest a search re-ranks by exact cosine (`MEMGRID_HNSW_EF_SEARCH`).
     let candidates: Int
@@ -110,7 +111,8 @@ struct DocumentsAPI: Sendable {
             try await DocumentRepository(client: client).search(
                 tenantID: tenantID, filter: .init(userID: body.userID, metadata: metadata), spaceID: active.id,
                 dimensions: active.dimensions, vector: vector, text: body.query, depth: max(topK * 2, 20),
-                candidates: candidates, logger: context.logger)
+                candidates: candidates, commonTerms: commonTerms.terms(.documents, client: client, logger: context.logger),
+                logger: context.logger)
         }
         func fused(_ hit: DocumentRepository.Hit) -> Double {
             [hit.vector?.rank, hit.lexical?.rank].compactMap { $0 }.reduce(0) { $0 + 1 / Double(20 + $1) }

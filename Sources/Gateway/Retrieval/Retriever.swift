@@ -33,6 +33,7 @@ struct Retriever: Sendable {
     /// Recall may lag the primary by the replicas' bound: memories come from jobs anyway.
     let reads: ReadReplicas
     let space: ActiveSpace
+    let commonTerms: CommonTermsCache
     let embedder: QueryEmbedder
     /// Counts the context block's tokens; nil = an estimate of 4 bytes a token.
     let tokenCount: (@Sendable (String) -> Int)?
@@ -51,7 +52,8 @@ struct Retriever: Sendable {
                 try await RecallRepository(client: client).candidates(
                     .init(
                         tenantID: search.tenantID, userID: search.userID, filter: search.filter, kinds: search.kinds, spaceID: space.id,
-                        vector: vector, text: search.query, depth: max(depth, search.topK * 3)),
+                        vector: vector, text: search.query, depth: max(depth, search.topK * 3),
+                        commonTerms: commonTerms.terms(.memory, client: client, logger: logger)),
                     logger: logger)
             }
         }

@@ -102,13 +102,15 @@ public struct DocumentRepository: Sendable {
 
     /// Up to `depth` documents nearest to `vector` and up to `depth` best by words (OR of
     /// the query's terms but the common ones, `ts_rank_cd`), each with its rank and score,
-    /// in one round trip.
+    /// in one round trip (two without `commonTerms`, which are then read).
     /// The nearest are the `candidates` nearest in the space's index (Hamming distance of
     /// sign bits, filters applied while it scans) re-ranked by exact cosine.
     public func search(
         tenantID: String, filter: Filter, spaceID: String, dimensions: Int, vector: [Float], text: String, depth: Int,
-        candidates: Int, logger: Logger
+        candidates: Int, commonTerms: [String: Double]? = nil, logger: Logger
     ) async throws -> [Hit] {
+        var common = commonTerms ?? [:]
+        if commonTerms == nil { common = try await CommonTerms.load(.documents, client: client, logger: logger) }
         // $1 is the tenant, $2 the space, $3 the query vector, $4 the query text. The vector
         // is parsed once (`asked`); the ordering expression is the indexed one.
         let cast = "::vector(\(dimensions))"
@@ -138,7 +140,7 @@ public struct DocumentRepository: Sendable {
                 ) AS nearest
             ),
             terms AS (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', memgrid_search_text($4)))) AS term),
-            \(CommonTerms.kept(tables: ["documents"])),
+            \(CommonTerms.kept(common) { query.binds.append($0); return "$\(query.binds.count)" }),
             tsq AS (SELECT \(CommonTerms.disjunction) AS q FROM kept),
             lex AS (
                 SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (

@@ -27,10 +27,13 @@ public struct RecallRepository: Sendable {
         public var text: String
         /// Candidates taken from each signal, per kind.
         public var depth: Int
+        /// `CommonTerms.load(.memory, …)`, for a large user's search by words; nil: read
+        /// when needed.
+        public var commonTerms: [String: Double]?
 
         public init(
             tenantID: String, userID: String, filter: MemoryRepository.Filter, kinds: Set<Kind>, spaceID: String, vector: [Float]?,
-            text: String, depth: Int
+            text: String, depth: Int, commonTerms: [String: Double]? = nil
         ) {
             self.tenantID = tenantID
             self.userID = userID
@@ -40,6 +43,7 @@ public struct RecallRepository: Sendable {
             self.vector = vector
             self.text = text
             self.depth = depth
+            self.commonTerms = commonTerms
         }
     }
 
@@ -103,7 +107,9 @@ public struct RecallRepository: Sendable {
         let large = try await client.withConnection {
             try await LargeUserRepository.isLarge(tenantID: request.tenantID, userID: request.userID, on: $0, logger: logger)
         }
-        let query = Self.query(request, large: large)
+        var common = large ? request.commonTerms : nil
+        if large, common == nil { common = try await CommonTerms.load(.memory, client: client, logger: logger) }
+        let query = Self.query(request, common: common)
         guard large, request.vector != nil else { return try await Self.decode(client.query(query, logger: logger)) }
         return try await client.withTransaction(logger: logger) { connection in
             // With iterative scans, a breadth below the rows wanted searches on past it.
@@ -128,7 +134,9 @@ public struct RecallRepository: Sendable {
     /// At most this many rows of each kind are ranked by words for a large user.
     static let lexicalMatches = 100
 
-    static func query(_ request: Request, large: Bool) -> PostgresQuery {
+    /// The exact scan, or with the common terms, a large user's search.
+    static func query(_ request: Request, common: [String: Double]?) -> PostgresQuery {
+        let large = common != nil
         let filter = request.filter
         // Messages have no type, category or metadata: such a filter leaves them out.
         let messagesWanted = request.kinds.contains(.message) && filter.types.isEmpty && filter.categories.isEmpty
@@ -154,7 +162,7 @@ public struct RecallRepository: Sendable {
         query.sql = """
             WITH asked AS MATERIALIZED (SELECT \(vector)::vector\(dimensions) AS v),
             terms AS (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', memgrid_search_text(\(bind(request.text)))))) AS term),
-            \(large ? CommonTerms.kept(tables: ["memory_items", "memory_messages"]) : "kept AS (SELECT term FROM terms)"),
+            \(common.map { terms in CommonTerms.kept(terms) { bind($0) } } ?? "kept AS (SELECT term FROM terms)"),
             tsq AS (SELECT \(CommonTerms.disjunction) AS q, array_agg(term) AS list FROM kept),
             """
         if large {
