@@ -153,4 +153,37 @@ struct LargeUserTests {
             for try await count in unmarked { #expect(count == 0) }
         }
     }
+
+    /// Migration v16 gives a space that existed before it the same user index that
+    /// registering a space builds now.
+    @Test func v16GivesExistingSpacesTheUserIndex() async throws {
+        @Sendable func userIndex(_ client: PostgresClient, logger: Logger) async throws -> String {
+            for try await definition in try await client.query(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = \(EmbeddingSpaceRepository.userIndexName(Self.space))", logger: logger
+            ).decode(String.self) {
+                return definition
+            }
+            return "none"
+        }
+        let (upgraded, fresh) = (ScratchDatabase(), ScratchDatabase())
+        try await upgraded.create()
+        try await fresh.createMigrated()
+        defer { Task { await upgraded.drop(); await fresh.drop() } }
+        let logger = upgraded.logger
+        let migrated = try await upgraded.withClient(url: upgraded.url) { client in
+            _ = try await Migrator(migrations: Migration.all.filter { $0.version <= 15 }).migrate(client, logger: logger)
+            try await client.query("""
+                INSERT INTO embedding_spaces (id, model, revision, dimensions, active) VALUES (\(Self.space), 'm', '1', 16, true)
+                """, logger: logger)
+            #expect(try await Migrator().migrate(client, logger: logger) == [16])
+            return try await userIndex(client, logger: logger)
+        }
+        let registered = try await fresh.withClient(url: fresh.url) { client in
+            try await EmbeddingRepository(client: client).register(
+                spaceID: Self.space, model: "m", revision: "1", dimensions: 16, logger: logger)
+            return try await userIndex(client, logger: logger)
+        }
+        #expect(migrated.contains("halfvec_cosine_ops") && migrated.contains("large_user_id IS NOT NULL"), "\(migrated)")
+        #expect(migrated == registered)
+    }
 }

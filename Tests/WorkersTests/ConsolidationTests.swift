@@ -347,7 +347,7 @@ struct ConsolidationTests {
             // The next slot covers from this one on: u4 only.
             clock.set(slot.addingTimeInterval(3600 + 5))
             let next = try await schedulers[1].tick()
-            #expect(next == [.consolidate: 1])
+            #expect(next == [.consolidate: 1, .largeUsers: 0])
             messages = []
             _ = try await TestBroker.eventually(timeout: .seconds(5)) {
                 messages += try await TestBroker.admin.drain(queue, limit: 100)
@@ -428,6 +428,36 @@ struct ConsolidationTests {
             let summary = try await fixture.strings("SELECT unnest(summary_item_ids) FROM memory_categories", client: client)
             #expect(summary == [profile])
             #expect(try await scheduler.tick().isEmpty, "one run per slot")
+        }
+    }
+
+    @Test("large-users promotes the users at the threshold with new rows once, and marks their vectors")
+    func largeUsersArePromotedOnce() async throws {
+        let declaration = TopologyDeclaration(topology: Topology(prefix: "test-\(UUID().uuidString.prefix(8).lowercased())"))
+        try await TestBroker.admin.declare(declaration)
+        let publisher = Publisher(configuration: TestBroker.configuration, logger: Logger(label: "test.publisher"))
+        publisher.start()
+        defer { Task { await publisher.close(); await TestBroker.tearDown(declaration) } }
+        try await ConsolidationFixture.with { fixture, client in
+            for n in 0..<3 { try await fixture.plant("u1 fact \(n)", vector: [1, Float(n), 0, 0], user: "u1", job: "j1", client: client) }
+            for n in 0..<2 { try await fixture.plant("u2 fact \(n)", vector: [0, 1, Float(n), 0], user: "u2", job: "j1", client: client) }
+            func scheduler(at date: Date) -> MaintenanceScheduler {
+                MaintenanceScheduler(
+                    runs: MaintenanceRepository(client: client), consolidation: ConsolidationRepository(client: client),
+                    largeUsers: LargeUserRepository(client: client),
+                    publisher: publisher, topology: declaration.topology, configuration: .init(largeUserRows: 3), clock: ManualClock(date), owner: "replica",
+                    factory: NOOPMetricsHandler.instance, logger: fixture.logger)
+            }
+            #expect(try await scheduler(at: Date().addingTimeInterval(3600)).tick()[.largeUsers] == 1)
+            #expect(try await fixture.strings("SELECT user_id FROM large_users", client: client) == ["u1"])
+            #expect(try await fixture.strings("SELECT DISTINCT large_user_id FROM embeddings WHERE large_user_id IS NOT NULL", client: client)
+                == ["u1"])
+            // The next slot: u2 reaches the threshold; u1 is not promoted again.
+            let third = try await fixture.plant("u2 fact 2", vector: [0, 0, 1, 1], user: "u2", job: "j2", client: client)
+            try await fixture.execute(
+                "UPDATE memory_items SET created_at = \(Date().addingTimeInterval(3700)) WHERE id = \(third)", client: client)
+            #expect(try await scheduler(at: Date().addingTimeInterval(7300)).tick()[.largeUsers] == 1)
+            #expect(try await fixture.strings("SELECT user_id FROM large_users ORDER BY 1", client: client) == ["u1", "u2"])
         }
     }
 
