@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Contracts
 import Foundation
 import Logging
+import Storage
 
 /// `make bench-memory`: LoCoMo conversations memorized session by session through
 /// `POST /v1/memorize` (rule-based extractor, no LLM), then every question of categories
@@ -36,12 +37,16 @@ struct BenchMemoryCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the memorize jobs and their embed jobs.")
     var timeout = 3600
 
+    @Option(help: "Promote the conversations' users with at least this many items and messages to the large-user index before asking (as the proactive worker's maintenance would), to measure recall on the approximate path; in-process only.")
+    var largeUserRows: Int?
+
     static let tenant = "bench-memory"
     static let topK = 10
     static let categories = 1...4
 
     func validate() throws {
         guard (gatewayURL == nil) == (apiKey == nil) else { throw ValidationError("--gateway-url and --api-key go together") }
+        guard largeUserRows == nil || gatewayURL == nil else { throw ValidationError("--large-user-rows needs the in-process stack") }
         guard (1...2048).contains(batch) else { throw ValidationError("--batch must be between 1 and 2048") }
     }
 
@@ -71,7 +76,7 @@ struct BenchMemoryCommand: AsyncParsableCommand {
             baseURL: gatewayURL ?? stack!.baseURL, apiKey: apiKey ?? stack!.apiKey, http: HTTPClient.shared)
         let result: Result<Void, any Error>
         do {
-            try await measure(conversations, client: client)
+            try await measure(conversations, client: client, stack: stack)
             result = .success(())
         } catch {
             result = .failure(error)
@@ -80,7 +85,7 @@ struct BenchMemoryCommand: AsyncParsableCommand {
         try result.get()
     }
 
-    private func measure(_ conversations: [LoCoMo], client: GatewayClient) async throws {
+    private func measure(_ conversations: [LoCoMo], client: GatewayClient, stack: InProcessStack?) async throws {
         let run = MemoryBenchRun(client: client, batch: batch, timeout: .seconds(timeout))
         // The baseline goes first and embeds the questions, so the timed retrieve calls
         // below read their query vectors from the cache on every run alike: the latency
@@ -92,6 +97,9 @@ struct BenchMemoryCommand: AsyncParsableCommand {
         let jobs = try await run.memorize(conversations)
         let children = try await run.waitForJobs(jobs)
         print("memorized \(jobs.count) sessions: \(jobs.count) memorize + \(children) embed jobs in \(Self.seconds(ContinuousClock.now - start)) s")
+        if let largeUserRows, let stack {
+            try await Self.promote(atLeast: largeUserRows, databaseURL: stack.databaseURL)
+        }
 
         var memgrid = EvidenceRecall()
         var latencies: [Duration] = []
@@ -145,5 +153,16 @@ struct BenchMemoryCommand: AsyncParsableCommand {
 
     static func seconds(_ duration: Duration) -> String {
         String(format: "%.1f", milliseconds(duration) / 1000)
+    }
+
+    /// Promotes the tenant's users at or past `rows` items and messages, and says how many.
+    static func promote(atLeast rows: Int, databaseURL: String) async throws {
+        let logger = Logger(label: "memgrid.bench")
+        try await DatabaseConfiguration.withClient(url: databaseURL, maxConnections: 2, logger: logger) { client in
+            let users = LargeUserRepository(client: client)
+            let crossing = try await users.crossing(threshold: rows, from: nil, to: Date(), logger: logger).filter { $0.tenantID == tenant }
+            for (tenant, user) in crossing { try await users.promote(tenantID: tenant, userID: user, logger: logger) }
+            print("promoted \(crossing.count) users with at least \(rows) items and messages to the large-user index")
+        }
     }
 }

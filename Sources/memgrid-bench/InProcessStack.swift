@@ -16,6 +16,7 @@ struct InProcessStack {
     let baseURL: String
     /// A key of `tenant`.
     let apiKey: String
+    let databaseURL: String
     private let system: SystemHarness
 
     static func start(database: BenchDatabase, tenant: String, logger: Logger) async throws -> InProcessStack {
@@ -35,7 +36,7 @@ struct InProcessStack {
         try system.llmWorker()
         try await system.waitUntilReady(timeout: .seconds(300))
         let port = try await system.ports(of: gateway).public
-        return InProcessStack(baseURL: "http://127.0.0.1:\(port)", apiKey: key, system: system)
+        return InProcessStack(baseURL: "http://127.0.0.1:\(port)", apiKey: key, databaseURL: databaseURL, system: system)
     }
 
     /// Stops the services and removes the run's queues and exchanges (the database stays
