@@ -292,72 +292,86 @@ struct ConsolidationTests {
         #expect(groups == [["a", "b", "c"], ["d", "e", "f"], ["x", "y"]])
     }
 
-    @Test("three schedulers ticking one slot claim it once and publish each user's job once")
-    func threeSchedulersOneClaim() async throws {
+    /// A started publisher on a topology of the test's own, closed and torn down after `body`.
+    static func withPublisher(_ body: (Publisher, TopologyDeclaration) async throws -> Void) async throws {
         let declaration = TopologyDeclaration(topology: Topology(prefix: "test-\(UUID().uuidString.prefix(8).lowercased())"))
         try await TestBroker.admin.declare(declaration)
         let publisher = Publisher(configuration: TestBroker.configuration, logger: Logger(label: "test.publisher"))
         publisher.start()
-        defer { Task { await publisher.close(); await TestBroker.tearDown(declaration) } }
-        try await ConsolidationFixture.with { fixture, client in
-            let slot = Date(timeIntervalSince1970: 1_773_478_800)  // 2026-03-14T09:00:00Z
-            try await fixture.plant("likes coffee", vector: nil, user: "u1", job: "j1", client: client)
-            try await fixture.plant("likes tea", vector: nil, user: "u2", job: "j1", client: client)
-            try await fixture.plant("likes water", vector: nil, user: "u3", job: "j1", client: client)
-            try await fixture.plant("likes milk", vector: nil, user: "u4", job: "j1", client: client)
-            // u1, u2 are new in the hour before the slot; u3 is older; u4 comes after the slot.
-            try await fixture.execute("""
-                UPDATE memory_items SET created_at = CASE user_id
-                    WHEN 'u1' THEN \(slot.addingTimeInterval(-1800)) WHEN 'u2' THEN \(slot.addingTimeInterval(-1))
-                    WHEN 'u3' THEN \(slot.addingTimeInterval(-3601)) ELSE \(slot) END
-                """, client: client)
-            let clock = ManualClock(slot.addingTimeInterval(600))
-            let schedulers = (0..<3).map { n in
-                MaintenanceScheduler(
-                    runs: MaintenanceRepository(client: client), consolidation: ConsolidationRepository(client: client),
-                    largeUsers: LargeUserRepository(client: client),
-                    publisher: publisher, topology: declaration.topology,
-                    configuration: .init(interval: .seconds(3600), threshold: 0.92, timeToLive: [:]), clock: clock,
-                    owner: "replica-\(n)", factory: NOOPMetricsHandler.instance, logger: fixture.logger)
-            }
-            let results: [[MaintenanceScheduler.Kind: Int]] = try await withThrowingTaskGroup(of: [MaintenanceScheduler.Kind: Int].self) { group in
-                for scheduler in schedulers { group.addTask { try await scheduler.tick() } }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            // Each task's slot is claimed once, by whichever replica wins it.
-            let claimed = results.flatMap { $0 }
-            #expect(claimed.count == 2)
-            #expect(Dictionary(claimed, uniquingKeysWith: +) == [.consolidate: 2, .largeUsers: 0])
-            // Ticking again in the same slot does nothing anywhere.
-            for scheduler in schedulers { #expect(try await scheduler.tick().isEmpty) }
+        do {
+            try await body(publisher, declaration)
+        } catch {
+            await publisher.close()
+            await TestBroker.tearDown(declaration)
+            throw error
+        }
+        await publisher.close()
+        await TestBroker.tearDown(declaration)
+    }
 
-            let queue = declaration.topology.workQueue(.proactive)
-            var messages: [Delivery] = []
-            _ = try await TestBroker.eventually(timeout: .seconds(5)) {
-                messages += try await TestBroker.admin.drain(queue, limit: 100)
-                return messages.count >= 2
-            }
-            let jobs = try messages.map { try WireJSON.decoder().decode(JobEnvelope<ConsolidateJob>.self, from: $0.body) }
-            #expect(jobs.map(\.payload.userID).sorted() == ["u1", "u2"])
-            #expect(Set(jobs.map(\.id)) == [
-                "consolidate:2026-03-14T09:00:00Z:t1:u1", "consolidate:2026-03-14T09:00:00Z:t1:u2",
-            ])
-            #expect(jobs.allSatisfy { $0.tenantID == "t1" && $0.payload.threshold == nil })
-            let runs = try await MaintenanceRepository(client: client).runs(task: "consolidate", logger: fixture.logger)
-            #expect(runs.count == 1)
-            #expect(runs.first?.slot == slot && runs.first?.units == 2 && runs.first?.finishedAt != nil)
+    @Test("three schedulers ticking one slot claim it once and publish each user's job once")
+    func threeSchedulersOneClaim() async throws {
+        try await Self.withPublisher { publisher, declaration in
+            try await ConsolidationFixture.with { fixture, client in
+                let slot = Date(timeIntervalSince1970: 1_773_478_800)  // 2026-03-14T09:00:00Z
+                try await fixture.plant("likes coffee", vector: nil, user: "u1", job: "j1", client: client)
+                try await fixture.plant("likes tea", vector: nil, user: "u2", job: "j1", client: client)
+                try await fixture.plant("likes water", vector: nil, user: "u3", job: "j1", client: client)
+                try await fixture.plant("likes milk", vector: nil, user: "u4", job: "j1", client: client)
+                // u1, u2 are new in the hour before the slot; u3 is older; u4 comes after the slot.
+                try await fixture.execute("""
+                    UPDATE memory_items SET created_at = CASE user_id
+                        WHEN 'u1' THEN \(slot.addingTimeInterval(-1800)) WHEN 'u2' THEN \(slot.addingTimeInterval(-1))
+                        WHEN 'u3' THEN \(slot.addingTimeInterval(-3601)) ELSE \(slot) END
+                    """, client: client)
+                let clock = ManualClock(slot.addingTimeInterval(600))
+                let schedulers = (0..<3).map { n in
+                    MaintenanceScheduler(
+                        runs: MaintenanceRepository(client: client), consolidation: ConsolidationRepository(client: client),
+                        largeUsers: LargeUserRepository(client: client),
+                        publisher: publisher, topology: declaration.topology,
+                        configuration: .init(interval: .seconds(3600), threshold: 0.92, timeToLive: [:]), clock: clock,
+                        owner: "replica-\(n)", factory: NOOPMetricsHandler.instance, logger: fixture.logger)
+                }
+                let results: [[MaintenanceScheduler.Kind: Int]] = try await withThrowingTaskGroup(of: [MaintenanceScheduler.Kind: Int].self) { group in
+                    for scheduler in schedulers { group.addTask { try await scheduler.tick() } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                // Each task's slot is claimed once, by whichever replica wins it.
+                let claimed = results.flatMap { $0 }
+                #expect(claimed.count == 2)
+                #expect(Dictionary(claimed, uniquingKeysWith: +) == [.consolidate: 2, .largeUsers: 0])
+                // Ticking again in the same slot does nothing anywhere.
+                for scheduler in schedulers { #expect(try await scheduler.tick().isEmpty) }
 
-            // The next slot covers from this one on: u4 only.
-            clock.set(slot.addingTimeInterval(3600 + 5))
-            let next = try await schedulers[1].tick()
-            #expect(next == [.consolidate: 1, .largeUsers: 0])
-            messages = []
-            _ = try await TestBroker.eventually(timeout: .seconds(5)) {
-                messages += try await TestBroker.admin.drain(queue, limit: 100)
-                return !messages.isEmpty
+                let queue = declaration.topology.workQueue(.proactive)
+                var messages: [Delivery] = []
+                _ = try await TestBroker.eventually(timeout: .seconds(5)) {
+                    messages += try await TestBroker.admin.drain(queue, limit: 100)
+                    return messages.count >= 2
+                }
+                let jobs = try messages.map { try WireJSON.decoder().decode(JobEnvelope<ConsolidateJob>.self, from: $0.body) }
+                #expect(jobs.map(\.payload.userID).sorted() == ["u1", "u2"])
+                #expect(Set(jobs.map(\.id)) == [
+                    "consolidate:2026-03-14T09:00:00Z:t1:u1", "consolidate:2026-03-14T09:00:00Z:t1:u2",
+                ])
+                #expect(jobs.allSatisfy { $0.tenantID == "t1" && $0.payload.threshold == nil })
+                let runs = try await MaintenanceRepository(client: client).runs(task: "consolidate", logger: fixture.logger)
+                #expect(runs.count == 1)
+                #expect(runs.first?.slot == slot && runs.first?.units == 2 && runs.first?.finishedAt != nil)
+
+                // The next slot covers from this one on: u4 only.
+                clock.set(slot.addingTimeInterval(3600 + 5))
+                let next = try await schedulers[1].tick()
+                #expect(next == [.consolidate: 1, .largeUsers: 0])
+                messages = []
+                _ = try await TestBroker.eventually(timeout: .seconds(5)) {
+                    messages += try await TestBroker.admin.drain(queue, limit: 100)
+                    return !messages.isEmpty
+                }
+                let later = try messages.map { try WireJSON.decoder().decode(JobEnvelope<ConsolidateJob>.self, from: $0.body) }
+                #expect(later.map(\.payload.userID) == ["u4"])
             }
-            let later = try messages.map { try WireJSON.decoder().decode(JobEnvelope<ConsolidateJob>.self, from: $0.body) }
-            #expect(later.map(\.payload.userID) == ["u4"])
         }
     }
 
@@ -436,31 +450,28 @@ struct ConsolidationTests {
 
     @Test("large-users promotes the users at the threshold with new rows once, and marks their vectors")
     func largeUsersArePromotedOnce() async throws {
-        let declaration = TopologyDeclaration(topology: Topology(prefix: "test-\(UUID().uuidString.prefix(8).lowercased())"))
-        try await TestBroker.admin.declare(declaration)
-        let publisher = Publisher(configuration: TestBroker.configuration, logger: Logger(label: "test.publisher"))
-        publisher.start()
-        defer { Task { await publisher.close(); await TestBroker.tearDown(declaration) } }
-        try await ConsolidationFixture.with { fixture, client in
-            for n in 0..<3 { try await fixture.plant("u1 fact \(n)", vector: [1, Float(n), 0, 0], user: "u1", job: "j1", client: client) }
-            for n in 0..<2 { try await fixture.plant("u2 fact \(n)", vector: [0, 1, Float(n), 0], user: "u2", job: "j1", client: client) }
-            func scheduler(at date: Date) -> MaintenanceScheduler {
-                MaintenanceScheduler(
-                    runs: MaintenanceRepository(client: client), consolidation: ConsolidationRepository(client: client),
-                    largeUsers: LargeUserRepository(client: client),
-                    publisher: publisher, topology: declaration.topology, configuration: .init(largeUserRows: 3), clock: ManualClock(date), owner: "replica",
-                    factory: NOOPMetricsHandler.instance, logger: fixture.logger)
+        try await Self.withPublisher { publisher, declaration in
+            try await ConsolidationFixture.with { fixture, client in
+                for n in 0..<3 { try await fixture.plant("u1 fact \(n)", vector: [1, Float(n), 0, 0], user: "u1", job: "j1", client: client) }
+                for n in 0..<2 { try await fixture.plant("u2 fact \(n)", vector: [0, 1, Float(n), 0], user: "u2", job: "j1", client: client) }
+                func scheduler(at date: Date) -> MaintenanceScheduler {
+                    MaintenanceScheduler(
+                        runs: MaintenanceRepository(client: client), consolidation: ConsolidationRepository(client: client),
+                        largeUsers: LargeUserRepository(client: client),
+                        publisher: publisher, topology: declaration.topology, configuration: .init(largeUserRows: 3), clock: ManualClock(date), owner: "replica",
+                        factory: NOOPMetricsHandler.instance, logger: fixture.logger)
+                }
+                #expect(try await scheduler(at: Date().addingTimeInterval(3600)).tick()[.largeUsers] == 1)
+                #expect(try await fixture.strings("SELECT user_id FROM large_users", client: client) == ["u1"])
+                #expect(try await fixture.strings("SELECT DISTINCT large_user_id FROM embeddings WHERE large_user_id IS NOT NULL", client: client)
+                    == ["u1"])
+                // The next slot: u2 reaches the threshold; u1 is not promoted again.
+                let third = try await fixture.plant("u2 fact 2", vector: [0, 0, 1, 1], user: "u2", job: "j2", client: client)
+                try await fixture.execute(
+                    "UPDATE memory_items SET created_at = \(Date().addingTimeInterval(3700)) WHERE id = \(third)", client: client)
+                #expect(try await scheduler(at: Date().addingTimeInterval(7300)).tick()[.largeUsers] == 1)
+                #expect(try await fixture.strings("SELECT user_id FROM large_users ORDER BY 1", client: client) == ["u1", "u2"])
             }
-            #expect(try await scheduler(at: Date().addingTimeInterval(3600)).tick()[.largeUsers] == 1)
-            #expect(try await fixture.strings("SELECT user_id FROM large_users", client: client) == ["u1"])
-            #expect(try await fixture.strings("SELECT DISTINCT large_user_id FROM embeddings WHERE large_user_id IS NOT NULL", client: client)
-                == ["u1"])
-            // The next slot: u2 reaches the threshold; u1 is not promoted again.
-            let third = try await fixture.plant("u2 fact 2", vector: [0, 0, 1, 1], user: "u2", job: "j2", client: client)
-            try await fixture.execute(
-                "UPDATE memory_items SET created_at = \(Date().addingTimeInterval(3700)) WHERE id = \(third)", client: client)
-            #expect(try await scheduler(at: Date().addingTimeInterval(7300)).tick()[.largeUsers] == 1)
-            #expect(try await fixture.strings("SELECT user_id FROM large_users ORDER BY 1", client: client) == ["u1", "u2"])
         }
     }
 
