@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Messaging
 import Metrics
+import ServiceLifecycle
 import Storage
 import Synchronization
 
@@ -13,10 +14,12 @@ import Synchronization
 /// (`budget.alert`, claimed in PostgreSQL so many replicas send it once).
 ///
 /// Statuses (limits, and spend as PostgreSQL knows it) are cached per tenant for
-/// `cacheTTL` and advanced locally by each call's cost, so a tenant without budgets costs
-/// no round trip at all. When Redis fails, `onRedisFailure` decides: `open` falls back to
-/// the cached statuses (concurrent calls may then overshoot), `closed` refuses the call.
-final class BudgetGuard: Sendable {
+/// `cacheTTL` and advanced locally by each call's cost. Which tenants have budgets at all
+/// is read every `cacheTTL` (`run`), so a tenant without any costs no round trip, not even
+/// its first call's: a burst reaching a cold worker does not queue behind a status read.
+/// When Redis fails, `onRedisFailure` decides: `open` falls back to the cached statuses
+/// (concurrent calls may then overshoot), `closed` refuses the call.
+final class BudgetGuard: Service, Sendable {
     struct Exceeded: Error, CustomStringConvertible {
         let period: String
         let limitUSD: Double
@@ -46,6 +49,8 @@ final class BudgetGuard: Sendable {
     private let cacheTTL: Duration
     private let entries = Mutex<[String: Entry]>([:])
     private let refreshes = Mutex<[String: Task<[BudgetRepository.Status], any Error>]>([:])
+    /// The tenants with a budget as last read, and when.
+    private let budgeted = Mutex<(tenants: Set<String>, readAt: ContinuousClock.Instant)?>(nil)
     /// Announced crossings by period and level, and calls refused by period: which tenant
     /// is in the `budget.alert` event and the log, never a label (tenants are unbounded).
     private let alerts: [String: Counter]
@@ -73,6 +78,26 @@ final class BudgetGuard: Sendable {
         self.topology = topology
         self.cacheTTL = cacheTTL
         self.logger = logger
+    }
+
+    /// Reads which tenants have budgets every `cacheTTL` until shutdown.
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.readBudgetedTenants()
+                try? await Task.sleep(for: self.cacheTTL)
+            }
+        }
+    }
+
+    func readBudgetedTenants() async {
+        do {
+            let tenants = try await budgets.tenantsWithBudgets(logger: logger)
+            budgeted.withLock { $0 = (tenants, ContinuousClock.now) }
+        } catch {
+            // Older than twice the TTL, the last read is not trusted: every tenant's statuses are read.
+            logger.warning("could not read which tenants have LLM budgets", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Reserves `costUSD` (the call's ceiling) in every budget of the tenant; throws
@@ -136,6 +161,10 @@ final class BudgetGuard: Sendable {
     /// become a burst of queries, nor wait behind one).
     private func statuses(tenantID: String) async throws -> [BudgetRepository.Status] {
         let now = ContinuousClock.now
+        let withoutBudgets = budgeted.withLock { budgeted in
+            budgeted.map { now - $0.readAt < cacheTTL * 2 && !$0.tenants.contains(tenantID) } ?? false
+        }
+        if withoutBudgets { return [] }
         let cached: (statuses: [BudgetRepository.Status], age: Duration)? = entries.withLock { entries in
             entries[tenantID].map { ($0.statuses, now - $0.fetchedAt) }
         }

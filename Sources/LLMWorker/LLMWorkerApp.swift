@@ -72,9 +72,11 @@ public enum LLMWorkerApp {
         if !llm.providers.isEmpty {
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: llm.providers.httpClientConfiguration)
             dependencies.append(HTTPClientService(client: http))
-            router = ChatRouter(
+            let chat = ChatRouter(
                 configuration: llm.providers, httpClient: http, admission: RedisRateLimiter(redis: redis, logger: logger), logger: logger,
                 metricsFactory: factory)
+            dependencies.append(RateLimitPriming(router: chat))
+            router = chat
         }
         logger.info("LLM providers", metadata: [
             "llm.providers": "\(llm.providers.providers.map(\.name).joined(separator: ","))",
@@ -82,13 +84,12 @@ public enum LLMWorkerApp {
         ])
         let topology = process.declaration.topology
         let publisher = WorkerProcess.makePublisher(configuration: configuration, logger: logger)
-        let metering = LLMMetering(
-            usage: usage,
-            budgets: BudgetGuard(
-                budgets: BudgetRepository(client: database), ledger: BudgetLedger(redis: redis, prefix: topology.prefix),
-                onRedisFailure: llm.budgetOnRedisFailure, publisher: publisher, topology: topology,
-                cacheTTL: llm.budgetCacheTTL, factory: factory, logger: logger),
-            slots: TenantSlots(limit: llm.tenantConcurrency))
+        let budgets = BudgetGuard(
+            budgets: BudgetRepository(client: database), ledger: BudgetLedger(redis: redis, prefix: topology.prefix),
+            onRedisFailure: llm.budgetOnRedisFailure, publisher: publisher, topology: topology,
+            cacheTTL: llm.budgetCacheTTL, factory: factory, logger: logger)
+        dependencies.append(budgets)
+        let metering = LLMMetering(usage: usage, budgets: budgets, slots: TenantSlots(limit: llm.tenantConcurrency))
         let responder = ChatResponder(
             router: router, metering: metering, cancellations: CallCancellations(redis: redis, prefix: topology.prefix),
             observer: observer, logger: logger)
@@ -119,5 +120,16 @@ public enum LLMWorkerApp {
                 writer: router.map { .llm(router: $0, model: llm.extractionModel, metering: metering) } ?? .offline))
             return jobs
         }
+    }
+}
+
+/// Learns each provider's shared rate-limit buckets once at start (`ChatRouter.prime`), so
+/// that the first burst of calls need not wait for a round trip; then waits for shutdown.
+private struct RateLimitPriming: Service {
+    let router: ChatRouter
+
+    func run() async throws {
+        await router.prime()
+        try? await gracefulShutdown()
     }
 }

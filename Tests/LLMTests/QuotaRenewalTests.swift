@@ -78,6 +78,30 @@ struct QuotaRenewalTests {
         try await lender.waitUntilAnswered(2)
         #expect(try await quota.take(one, limits: limits, deadline: deadline, lender: lender) == .lease)
     }
+
+    @Test("once the room in the buckets is known, a burst starts on credit, charged with the next lease call")
+    func burstOnCredit() async throws {
+        let lender = GatedLender(block: QuotaAmount(requests: 40, tokens: 0))
+        let quota = SharedQuota(leaseLifetime: .seconds(3600))
+        let deadline = ContinuousClock.now + .seconds(30)
+        async let primed: Void = quota.prime(limits, lender: lender)
+        try await lender.open(call: 1)
+        await primed
+
+        // A hundredth of 1000 a minute may be owed: ten calls go at once while the lease call
+        // that charges them is held; the eleventh waits for it.
+        for _ in 0..<10 {
+            #expect(try await quota.take(one, limits: limits, deadline: deadline, lender: lender) == .lease)
+        }
+        try await lender.waitForCall(2)
+        async let eleventh = quota.take(one, limits: limits, deadline: deadline, lender: lender)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(lender.calls == 2)
+        try await lender.open(call: 2)
+        #expect(try await eleventh == .lease)
+        // The first credit was owed when the call went out; the rest is charged with the next.
+        #expect(lender.returned[1].requests < 0)
+    }
 }
 
 /// Grants a fixed block per lease call, each call held until the test opens it.
@@ -85,6 +109,7 @@ private final class GatedLender: QuotaLender {
     private struct State {
         var calls = 0
         var answered = 0
+        var returned: [QuotaAmount] = []
         var opened: Set<Int> = []
         var gates: [Int: CheckedContinuation<Void, Never>] = [:]
     }
@@ -95,6 +120,8 @@ private final class GatedLender: QuotaLender {
     init(block: QuotaAmount) { self.block = block }
 
     var calls: Int { state.withLock { $0.calls } }
+    /// What each lease call gave back (negative: charged).
+    var returned: [QuotaAmount] { state.withLock { $0.returned } }
     var isOut: Bool { false }
     func mayAsk() -> Bool { true }
     func grantedLocally() {}
@@ -102,6 +129,7 @@ private final class GatedLender: QuotaLender {
     func lease(_ limits: ProviderLimits, need: QuotaAmount, want: QuotaAmount, returning: QuotaAmount) async -> RedisTokenBuckets.Lease? {
         let call = state.withLock { state in
             state.calls += 1
+            state.returned.append(returning)
             return state.calls
         }
         await withCheckedContinuation { continuation in
@@ -113,7 +141,7 @@ private final class GatedLender: QuotaLender {
             if open { continuation.resume() }
         }
         state.withLock { $0.answered += 1 }
-        return RedisTokenBuckets.Lease(granted: block, wait: .zero)
+        return RedisTokenBuckets.Lease(granted: block, wait: .zero, room: block)
     }
 
     func open(call: Int) async throws {

@@ -52,4 +52,33 @@ struct BudgetCacheTests {
         await redis.shutdown()
         await database.drop()
     }
+
+    @Test("a tenant missing from the last read of budgeted tenants needs no status read; a budget set since binds from the next")
+    func tenantsWithoutBudgets() async throws {
+        let database = ScratchDatabase()
+        try await database.createMigrated()
+        try await database.execute("INSERT INTO tenants (id, name) VALUES ('t1', 'Tenant One'), ('t2', 'Tenant Two')")
+        let logger = Logger(label: "test.budget-cache")
+        let redis = RedisClient(configuration: try .init(url: TestRedis.url))
+        let prefix = "test-\(UUID().uuidString.prefix(8).lowercased())"
+        try await database.withClient(url: database.url) { client in
+            let budgets = BudgetRepository(client: client)
+            try await budgets.set(tenantID: "t1", period: .month, limitUSD: 10, logger: logger)
+            let guardian = BudgetGuard(
+                budgets: budgets, ledger: BudgetLedger(redis: redis, prefix: prefix), onRedisFailure: .closed,
+                publisher: Publisher(configuration: TestBroker.configuration, logger: logger), topology: Topology(prefix: prefix),
+                cacheTTL: .seconds(60), factory: NOOPMetricsHandler.instance, logger: logger)
+            await guardian.readBudgetedTenants()
+
+            // t2's first call reads nothing: the budget set after the read is not seen yet.
+            try await budgets.set(tenantID: "t2", period: .month, limitUSD: 0.5, logger: logger)
+            _ = try await guardian.reserve(tenantID: "t2", costUSD: 1)
+            await #expect(throws: BudgetGuard.Exceeded.self) { _ = try await guardian.reserve(tenantID: "t1", costUSD: 11) }
+
+            await guardian.readBudgetedTenants()
+            await #expect(throws: BudgetGuard.Exceeded.self) { _ = try await guardian.reserve(tenantID: "t2", costUSD: 1) }
+        }
+        await redis.shutdown()
+        await database.drop()
+    }
 }

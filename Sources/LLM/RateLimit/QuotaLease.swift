@@ -39,6 +39,10 @@ struct QuotaLease {
 
     /// Left to grant. `tokens` drops below zero when calls used more than their estimates.
     private(set) var balance = QuotaAmount.zero
+    /// Granted on credit while no block was valid (`borrow`), not yet charged to Redis.
+    private(set) var owed = QuotaAmount.zero
+    /// What the shared buckets held after the last lease call; nil before the first.
+    private var room: QuotaAmount?
     private var expiresAt: ContinuousClock.Instant?
     /// The block a renewal replaced, granted from first until its own expiry.
     private var earlier: (balance: QuotaAmount, expiresAt: ContinuousClock.Instant)?
@@ -63,6 +67,38 @@ struct QuotaLease {
         return true
     }
 
+    /// A replica may owe the shared buckets at most this share of a per-minute limit.
+    static let creditShare = 100
+
+    /// When the lease cannot grant `need`, grants it on credit against the room the last
+    /// lease call reported, with at most `creditShare` of the limit owed at once, so that a
+    /// burst reaching a cold replica, or outgrowing its block, does not wait for a round
+    /// trip. The next lease call charges the credit to the shared buckets (`answered`), so
+    /// the count stays exact. Only other replicas' calls since that report can make it run
+    /// ahead of the limit, by at most that share. No credit before the first report, while
+    /// calls used more tokens than the lease holds, or for a limit too low for a call to fit
+    /// in its share.
+    mutating func borrow(_ need: QuotaAmount, limits: ProviderLimits, now: ContinuousClock.Instant) -> Bool {
+        guard let room, balance.tokens >= 0 else { return false }
+        func fits(_ owed: Int, _ need: Int, _ room: Int, limit: Int?) -> Bool {
+            guard let limit, need > 0 else { return true }
+            return owed + need <= min(room, limit / Self.creditShare)
+        }
+        guard fits(owed.requests, need.requests, room.requests, limit: limits.rpm),
+              fits(owed.tokens, need.tokens, room.tokens, limit: limits.tpm)
+        else { return false }
+        owed = owed + need
+        demand.record(need, now: now)
+        return true
+    }
+
+    /// A lease call charged `owed` of the credit to the shared buckets and left them
+    /// holding `room`.
+    mutating func answered(charging owed: QuotaAmount, room: QuotaAmount) {
+        self.owed = self.owed - owed
+        self.room = room
+    }
+
     /// Whether to ask for the next block now, while this one still grants: it is in its
     /// last quarter of life or holds less than a quarter of the recent demand.
     func runsLow(now: ContinuousClock.Instant) -> Bool {
@@ -82,8 +118,16 @@ struct QuotaLease {
     /// A renewal's block arrived: it becomes the current block, and the current one the
     /// earlier block, granted from until its own expiry.
     mutating func renew(_ granted: QuotaAmount, now: ContinuousClock.Instant) {
-        if let expiresAt { earlier = (balance + retireEarlier(), expiresAt) }
-        balance = granted
+        if let expiresAt {
+            // Tokens used beyond the estimates stay owed by the new block: nothing is
+            // granted until they are covered.
+            let debt = QuotaAmount(requests: 0, tokens: min(0, balance.tokens))
+            earlier = (balance - debt + retireEarlier(), expiresAt)
+            balance = granted + debt
+        } else {
+            // Never stocked: the balance holds only corrections, still to be settled.
+            balance = balance + granted
+        }
         expiresAt = now + lifetime
     }
 

@@ -109,6 +109,13 @@ public final class RedisRateLimiter: CallAdmission {
         }
     }
 
+    /// Learns what the provider's shared buckets hold, so that a burst reaching this
+    /// replica first may start on credit instead of waiting for a round trip.
+    public func prime(_ limits: ProviderLimits) async {
+        guard limits.rpm != nil || limits.tpm != nil else { return }
+        await provider(named: limits.provider).quota.prime(limits, lender: self)
+    }
+
     // MARK: - Buckets
 
     /// Waits until both buckets have room and charges them; returns where they were charged.

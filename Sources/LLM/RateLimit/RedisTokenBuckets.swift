@@ -17,10 +17,11 @@ final class RedisTokenBuckets: Sendable {
     }
 
     /// What one lease call got: a block of capacity, or (when not even `need` was there) the
-    /// time until it would be.
+    /// time until it would be; and what the buckets held after it.
     struct Lease: Sendable {
         var granted: QuotaAmount
         var wait: Duration
+        var room: QuotaAmount
     }
 
     /// In one atomic step: gives `returning` back (a negative token count charges them),
@@ -41,13 +42,16 @@ final class RedisTokenBuckets: Sendable {
             scriptSHA.withLock { $0 = nil }
             reply = try await redis.evalsha(try await loadedSHA(), keys: keys, arguments: arguments)
         }
-        guard case .array(let values) = reply, values.count == 3,
+        guard case .array(let values) = reply, values.count == 5,
               case .integer(let requests) = values[0], case .integer(let tokens) = values[1],
-              case .integer(let milliseconds) = values[2]
+              case .integer(let milliseconds) = values[2], case .integer(let roomRequests) = values[3],
+              case .integer(let roomTokens) = values[4]
         else {
-            throw RedisClient.Error(code: .unexpectedReply, message: "the rate-limit script did not return three integers")
+            throw RedisClient.Error(code: .unexpectedReply, message: "the rate-limit script did not return five integers")
         }
-        return Lease(granted: QuotaAmount(requests: Int(requests), tokens: Int(tokens)), wait: .milliseconds(milliseconds))
+        return Lease(
+            granted: QuotaAmount(requests: Int(requests), tokens: Int(tokens)), wait: .milliseconds(milliseconds),
+            room: QuotaAmount(requests: Int(roomRequests), tokens: Int(roomTokens)))
     }
 
     /// Concurrent first callers may each load the script: harmless, the SHA1 is the same.
@@ -60,8 +64,9 @@ final class RedisTokenBuckets: Sendable {
 
     /// KEYS[1]: one provider's buckets, a hash {r = requests left, t = tokens left, ts = ms}.
     /// ARGV: rpm, tpm (0 = no such bucket), the requests and tokens needed, wanted and given
-    /// back. Returns {requests granted, tokens granted, ms to wait}: a grant of at least the
-    /// need and at most the want, or nothing and the ms until the need would fit.
+    /// back. Returns {requests granted, tokens granted, ms to wait, requests left, tokens
+    /// left}: a grant of at least the need and at most the want, or nothing and the ms until
+    /// the need would fit; then what the buckets hold (negative: owed).
     static let script = """
         local rpm, tpm = tonumber(ARGV[1]), tonumber(ARGV[2])
         local needR, needT = tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -96,6 +101,6 @@ final class RedisTokenBuckets: Sendable {
         redis.call('HSET', KEYS[1], 'r', r, 't', t, 'ts', now)
         redis.call('PEXPIRE', KEYS[1], math.ceil(math.min(untilFull, 3600000)) + 60000)
         -- Capped at an hour so a huge debt stays a sane integer; a caller still waiting asks again.
-        return {grantR, grantT, math.ceil(math.min(wait, 3600000))}
+        return {grantR, grantT, math.ceil(math.min(wait, 3600000)), math.floor(r), math.floor(t)}
         """
 }

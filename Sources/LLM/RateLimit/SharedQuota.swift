@@ -95,6 +95,11 @@ final class SharedQuota: Sendable {
                 state.refilling = true
                 return (.lease, true)
             }
+            if !local, state.lease.borrow(need, limits: limits, now: now) {
+                guard !state.refilling else { return (.lease, false) }
+                state.refilling = true
+                return (.lease, true)
+            }
             guard local, state.local.take(limits, tokens: need.tokens, now: now) == .zero else { return (nil, false) }
             return (.local, false)
         }
@@ -131,6 +136,13 @@ final class SharedQuota: Sendable {
         }
     }
 
+    /// Learns what the shared buckets hold (a lease call granting nothing), so that the
+    /// first calls of a burst may go on credit (`QuotaLease.borrow`).
+    func prime(_ limits: ProviderLimits, lender: any QuotaLender) async {
+        guard lender.mayAsk(), let lease = await lender.lease(limits, need: .zero, want: .zero, returning: .zero) else { return }
+        state.withLock { $0.lease.answered(charging: .zero, room: lease.room) }
+    }
+
     /// A finished call used `tokens` more than its estimate (fewer when negative).
     func correct(tokens: Int, in source: Source, limits: ProviderLimits) {
         state.withLock { state in
@@ -147,16 +159,19 @@ final class SharedQuota: Sendable {
     /// serves whoever queued meanwhile as a refill does. Runs as the single flight.
     private func renew(_ need: QuotaAmount, limits: ProviderLimits, lender: any QuotaLender) async {
         if lender.mayAsk() {
-            let (want, returning) = state.withLock { state in
+            let (want, returning, owed) = state.withLock { state in
                 let now = ContinuousClock.now
                 let queued = state.waiters.reduce(.zero) { $0 + $1.need }
                 return (state.lease.blockSize(need: need, queued: queued, limits: limits, now: now, holding: state.lease.balance),
-                        state.lease.retireEarlier())
+                        state.lease.retireEarlier(), state.lease.owed)
             }
             // No grant (the buckets are empty) leaves the lease as it is: it runs out, and
-            // the refill that follows waits for the buckets.
-            if let lease = await lender.lease(limits, need: need, want: want, returning: returning), lease.wait == .zero {
-                serveQueue { $0.renew(lease.granted, now: $1) }
+            // the refill that follows waits for the buckets. The credit is charged either way.
+            if let lease = await lender.lease(limits, need: need, want: want, returning: returning - owed) {
+                serveQueue { quota, now in
+                    if lease.wait == .zero { quota.renew(lease.granted, now: now) }
+                    quota.answered(charging: owed, room: lease.room)
+                }
             }
         }
         await refill(limits, lender: lender)
@@ -176,12 +191,15 @@ final class SharedQuota: Sendable {
 
             var wait: Duration?
             if let lender, lender.mayAsk() {
-                let (want, returning) = state.withLock { state in
+                let (want, returning, owed) = state.withLock { state in
                     (state.lease.blockSize(need: queue.head, queued: queue.all, limits: limits, now: .now),
-                     state.lease.surrender())
+                     state.lease.surrender(), state.lease.owed)
                 }
-                if let lease = await lender.lease(limits, need: queue.head, want: want, returning: returning) {
-                    serveQueue { $0.stock(lease.granted, now: $1) }
+                if let lease = await lender.lease(limits, need: queue.head, want: want, returning: returning - owed) {
+                    serveQueue { quota, now in
+                        quota.stock(lease.granted, now: now)
+                        quota.answered(charging: owed, room: lease.room)
+                    }
                     wait = lease.wait
                 }
             }

@@ -38,4 +38,11 @@ public protocol CallAdmission: Sendable {
     /// estimated at `tokens` tokens, at most `maxWait`; throws `LLMError(.capacityTimeout)`
     /// when the wait would be longer.
     func admit(_ limits: ProviderLimits, tokens: Int, maxWait: Duration) async throws -> CallPermit
+
+    /// Gets ready for `limits.provider`'s first calls (learns what its shared buckets hold).
+    func prime(_ limits: ProviderLimits) async
+}
+
+extension CallAdmission {
+    public func prime(_ limits: ProviderLimits) async {}
 }

@@ -33,6 +33,11 @@ public final class ChatRouter: Sendable {
         self.logger = logger
     }
 
+    /// Readies every provider's rate limits for its first calls (`CallAdmission.prime`).
+    public func prime() async {
+        for provider in configuration.providers { await admission.prime(provider.limits) }
+    }
+
     /// The whole answer from the first deployment that gives one. `meter` sees every attempt.
     public func complete(
         _ request: ChatRequest, meter: @escaping @Sendable (CallRecord) async -> Void

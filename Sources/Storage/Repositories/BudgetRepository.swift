@@ -81,6 +81,15 @@ public struct BudgetRepository: Sendable {
 
     /// Every budget of the tenant with its spending in the period containing `now`, in one
     /// query: day, week, month.
+    /// Every tenant with at least one budget.
+    public func tenantsWithBudgets(logger: Logger) async throws -> Set<String> {
+        var found: Set<String> = []
+        for try await tenantID in try await client.query("SELECT DISTINCT tenant_id FROM tenant_budgets", logger: logger).decode(String.self) {
+            found.insert(tenantID)
+        }
+        return found
+    }
+
     public func status(tenantID: String, now: Date = Date(), logger: Logger) async throws -> [Status] {
         // `start` is the period's first instant as UTC wall time; `AT TIME ZONE 'UTC'`
         // turns it back into a timestamptz so the sum reads the (tenant_id, created_at) index.
