@@ -169,8 +169,8 @@ final class MaintenanceScheduler: Service, Sendable {
             }
             let crossing = try await largeUsers.crossing(
                 threshold: configuration.largeUserRows, from: claim.previousSlot, to: slot, logger: logger)
+            try await largeUsers.promote(crossing, logger: logger)
             for (tenant, user) in crossing {
-                try await largeUsers.promote(tenantID: tenant, userID: user, logger: logger)
                 logger.info("user promoted to the large-user index", metadata: ["tenant.id": "\(tenant)", "user.id": "\(user)"])
             }
             return crossing.count

@@ -333,12 +333,12 @@ struct BenchGatewayCommand: AsyncParsableCommand {
     /// proactive worker's maintenance would), building the user index after marking.
     static func promoteLargeUsers(_ rows: Int, spaceID: String, dimensions: Int, client: PostgresClient, logger: Logger) async throws {
         let users = LargeUserRepository(client: client)
-        let crossing = try await users.crossing(threshold: rows, from: nil, to: Date(), logger: logger).filter { $0.tenantID == tenant }
+        let crossing = try await users.crossing(threshold: rows, from: nil, to: Date(), tenantID: tenant, logger: logger)
         guard !crossing.isEmpty else { return }
         let start = ContinuousClock.now
         try await client.query(
             PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(EmbeddingSpaceRepository.userIndexName(spaceID))"), logger: logger)
-        for (tenant, user) in crossing { try await users.promote(tenantID: tenant, userID: user, logger: logger) }
+        try await users.promote(crossing, logger: logger)
         let marked = ContinuousClock.now
         try await EmbeddingSpaceRepository(client: client).buildIndex(spaceID: spaceID, dimensions: dimensions, logger: logger)
         try await client.query("ANALYZE embeddings", logger: logger)

@@ -160,8 +160,8 @@ struct BenchMemoryCommand: AsyncParsableCommand {
         let logger = Logger(label: "memgrid.bench")
         try await DatabaseConfiguration.withClient(url: databaseURL, maxConnections: 2, logger: logger) { client in
             let users = LargeUserRepository(client: client)
-            let crossing = try await users.crossing(threshold: rows, from: nil, to: Date(), logger: logger).filter { $0.tenantID == tenant }
-            for (tenant, user) in crossing { try await users.promote(tenantID: tenant, userID: user, logger: logger) }
+            let crossing = try await users.crossing(threshold: rows, from: nil, to: Date(), tenantID: tenant, logger: logger)
+            try await users.promote(crossing, logger: logger)
             print("promoted \(crossing.count) users with at least \(rows) items and messages to the large-user index")
         }
     }

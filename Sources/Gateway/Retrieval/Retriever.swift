@@ -53,7 +53,7 @@ struct Retriever: Sendable {
                     .init(
                         tenantID: search.tenantID, userID: search.userID, filter: search.filter, kinds: search.kinds, spaceID: space.id,
                         vector: vector, text: search.query, depth: max(depth, search.topK * 3),
-                        commonTerms: commonTerms.terms(.memory, client: client, logger: logger)),
+                        commonTerms: commonTerms),
                     logger: logger)
             }
         }

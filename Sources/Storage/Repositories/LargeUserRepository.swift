@@ -23,8 +23,11 @@ public struct LargeUserRepository: Sendable {
     }
 
     /// Users not large yet who hold at least `threshold` items and messages together,
-    /// among those with rows created in `from..<to` (every user for a nil `from`).
-    public func crossing(threshold: Int, from: Date?, to: Date, logger: Logger) async throws -> [(tenantID: String, userID: String)] {
+    /// among those with rows created in `from..<to` (every user for a nil `from`), of
+    /// `tenantID` only if given.
+    public func crossing(
+        threshold: Int, from: Date?, to: Date, tenantID: String? = nil, logger: Logger
+    ) async throws -> [(tenantID: String, userID: String)] {
         let rows = try await client.query("""
             WITH recent AS (
                 SELECT tenant_id, user_id FROM memory_items
@@ -40,8 +43,15 @@ public struct LargeUserRepository: Sendable {
             ORDER BY 1, 2
             """, logger: logger)
         var users: [(tenantID: String, userID: String)] = []
-        for try await (tenant, user) in rows.decode((String, String).self) { users.append((tenant, user)) }
+        for try await (tenant, user) in rows.decode((String, String).self) where tenantID == nil || tenant == tenantID {
+            users.append((tenant, user))
+        }
         return users
+    }
+
+    /// Promotes each of `users` in turn.
+    public func promote(_ users: [(tenantID: String, userID: String)], logger: Logger) async throws {
+        for (tenant, user) in users { try await promote(tenantID: tenant, userID: user, logger: logger) }
     }
 
     /// Makes the user large: the row in `large_users` and the marks on every vector of

@@ -27,13 +27,12 @@ public struct RecallRepository: Sendable {
         public var text: String
         /// Candidates taken from each signal, per kind.
         public var depth: Int
-        /// `CommonTerms.load(.memory, …)`, for a large user's search by words; nil: read
-        /// when needed.
-        public var commonTerms: [String: Double]?
+        /// Where a large user's search by words gets the common terms; nil: read each time.
+        public var commonTerms: CommonTermsCache?
 
         public init(
             tenantID: String, userID: String, filter: MemoryRepository.Filter, kinds: Set<Kind>, spaceID: String, vector: [Float]?,
-            text: String, depth: Int, commonTerms: [String: Double]? = nil
+            text: String, depth: Int, commonTerms: CommonTermsCache? = nil
         ) {
             self.tenantID = tenantID
             self.userID = userID
@@ -104,13 +103,21 @@ public struct RecallRepository: Sendable {
     /// `lexicalMatches` rows of each kind matching the query's terms but the common ones
     /// (`CommonTerms`); BM25 counts the collection from the user's stored row counts.
     public func candidates(_ request: Request, logger: Logger) async throws -> [Candidate] {
-        let large = try await client.withConnection {
-            try await LargeUserRepository.isLarge(tenantID: request.tenantID, userID: request.userID, on: $0, logger: logger)
+        // Most users are small: the check and the exact scan share one connection.
+        let exact: [Candidate]? = try await client.withConnection { connection in
+            guard try await !LargeUserRepository.isLarge(
+                tenantID: request.tenantID, userID: request.userID, on: connection, logger: logger)
+            else { return nil }
+            return try await Self.decode(connection.query(Self.query(request, common: nil), logger: logger))
         }
-        var common = large ? request.commonTerms : nil
-        if large, common == nil { common = try await CommonTerms.load(.memory, client: client, logger: logger) }
+        if let exact { return exact }
+        let common = if let cache = request.commonTerms {
+            try await cache.terms(.memory, client: client, logger: logger)
+        } else {
+            try await CommonTerms.load(.memory, client: client, logger: logger)
+        }
         let query = Self.query(request, common: common)
-        guard large, request.vector != nil else { return try await Self.decode(client.query(query, logger: logger)) }
+        guard request.vector != nil else { return try await Self.decode(client.query(query, logger: logger)) }
         return try await client.withTransaction(logger: logger) { connection in
             // With iterative scans, a breadth below the rows wanted searches on past it.
             try await connection.query("""
