@@ -154,6 +154,24 @@ struct LargeUserTests {
         }
     }
 
+    @Test func aLargeUsersQueryOfCommonTermsOnlyFindsNothingByWords() async throws {
+        try await Self.withSpace { client, logger in
+            let vectors = DocumentIndexTests.vectors(count: 60)
+            try await Self.store(
+                (0..<60).map { "note \($0) about the \(Self.words[$0 % 10])" }, vectors: vectors, user: "u", client: client, logger: logger)
+            try await LargeUserRepository(client: client).promote(tenantID: Self.tenant, userID: "u", logger: logger)
+            let request = Self.request(user: "u", vector: vectors[0], text: "the lantern", depth: 5)
+            @Sendable func foundOnlyByWords(common: [String: Double]) async throws -> Int {
+                let found = try await RecallRepository.decode(client.query(RecallRepository.query(request, common: common), logger: logger))
+                return found.filter { $0.vector == nil && $0.lexical != nil }.count
+            }
+            // "lantern" is in 6 of the 60 notes: found by words, beside the 5 nearest.
+            #expect(try await foundOnlyByWords(common: [:]) > 0)
+            // As common as every term of the query: it only ranks the nearest.
+            #expect(try await foundOnlyByWords(common: ["lantern": 0.2]) == 0)
+        }
+    }
+
     /// Migration v16 gives a space that existed before it the same user index that
     /// registering a space builds now.
     @Test func v16GivesExistingSpacesTheUserIndex() async throws {

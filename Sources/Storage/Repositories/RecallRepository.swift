@@ -101,7 +101,8 @@ public struct RecallRepository: Sendable {
     /// the space's user index (half-precision HNSW at `largeUserEfSearch`, filters applied
     /// while it scans, re-ranked by exact cosine) and at most
     /// `lexicalMatches` rows of each kind matching the query's terms but the common ones
-    /// (`CommonTerms`); BM25 counts the collection from the user's stored row counts.
+    /// (`CommonTerms`; none when every term is common); BM25 counts the collection from
+    /// the user's stored row counts.
     public func candidates(_ request: Request, logger: Logger) async throws -> [Candidate] {
         // Most users are small: the check and the exact scan share one connection.
         let exact: [Candidate]? = try await client.withConnection { connection in
@@ -174,7 +175,10 @@ public struct RecallRepository: Sendable {
             """
         if large {
             // The nearest through the user index (with their vectors), the matches by
-            // words, per kind.
+            // words, per kind. A query whose every term is common (`CommonTerms`) finds
+            // nothing by words: its kept term matches too many rows to pick any (the first
+            // `lexicalMatches` of thousands would be arbitrary); it only ranks the nearest.
+            let selective = "(SELECT bool_or(frequency <= \(CommonTerms.frequency)) FROM weighed)"
             let half = "::halfvec\(dimensions)"
             let nearest = "ORDER BY e.embedding\(half) <=> (SELECT v\(half) FROM asked) LIMIT least(\(depth), \(Self.largeUserNearest))"
             let indexed = "e.space_id = \(space) AND e.tenant_id = \(tenant) AND e.large_user_id = \(user)"
@@ -190,7 +194,8 @@ public struct RecallRepository: Sendable {
                  \(nearest))
                     UNION ALL
                     (SELECT 'memory', m.id, NULL::vector FROM memory_items m CROSS JOIN tsq
-                     WHERE \(itemsWanted) AND m.tenant_id = \(tenant) AND m.user_id = \(user) AND m.lexemes @@ tsq.q
+                     WHERE \(itemsWanted) AND m.tenant_id = \(tenant) AND m.user_id = \(user) AND \(selective)
+                       AND m.lexemes @@ tsq.q
                 """
             MemoryRepository.append(filter, to: &query, table: "m")
             query.sql += """
@@ -205,7 +210,8 @@ public struct RecallRepository: Sendable {
                  \(nearest))
                     UNION ALL
                     (SELECT 'message', g.id, NULL::vector FROM memory_messages g CROSS JOIN tsq
-                     WHERE \(messagesOn) AND g.tenant_id = \(tenant) AND g.user_id = \(user) AND g.lexemes @@ tsq.q
+                     WHERE \(messagesOn) AND g.tenant_id = \(tenant) AND g.user_id = \(user) AND \(selective)
+                       AND g.lexemes @@ tsq.q
                 """
             messageFilter("g")
             query.sql += """
@@ -293,7 +299,7 @@ public struct RecallRepository: Sendable {
         return query
     }
 
-    private static func decode(_ rows: PostgresRowSequence) async throws -> [Candidate] {
+    static func decode(_ rows: PostgresRowSequence) async throws -> [Candidate] {
         var found: [Candidate] = []
         for try await row in rows {
             let columns = row.makeRandomAccess()
