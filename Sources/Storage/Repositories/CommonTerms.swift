@@ -7,7 +7,8 @@ import Synchronization
 /// terms matches most of a large collection, every match of which is then ranked (1.2 s
 /// at 100,000 documents, docs/benchmarks.md). How common a term is comes from ANALYZE's
 /// most common elements of the tables' `lexemes` (a term not among them is rare); when
-/// every term of a query is common, the rarest is kept.
+/// every term of a query is common, the rarest is kept, to rank the rows found by vector
+/// (`selective`).
 ///
 /// Searches take the common terms as a parameter: reading `pg_stats` inside each search
 /// cost 3–4 ms of planning and execution (`CommonTermsCache` keeps them between searches).
@@ -56,6 +57,11 @@ public enum CommonTerms {
             kept AS (SELECT term FROM weighed WHERE frequency <= \(frequency) OR rarity = 1)
             """
     }
+
+    /// Whether any term of `weighed` is rare enough to find rows by; when none is, the
+    /// kept term matches too many rows to pick any (the first of thousands would be
+    /// arbitrary), and it only ranks the rows found by vector.
+    static let selective = "(SELECT bool_or(frequency <= \(frequency)) FROM weighed)"
 
     /// A tsquery OR-ing the rows of `kept`, each term quoted.
     static let disjunction = "string_agg('''' || replace(replace(term, '\\', '\\\\'), '''', '''''') || '''', ' | ')::tsquery"

@@ -141,17 +141,22 @@ public struct DocumentRepository: Sendable {
             ),
             terms AS (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', memgrid_search_text($4)))) AS term),
             \(CommonTerms.kept(common) { query.binds.append($0); return "$\(query.binds.count)" }),
-            tsq AS (SELECT \(CommonTerms.disjunction) AS q FROM kept),
+            tsq AS (SELECT \(CommonTerms.disjunction) AS q, \(CommonTerms.selective) AS selective FROM kept),
             lex AS (
                 SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
                     SELECT d.external_id AS id, ts_rank_cd(d.lexemes, tsq.q) AS score FROM (
-                        SELECT d.external_id, d.lexemes FROM documents d CROSS JOIN tsq
-                        WHERE d.tenant_id = $1 AND d.lexemes @@ tsq.q
+                        (SELECT d.external_id, d.lexemes FROM documents d CROSS JOIN tsq
+                         WHERE (SELECT selective FROM tsq) AND d.tenant_id = $1 AND d.lexemes @@ tsq.q
             """
         try Self.append(filter, to: &query, table: "d")
+        // When every term is common, their matches are too many to pick any: they only
+        // rank the nearest.
         query.sql += """
 
-                        LIMIT \(Self.lexicalMatches)
+                         LIMIT \(Self.lexicalMatches))
+                        UNION ALL
+                        SELECT d.external_id, d.lexemes FROM vec JOIN documents d ON d.tenant_id = $1 AND d.external_id = vec.id
+                        CROSS JOIN tsq WHERE NOT (SELECT selective FROM tsq) AND d.lexemes @@ tsq.q
                     ) AS d CROSS JOIN tsq
                     ORDER BY score DESC, id LIMIT \(depth)
                 ) AS best
@@ -177,7 +182,7 @@ public struct DocumentRepository: Sendable {
     }
 
     /// At most this many matching documents are ranked by words, in storage order: a
-    /// bound on the cost when even the rarest term is common.
+    /// bound on the cost when a kept term is common.
     static let lexicalMatches = 2000
 
     // MARK: - SQL helpers

@@ -175,10 +175,9 @@ public struct RecallRepository: Sendable {
             """
         if large {
             // The nearest through the user index (with their vectors), the matches by
-            // words, per kind. A query whose every term is common (`CommonTerms`) finds
-            // nothing by words: its kept term matches too many rows to pick any (the first
-            // `lexicalMatches` of thousands would be arbitrary); it only ranks the nearest.
-            let selective = "(SELECT bool_or(frequency <= \(CommonTerms.frequency)) FROM weighed)"
+            // words, per kind; none by words when every term is common
+            // (`CommonTerms.selective`): then they only rank the nearest.
+            let selective = CommonTerms.selective
             let half = "::halfvec\(dimensions)"
             let nearest = "ORDER BY e.embedding\(half) <=> (SELECT v\(half) FROM asked) LIMIT least(\(depth), \(Self.largeUserNearest))"
             let indexed = "e.space_id = \(space) AND e.tenant_id = \(tenant) AND e.large_user_id = \(user)"
