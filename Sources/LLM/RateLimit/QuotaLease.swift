@@ -27,7 +27,7 @@ struct QuotaAmount: Sendable, Hashable {
 ///
 /// A lease running low is renewed before it runs out (`runsLow`): the next block is asked
 /// for while this one still grants, so calls of a busy replica do not wait for a round
-/// trip (only those of a cold one: no lease yet, or no recent demand to size it). The
+/// trip (those of a cold one go on credit instead: `borrow`). The
 /// block it replaces stays usable until its own expiry (`earlier`), and the two together
 /// never hold more than one block may (`blockSize`'s `holding`).
 struct QuotaLease {
@@ -39,7 +39,7 @@ struct QuotaLease {
 
     /// Left to grant. `tokens` drops below zero when calls used more than their estimates.
     private(set) var balance = QuotaAmount.zero
-    /// Granted on credit while no block was valid (`borrow`), not yet charged to Redis.
+    /// Granted on credit (`borrow`), not yet charged to Redis.
     private(set) var owed = QuotaAmount.zero
     /// What the shared buckets held after the last lease call; nil before the first.
     private var room: QuotaAmount?

@@ -16,7 +16,9 @@ protocol QuotaLender: Sendable {
 /// One provider's RPM/TPM capacity in this process: the lease taken from the shared buckets,
 /// the calls waiting for more, and the buckets that stand in while Redis is out of reach.
 ///
-/// A call with nobody ahead of it is granted from the lease at once, without a round trip.
+/// A call with nobody ahead of it is granted from the lease at once, without a round trip,
+/// or, when the lease cannot cover it, on credit against the room Redis last reported
+/// (`QuotaLease.borrow`, charged with the next lease call, which it starts).
 /// Otherwise it queues, and a single refill at a time (the single flight) serves the queue:
 /// it gives back what is left of the lease, asks for a block sized for the queue and recent
 /// demand, then grants the queued calls in order from it. When the buckets are empty it
