@@ -83,7 +83,7 @@ public enum GatewayApp {
                     return network
                 }
             modelDirectory = URL(fileURLWithPath: environment.string("MEMGRID_MODEL_DIR", default: ModelDirectory.defaultPath))
-            efSearch = try environment.int("MEMGRID_HNSW_EF_SEARCH", default: 500, range: 1...1000)
+            efSearch = try environment.int("MEMGRID_HNSW_EF_SEARCH", default: 650, range: 1...1000)
             dashboardInterval = .milliseconds(
                 try environment.int("MEMGRID_DASHBOARD_SAMPLE_MS", default: 5000, range: 100...3_600_000))
             dashboardWindow = .seconds(
