@@ -62,6 +62,8 @@ struct QuotaRenewalTests {
         async let first = quota.take(one, limits: limits, deadline: deadline, lender: lender)
         try await lender.open(call: 1)
         #expect(try await first == .lease)
+        // The refill that served it ends before the renewal can be asked for.
+        try await until { !quota.isRefilling }
 
         // After 32 more, 7 are left against a demand of 33, below a quarter: the renewal
         // is asked for now, not once the lease is empty.
@@ -103,6 +105,17 @@ struct QuotaRenewalTests {
         #expect(lender.returned[1].requests < 0)
     }
 }
+
+/// Waits up to 10 s for `condition`.
+private func until(_ condition: @Sendable () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(10)
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw ConditionTimeout() }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+private struct ConditionTimeout: Error {}
 
 /// Grants a fixed block per lease call, each call held until the test opens it.
 private final class GatedLender: QuotaLender {

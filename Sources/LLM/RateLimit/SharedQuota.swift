@@ -82,6 +82,9 @@ final class SharedQuota: Sendable {
     }
     private let nextWaiterID = Atomic<UInt64>(0)
 
+    /// A refill or renewal is under way (the single flight).
+    var isRefilling: Bool { state.withLock { $0.refilling } }
+
     /// Grants `need` from the lease or, with Redis out of reach (or absent: `lender` nil),
     /// from the local buckets, waiting at most until `deadline` once a round trip told it
     /// to wait. Returns nil when there is no capacity in time; throws `CancellationError`.
