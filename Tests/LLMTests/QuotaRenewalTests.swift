@@ -1,6 +1,7 @@
 @testable import LLM
 import Synchronization
 import Testing
+import TestSupport
 
 /// A lease running low is renewed while it still grants, so calls do not wait for the
 /// round trip (in a burst, that wait is also a wait for a thread behind the burst).
@@ -63,7 +64,7 @@ struct QuotaRenewalTests {
         try await lender.open(call: 1)
         #expect(try await first == .lease)
         // The refill that served it ends before the renewal can be asked for.
-        try await until { !quota.isRefilling }
+        #expect(await TestBroker.eventually(timeout: .seconds(10)) { !quota.isRefilling })
 
         // After 32 more, 7 are left against a demand of 33, below a quarter: the renewal
         // is asked for now, not once the lease is empty.
@@ -105,17 +106,6 @@ struct QuotaRenewalTests {
         #expect(lender.returned[1].requests < 0)
     }
 }
-
-/// Waits up to 10 s for `condition`.
-private func until(_ condition: @Sendable () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw ConditionTimeout() }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-}
-
-private struct ConditionTimeout: Error {}
 
 /// Grants a fixed block per lease call, each call held until the test opens it.
 private final class GatedLender: QuotaLender {

@@ -37,15 +37,14 @@ public struct LargeUserRepository: Sendable {
                 WHERE \(from)::timestamptz IS NULL OR (created_at >= \(from) AND created_at < \(to))
             )
             SELECT r.tenant_id, r.user_id FROM recent r
-            WHERE NOT EXISTS (SELECT 1 FROM large_users l WHERE l.tenant_id = r.tenant_id AND l.user_id = r.user_id)
+            WHERE (\(tenantID)::text IS NULL OR r.tenant_id = \(tenantID))
+              AND NOT EXISTS (SELECT 1 FROM large_users l WHERE l.tenant_id = r.tenant_id AND l.user_id = r.user_id)
               AND (SELECT count(*) FROM memory_items m WHERE m.tenant_id = r.tenant_id AND m.user_id = r.user_id)
                 + (SELECT count(*) FROM memory_messages g WHERE g.tenant_id = r.tenant_id AND g.user_id = r.user_id) >= \(threshold)
             ORDER BY 1, 2
             """, logger: logger)
         var users: [(tenantID: String, userID: String)] = []
-        for try await (tenant, user) in rows.decode((String, String).self) where tenantID == nil || tenant == tenantID {
-            users.append((tenant, user))
-        }
+        for try await (tenant, user) in rows.decode((String, String).self) { users.append((tenant, user)) }
         return users
     }
 
